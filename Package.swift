@@ -1,0 +1,40 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Build flags: the package itself carries no machine-specific flags, so a plain `swift build` runs on any
+// x86-64. The README's commands add `-Xswiftc -target-cpu -Xswiftc native` (AVX2/FMA/AVX-512 on the
+// building machine), which the SIMD kernels need to be fast; see README "Build flags".
+let package = Package(
+    name: "kws-native",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "kws-native", targets: ["kws-native"]),
+        .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "Layers", targets: ["Layers"]),
+        .library(name: "KWS", targets: ["KWS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+
+        .target(name: "Tensor", dependencies: ["CBLAS", "CHDF5"]),
+        .target(name: "Layers", dependencies: ["Tensor"]),
+        .target(name: "KWS", dependencies: ["Tensor", "Layers", "CFFTW"]),
+        .executableTarget(
+            name: "kws-native",
+            dependencies: [
+                "Tensor", "Layers", "KWS",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensor"]),
+        .testTarget(name: "KWSTests", dependencies: ["KWS", "Layers", "Tensor"]),
+    ]
+)

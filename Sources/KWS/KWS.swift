@@ -1,0 +1,2 @@
+import CFFTW
+public enum KWSModule { static func probe() { _ = fftwf_alloc_real(1) } }

@@ -1,0 +1,2 @@
+import Testing
+@Test func placeholder_KWSTests() { #expect(1 + 1 == 2) }
