@@ -1,0 +1,107 @@
+"""The seven networks of the seed (tables 1-5), as Keras models.
+
+Strides and padding follow the course's DS-CNN/CNN code ('valid', first convolution strided). Inputs:
+little 64x64x1 (STFT), big 49x10x1 (MFCC-10), coop1..coop5 49x32x1 (MFCC-32). For the 32-coefficient
+inputs the first convolution strides (2, 2) instead of (2, 1): the seed's widths on a 49x30 map would cost
+~250 M MACs per clip for coop1, too much to train on two cores; (2, 2) keeps every table's layer list.
+"""
+import keras
+from keras import layers
+
+N_CLASSES = 8
+
+
+def _ds_block(x, filters, bn=True, relu=True, pointwise=True, name=None):
+    x.append(layers.DepthwiseConv2D(kernel_size=(3, 3), strides=(1, 1), use_bias=False))
+    if pointwise:
+        x.append(layers.Conv2D(filters, (1, 1), strides=(1, 1), use_bias=False))
+    if bn:
+        x.append(layers.BatchNormalization(momentum=0.9))
+    if relu:
+        x.append(layers.ReLU())
+
+
+def _stem(filters, strides):
+    return [layers.Conv2D(filters, (3, 3), strides=strides, use_bias=False),
+            layers.BatchNormalization(momentum=0.9), layers.ReLU()]
+
+
+def _sequential(name, shape, body, l2=0.0):
+    model = keras.Sequential([keras.Input(shape=shape)] + body, name=name)
+    if l2:
+        for layer in model.layers:
+            if isinstance(layer, (layers.Conv2D, layers.Dense)) and not isinstance(layer, layers.DepthwiseConv2D):
+                layer.kernel_regularizer = keras.regularizers.L2(l2)
+    return model
+
+
+def little(alpha=0.27):
+    f256, f128 = int(256 * alpha), int(128 * alpha)
+    body = _stem(f256, (2, 2))
+    _ds_block(body, f256)                               # DW, Conv, BN, ReLU
+    body += [layers.DepthwiseConv2D((3, 3), use_bias=False), layers.Conv2D(f256, (1, 1), use_bias=False)]
+    body += [layers.DepthwiseConv2D((3, 3), use_bias=False), layers.Conv2D(f128, (1, 1), use_bias=False),
+             layers.BatchNormalization(momentum=0.9), layers.ReLU()]
+    body += [layers.GlobalAveragePooling2D(), layers.Dense(18), layers.Dense(N_CLASSES)]
+    return _sequential("little", (64, 64, 1), body)
+
+
+def _big_body(strides, alpha=1.3, dropout=0.1):
+    body = _stem(int(128 * alpha), strides)
+    _ds_block(body, int(256 * alpha))
+    _ds_block(body, int(512 * alpha))
+    _ds_block(body, int(512 * alpha))
+    body += [layers.GlobalAveragePooling2D(),
+             layers.Dense(512, activation="relu"), layers.Dropout(dropout),
+             layers.Dense(256, activation="relu"), layers.Dropout(dropout),
+             layers.Dense(128, activation="relu"), layers.Dense(N_CLASSES)]
+    return body
+
+
+def big():
+    return _sequential("big", (49, 10, 1), _big_body((2, 1)))
+
+
+def coop1():
+    return _sequential("coop1", (49, 32, 1), _big_body((2, 2)))
+
+
+def coop2():
+    """Plain CNN 128/256/512; the second convolution also strides (2, 2) to keep training affordable."""
+    body = _stem(128, (2, 2))
+    body += [layers.Conv2D(256, (3, 3), strides=(2, 2), use_bias=False), layers.BatchNormalization(momentum=0.9), layers.ReLU()]
+    body += [layers.Conv2D(512, (3, 3), strides=(1, 1), use_bias=False), layers.BatchNormalization(momentum=0.9), layers.ReLU()]
+    body += [layers.GlobalAveragePooling2D(), layers.Dense(256, activation="relu"), layers.Dropout(0.1),
+             layers.Dense(128, activation="relu"), layers.Dense(N_CLASSES)]
+    return _sequential("coop2", (49, 32, 1), body)
+
+
+def coop3():
+    """Keras MobileNet (alpha 1, weights=None), logits out (no softmax) like the other four."""
+    return keras.applications.MobileNet(input_shape=(49, 32, 1), weights=None, classes=N_CLASSES,
+                                        classifier_activation=None, name="coop3")
+
+
+def coop4(alpha=1.3):
+    f = int(256 * alpha)
+    body = _stem(f, (2, 2))
+    _ds_block(body, f)
+    _ds_block(body, f)
+    body += [layers.DepthwiseConv2D((3, 3), use_bias=False), layers.BatchNormalization(momentum=0.9), layers.ReLU()]
+    body += [layers.GlobalAveragePooling2D(), layers.Dense(32), layers.Dense(N_CLASSES)]
+    return _sequential("coop4", (49, 32, 1), body)
+
+
+def coop5(alpha=1.3):
+    f256, f128 = int(256 * alpha), int(128 * alpha)
+    body = _stem(f256, (2, 2))
+    _ds_block(body, f256)
+    body += [layers.DepthwiseConv2D((3, 3), use_bias=False), layers.Conv2D(f256, (1, 1), use_bias=False)]
+    body += [layers.DepthwiseConv2D((3, 3), use_bias=False), layers.Conv2D(f128, (1, 1), use_bias=False),
+             layers.BatchNormalization(momentum=0.9), layers.ReLU()]
+    body += [layers.GlobalAveragePooling2D(), layers.Dense(18), layers.Dense(N_CLASSES)]
+    return _sequential("coop5", (49, 32, 1), body)
+
+
+BUILDERS = {"little": little, "big": big, "coop1": coop1, "coop2": coop2, "coop3": coop3,
+            "coop4": coop4, "coop5": coop5}
