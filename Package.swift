@@ -15,6 +15,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -25,10 +28,20 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS", "CHDF5"]),
         .target(name: "Layers", dependencies: ["Tensor"]),
         .target(name: "KWS", dependencies: ["Tensor", "Layers", "CFFTW"]),
+        .target(
+            name: "Serving",
+            dependencies: [
+                "KWS", "Layers", "Tensor", "CMosquitto",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .executableTarget(
             name: "kws-native",
             dependencies: [
-                "Tensor", "Layers", "KWS",
+                "Tensor", "Layers", "KWS", "Serving",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -36,5 +49,6 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensor"]),
         .testTarget(name: "KWSTests", dependencies: ["KWS", "Layers", "Tensor"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "KWS"]),
     ]
 )

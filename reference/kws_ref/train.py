@@ -1,0 +1,198 @@
+"""Training: features precomputed once per split, SpecAugment + mixup on the fly, Adam with step decay,
+magnitude pruning (own masks; tfmot does not support Keras 3) for the little network."""
+import json
+import pathlib
+import time
+
+import keras
+import numpy as np
+import scipy.io.wavfile as wavfile
+import tensorflow as tf
+
+from . import LABELS
+from . import features as F
+from . import models
+
+# Per network: input features, epochs, base learning rate, epochs at which it is divided by 10, extras.
+# The seed: little 35 epochs at 0.02 (/10 at 20, 25); big 32 epochs at 0.01 (/10 at 20, 25). The
+# cooperative networks are trained shorter (two cores); MobileNet gets a smaller rate (Adam at 1e-2
+# diverges on it).
+CONFIGS = {
+    "little": dict(spec=F.STFT_64, epochs=35, lr=0.02, drops=(20, 25), prune=(0.30, 0.58, 5, 22)),
+    "big": dict(spec=F.MFCC_10, epochs=32, lr=0.01, drops=(20, 25), weight_decay=1e-4),
+    "coop1": dict(spec=F.MFCC_32, epochs=20, lr=0.01, drops=(12, 16), weight_decay=1e-4),
+    "coop2": dict(spec=F.MFCC_32, epochs=20, lr=0.01, drops=(12, 16), weight_decay=1e-4),
+    "coop3": dict(spec=F.MFCC_32, epochs=20, lr=0.002, drops=(12, 16), weight_decay=1e-4),
+    "coop4": dict(spec=F.MFCC_32, epochs=20, lr=0.01, drops=(12, 16), weight_decay=1e-4),
+    "coop5": dict(spec=F.MFCC_32, epochs=20, lr=0.01, drops=(12, 16), weight_decay=1e-4),
+}
+BATCH = 64
+SEED = 1234
+
+
+def read_split(root, split):
+    """-> (waves (N, 16000) float32, labels (N,), relative paths) in split-file order."""
+    root = pathlib.Path(root)
+    rels = [l for l in (root / f"{split}_split.txt").read_text().split("\n") if l]
+    waves = np.zeros((len(rels), 16000), np.float32)
+    for i, rel in enumerate(rels):
+        rate, x = wavfile.read(root / rel)
+        assert rate == 16000 and x.dtype == np.int16, rel
+        x = x.astype(np.float32) / 32768.0
+        waves[i, :min(len(x), 16000)] = x[:16000]
+    labels = np.array([LABELS.index(r.split("/")[0]) for r in rels], np.int32)
+    return waves, labels, rels
+
+
+def cached_features(cache, data_root, split, spec):
+    name = f"{split}_{spec['kind']}{spec.get('coefficients', '')}.npy"
+    path = pathlib.Path(cache) / name
+    if path.exists():
+        return np.load(path)
+    waves, _, _ = read_split(pathlib.Path(data_root) / split, split)
+    feats = F.batch_features(waves, spec)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, feats)
+    return feats
+
+
+def _spec_augment(x, rng_seed):
+    """One time mask and one frequency mask (up to 15 % each), filled with the example's mean."""
+    def mask_axis(x, axis, seed):
+        size = tf.shape(x)[axis]
+        width = tf.random.stateless_uniform([], seed, 0, tf.maximum(1, size * 15 // 100), tf.int32)
+        start = tf.random.stateless_uniform([], seed + 1, 0, size - width + 1, tf.int32)
+        idx = tf.range(size)
+        keep = tf.logical_or(idx < start, idx >= start + width)
+        shape = [1, 1, 1]
+        shape[axis] = size
+        return tf.reshape(tf.cast(keep, x.dtype), shape)
+    mean = tf.reduce_mean(x)
+    m = mask_axis(x, 0, rng_seed) * mask_axis(x, 1, rng_seed + 7)
+    return x * m + mean * (1 - m)
+
+
+def train_dataset(x, y, seed):
+    n = len(x)
+    y1 = tf.one_hot(y, len(LABELS))
+    ds = tf.data.Dataset.from_tensor_slices((x, y1, tf.range(n, dtype=tf.int32)))
+    ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+
+    def aug(xi, yi, i):
+        s = tf.stack([tf.cast(i, tf.int32), tf.random.uniform([], 0, 1 << 30, tf.int32, seed=seed)])
+        return tf.cond(tf.random.stateless_uniform([], s) < 0.8, lambda: _spec_augment(xi, s), lambda: xi), yi
+
+    ds = ds.map(aug, num_parallel_calls=2).batch(BATCH, drop_remainder=True)
+
+    def mixup(xb, yb):
+        lam = tf.random.uniform([BATCH, 1], 0.0, 0.3)          # mix a little of a shuffled partner in
+        lam = tf.where(tf.random.uniform([BATCH, 1]) < 0.5, lam, tf.zeros_like(lam))
+        perm = tf.random.shuffle(tf.range(BATCH))
+        xl = tf.reshape(lam, [BATCH, 1, 1, 1])
+        return (1 - xl) * xb + xl * tf.gather(xb, perm), (1 - lam) * yb + lam * tf.gather(yb, perm)
+
+    return ds.map(mixup, num_parallel_calls=2).prefetch(2)
+
+
+class MagnitudePruning(keras.callbacks.Callback):
+    """Polynomial (cubic) sparsity schedule s0 -> s1 between begin and end step, masks recomputed every
+    `every` steps by magnitude per layer and applied after every batch; exact final sparsity."""
+
+    def __init__(self, s0, s1, begin, end, every=25):
+        super().__init__()
+        self.s0, self.s1, self.begin, self.end, self.every = s0, s1, begin, end, every
+        self.masks = {}
+
+    def prunable(self):
+        return [l for l in self.model.layers if isinstance(l, (keras.layers.Conv2D, keras.layers.Dense))]
+
+    def target(self, step):
+        if step < self.begin:
+            return 0.0
+        t = min(1.0, (step - self.begin) / max(1, self.end - self.begin))
+        return self.s1 + (self.s0 - self.s1) * (1 - t) ** 3
+
+    def _update_masks(self, sparsity):
+        for layer in self.prunable():
+            w = layer.kernel.numpy()
+            k = int(round(sparsity * w.size))
+            mask = np.ones(w.size, np.float32)
+            if k:
+                mask[np.argsort(np.abs(w).ravel(), kind="stable")[:k]] = 0
+            self.masks[layer.name] = mask.reshape(w.shape)
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.optimizer.iterations.numpy())
+        if step >= self.begin and (step <= self.end and (step - self.begin) % self.every == 0 or not self.masks):
+            self._update_masks(self.target(step))
+        for layer in self.prunable():
+            if layer.name in self.masks:
+                layer.kernel.assign(layer.kernel * self.masks[layer.name])
+
+    def finalize(self):
+        self._update_masks(self.s1)
+        for layer in self.prunable():
+            layer.kernel.assign(layer.kernel * self.masks[layer.name])
+
+
+def sparsity_of(model):
+    zeros = total = 0
+    for l in model.layers:
+        if isinstance(l, (keras.layers.Conv2D, keras.layers.Dense)):
+            w = l.kernel.numpy()
+            zeros += int((w == 0).sum())
+            total += w.size
+    return zeros / max(1, total)
+
+
+def train(name, data_root, cache, out_dir, log=print):
+    cfg = CONFIGS[name]
+    keras.utils.set_random_seed(SEED)
+    xtr = cached_features(cache, data_root, "train", cfg["spec"])
+    xva = cached_features(cache, data_root, "val", cfg["spec"])
+    _, ytr, _ = read_split(pathlib.Path(data_root) / "train", "train")
+    _, yva, _ = read_split(pathlib.Path(data_root) / "val", "val")
+    steps = len(xtr) // BATCH
+    schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
+        [d * steps for d in cfg["drops"]], [cfg["lr"], cfg["lr"] / 10, cfg["lr"] / 100])
+    if cfg.get("weight_decay"):
+        opt = keras.optimizers.AdamW(schedule, weight_decay=cfg["weight_decay"] / cfg["lr"])
+    else:
+        opt = keras.optimizers.Adam(schedule)
+    model = models.BUILDERS[name]()
+    model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    callbacks = []
+    pruning = None
+    if cfg.get("prune"):
+        s0, s1, e0, e1 = cfg["prune"]
+        pruning = MagnitudePruning(s0, s1, e0 * steps, e1 * steps)
+        callbacks.append(pruning)
+
+    class Log(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            self.t = time.time()
+
+        def on_epoch_end(self, epoch, logs=None):
+            log(f"{name} epoch {epoch + 1}/{cfg['epochs']} loss {logs['loss']:.3f} acc {logs['accuracy']:.3f} "
+                f"val_acc {logs['val_accuracy']:.3f} ({time.time() - self.t:.0f} s)")
+    callbacks.append(Log())
+    t0 = time.time()
+    yva1 = tf.one_hot(yva, len(LABELS))
+    history = model.fit(train_dataset(xtr, ytr, SEED), epochs=cfg["epochs"], validation_data=(xva, yva1),
+                        callbacks=callbacks, verbose=0)
+    if pruning:
+        pruning.finalize()
+    val_acc = float(np.mean(np.argmax(model.predict(xva, verbose=0), -1) == yva))
+    out = pathlib.Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save(out / f"{name}.h5", include_optimizer=False)
+    info = {"name": name, "epochs": cfg["epochs"], "batch": BATCH, "optimizer": type(opt).__name__,
+            "lr": cfg["lr"], "lr_drops_at_epochs": list(cfg["drops"]), "weight_decay": cfg.get("weight_decay"),
+            "pruning": cfg.get("prune"), "augmentation": "SpecAugment (1 time + 1 freq mask <=15 %, p 0.8), "
+            "mixup (lambda U(0, 0.3), p 0.5)", "train_seconds": round(time.time() - t0, 1),
+            "val_accuracy": val_acc, "sparsity": sparsity_of(model),
+            "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.history.items()}}
+    (out / f"{name}.json").write_text(json.dumps(info, indent=1))
+    log(f"{name}: val accuracy {val_acc:.4f}, sparsity {info['sparsity']:.3f}, {info['train_seconds']:.0f} s")
+    return model, info
