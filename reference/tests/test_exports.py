@@ -1,0 +1,44 @@
+"""Each exported Keras file reloads and reproduces the committed fixtures; the manifest is consistent."""
+import json
+import pathlib
+
+import h5py
+import keras
+import numpy as np
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+MANIFEST = json.loads((ROOT / "weights" / "manifest.json").read_text())
+NAMES = [n["name"] for n in MANIFEST["networks"]]
+
+
+def test_manifest_lists_the_seven_networks():
+    assert NAMES == ["little", "big", "coop1", "coop2", "coop3", "coop4", "coop5"]
+    assert MANIFEST["labels"] == ["down", "stop", "right", "left", "up", "yes", "no", "go"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exported_file_reloads_with_identical_outputs(name):
+    model = keras.models.load_model(ROOT / "weights" / f"{name}.h5", compile=False)
+    with h5py.File(ROOT / "fixtures" / f"{name}.h5", "r") as f:
+        x, expected = f["input"][...], f["output"][...]
+    got = model(x, training=False).numpy()
+    np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_little_is_pruned_to_58_percent():
+    model = keras.models.load_model(ROOT / "weights" / "little.h5", compile=False)
+    for layer in model.layers:
+        if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense)):
+            w = layer.kernel.numpy()
+            assert abs((w == 0).mean() - 0.58) <= 1.0 / w.size + 1e-9, layer.name
+
+
+def test_manifest_predictions_match_its_accuracy():
+    split = (ROOT / "data" / "test_split.txt").read_text().split()
+    labels = np.array([MANIFEST["labels"].index(r.split("/")[0]) for r in split])
+    for net in MANIFEST["networks"]:
+        pred = np.array(net["keras_test_predictions"])
+        assert abs(np.mean(pred == labels) - net["keras_test_accuracy"]) < 1e-9
+    bl = MANIFEST["big_little"]
+    assert bl["bytes_sent"] <= bl["budget_bytes"]

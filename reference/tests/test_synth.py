@@ -1,0 +1,73 @@
+"""The generator is deterministic and no voice is in two splits."""
+import pathlib
+
+import numpy as np
+import pytest
+
+from kws_ref import LABELS, synth
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def combos():
+    return synth.espeak_combos()
+
+
+def test_espeak_combos_are_disjoint_and_cover_every_voice(combos):
+    sets = [set(v) for v in combos.values()]
+    assert all(not (a & b) for i, a in enumerate(sets) for b in sets[i + 1:])
+    assert sum(len(s) for s in sets) == len(synth.ESPEAK_VOICES) * len(synth.espeak_variants())
+    assert all(len(s) > 50 for s in sets)
+
+
+def test_plans_have_the_split_sizes_and_no_shared_voice(combos):
+    plans = {s: synth.clip_plan(s, combos) for s in ("train", "val", "test")}
+    for split, plan in plans.items():
+        assert len(plan) == synth.SPLIT_SIZES[split] * len(LABELS)
+    voices = {s: {synth.voice_tag(e, v) for _, _, e, v in p} for s, p in plans.items()}
+    assert not voices["train"] & voices["test"]
+    assert not voices["train"] & voices["val"]
+    assert not voices["val"] & voices["test"]
+    assert "flite-awb" in voices["test"]            # a whole flite voice held out for test
+    assert not any(v.startswith("flite-awb") for v in voices["train"])
+
+
+def test_same_clip_twice_is_bit_identical_and_different_clips_differ(combos):
+    plan = synth.clip_plan("train", combos)
+    picks = [next(i for i, p in enumerate(plan) if p[2] == e) for e in ("espeak", "flite", "piper")]
+    for i in picks:
+        a = synth.make_clip("train", plan[i])
+        b = synth.make_clip("train", plan[i])
+        assert a.shape == (16000,) and a.dtype == np.float32
+        assert np.array_equal(a, b), plan[i]
+        assert np.abs(a).max() < 1.0
+    assert not np.array_equal(synth.make_clip("train", plan[picks[0]]),
+                              synth.make_clip("train", plan[picks[0] + 1]))
+
+
+def test_bundled_test_split_matches_the_plan_and_holds_only_test_voices(combos):
+    split = (ROOT / "data" / "test_split.txt").read_text().split()
+    if not split:
+        pytest.fail("data/test_split.txt is empty")
+    assert len(split) == 800
+    test_voices = synth.voices_by_split()["test"]
+    train_voices = synth.voices_by_split()["train"]
+    for rel in split:
+        label, name = rel.split("/")
+        assert label in LABELS
+        voice = name.split("__")[0]
+        assert voice in test_voices and voice not in train_voices, rel
+        assert (ROOT / "data" / rel).exists(), rel
+
+
+def test_bundled_clip_regenerates_identically(combos):
+    """A committed test clip is what the generator makes today (determinism across runs)."""
+    import scipy.io.wavfile as wavfile
+    plan = synth.clip_plan("test", combos)
+    for k in (0, 437):
+        label, i, engine, voice = plan[k]
+        rel = f"{label}/{synth.voice_tag(engine, voice)}__{i:04d}.wav"
+        rate, committed = wavfile.read(ROOT / "data" / rel)
+        fresh = np.clip(np.round(synth.make_clip("test", plan[k]) * 32767), -32768, 32767).astype(np.int16)
+        assert rate == 16000 and np.array_equal(committed, fresh), rel
