@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Debian 12 packages the project needs: C libraries for the Swift build, mosquitto for the MQTT tests,
+# espeak-ng/flite/sox for the Python reference. Idempotent; runs apt only when something is missing.
+set -euo pipefail
+pkgs=(pkg-config libopenblas-dev libfftw3-dev libhdf5-dev libmosquitto-dev mosquitto espeak-ng flite sox)
+missing=()
+for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q "${missing[@]}"
+fi

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Second command: the whole test suite. Python reference checks (generator determinism and splits, exported
+# files reload identically in Keras), `kws-native verify` (every layer of all seven networks against Keras),
+# then the Swift tests (kernels, loader, features, policies, REST and MQTT integration with a real
+# mosquitto and a real HTTP server on loopback).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+python3 -m pip install -q -r reference/requirements.txt
+TF_CPP_MIN_LOG_LEVEL=2 python3 -m pytest -q reference/tests
+swift build --build-tests
+.build/debug/kws-native verify
+swift test
