@@ -1,0 +1,151 @@
+import Foundation
+
+/// Decodes RIFF/WAVE files into float samples in [-1, 1), mono, 16 kHz, zero-padded or cut to one second,
+/// like the course's `tf.audio.decode_wav` + pad/cut. No resampling and no down-mixing: anything else is an
+/// error that says what was found.
+public enum WAVDecoder {
+    public static let sampleRate = 16000
+    public static let clipSamples = 16000
+
+    /// The raw content of a WAV file: its format and all its samples as floats (not padded or cut).
+    public struct Audio: Sendable {
+        public var sampleRate: Int
+        public var channels: Int
+        public var bitsPerSample: Int
+        public var isFloat: Bool
+        public var samples: [Float]
+    }
+
+    /// Decodes 16 kHz mono audio and zero-pads or cuts it to `clipSamples`.
+    public static func decode(_ bytes: [UInt8]) throws(WAVError) -> [Float] {
+        let audio = try parse(bytes)
+        guard audio.channels == 1 else {
+            throw WAVError(.notMono, "\(audio.channels) channels")
+        }
+        guard audio.sampleRate == sampleRate else {
+            throw WAVError(.wrongSampleRate, "sample rate \(audio.sampleRate) Hz; resample it to 16000 Hz first")
+        }
+        return padOrCut(audio.samples, to: clipSamples)
+    }
+
+    public static func decode(contentsOf path: String) throws(WAVError) -> [Float] {
+        let bytes = try readBytes(path)
+        do {
+            return try decode(bytes)
+        } catch {
+            var e = error
+            e.path = path
+            throw e
+        }
+    }
+
+    public static func readBytes(_ path: String) throws(WAVError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw WAVError(.unreadable, "cannot read the file (missing, a directory, or not permitted)", path: path)
+        }
+        return [UInt8](data)
+    }
+
+    public static func padOrCut(_ samples: [Float], to count: Int) -> [Float] {
+        if samples.count >= count { return Array(samples[0..<count]) }
+        return samples + [Float](repeating: 0, count: count - samples.count)
+    }
+
+    /// Parses the RIFF structure and converts every sample to Float (interleaved if several channels).
+    public static func parse(_ bytes: [UInt8]) throws(WAVError) -> Audio {
+        guard !bytes.isEmpty else { throw WAVError(.empty, "the file is empty") }
+        guard bytes.count >= 12 else {
+            throw WAVError(.truncated, "only \(bytes.count) bytes; a WAV header needs at least 44")
+        }
+        guard fourCC(bytes, 0) == "RIFF" else {
+            throw WAVError(.notRIFF, "not a RIFF file (starts with \(printable(bytes, 0, 4)))")
+        }
+        guard fourCC(bytes, 8) == "WAVE" else {
+            throw WAVError(.notWAVE, "a RIFF file of form \(printable(bytes, 8, 4)), not WAVE")
+        }
+        var format: (tag: Int, channels: Int, rate: Int, blockAlign: Int, bits: Int)?
+        var offset = 12
+        while offset + 8 <= bytes.count {
+            let id = fourCC(bytes, offset)
+            let size = Int(le32(bytes, offset + 4))
+            let body = offset + 8
+            if id == "fmt " {
+                guard size >= 16, body + size <= bytes.count else {
+                    throw WAVError(size < 16 ? .badChunkSize : .truncated,
+                                   "'fmt ' chunk of \(size) bytes at offset \(offset), file has \(bytes.count) bytes; it needs 16 or more, inside the file")
+                }
+                var tag = Int(le16(bytes, body))
+                let bits = Int(le16(bytes, body + 14))
+                if tag == 0xFFFE {  // WAVE_FORMAT_EXTENSIBLE: the sub-format GUID starts with the real tag
+                    guard size >= 40 else {
+                        throw WAVError(.badChunkSize, "extensible 'fmt ' chunk of \(size) bytes; it needs 40")
+                    }
+                    tag = Int(le16(bytes, body + 24))
+                }
+                format = (tag, Int(le16(bytes, body + 2)), Int(le32(bytes, body + 4)), Int(le16(bytes, body + 12)), bits)
+            } else if id == "data" {
+                guard let f = format else {
+                    throw WAVError(.missingFormat, "'data' chunk before any 'fmt ' chunk")
+                }
+                guard body + size <= bytes.count else {
+                    throw WAVError(.badChunkSize, "'data' chunk claims \(size) bytes but only \(bytes.count - body) follow (truncated file or a size that lies)")
+                }
+                return try convert(bytes, from: body, count: size, format: f)
+            }
+            offset = body + size + (size & 1)  // chunks are padded to even sizes
+        }
+        if format == nil {
+            throw WAVError(.missingFormat, "no 'fmt ' chunk found (truncated header?)")
+        }
+        throw WAVError(.missingData, "no 'data' chunk found (truncated file?)")
+    }
+
+    private static func convert(_ bytes: [UInt8], from start: Int, count: Int,
+                                format f: (tag: Int, channels: Int, rate: Int, blockAlign: Int, bits: Int)) throws(WAVError) -> Audio {
+        guard f.tag == 1 || f.tag == 3 else {
+            throw WAVError(.unsupportedFormat, "format tag \(f.tag) (compressed audio)")
+        }
+        guard f.channels >= 1 else { throw WAVError(.notMono, "\(f.channels) channels in the 'fmt ' chunk") }
+        let isFloat = f.tag == 3
+        let validBits = isFloat ? [32] : [8, 16, 24, 32]
+        guard validBits.contains(f.bits) else {
+            throw WAVError(.unsupportedBitDepth, "\(isFloat ? "float" : "integer") samples of \(f.bits) bits")
+        }
+        let width = f.bits / 8
+        guard f.blockAlign == width * f.channels else {
+            throw WAVError(.badBlockAlign, "block align \(f.blockAlign), but \(f.channels) channel(s) of \(f.bits) bits need \(width * f.channels)")
+        }
+        guard count % f.blockAlign == 0 else {
+            throw WAVError(.badChunkSize, "'data' chunk of \(count) bytes is not a whole number of \(f.blockAlign)-byte frames")
+        }
+        guard f.rate > 0 else { throw WAVError(.wrongSampleRate, "sample rate 0 Hz") }
+        let n = count / width
+        var samples = [Float](repeating: 0, count: n)
+        for i in 0..<n {
+            let p = start + i * width
+            switch (isFloat, width) {
+            case (true, _): samples[i] = Float(bitPattern: le32(bytes, p))
+            case (false, 1): samples[i] = (Float(bytes[p]) - 128) / 128
+            case (false, 2): samples[i] = Float(Int16(bitPattern: le16(bytes, p))) / 32768
+            case (false, 3):
+                let v = Int32(bitPattern: UInt32(bytes[p]) << 8 | UInt32(bytes[p + 1]) << 16 | UInt32(bytes[p + 2]) << 24) >> 8
+                samples[i] = Float(v) / 8_388_608
+            default: samples[i] = Float(Double(Int32(bitPattern: le32(bytes, p))) / 2_147_483_648)
+            }
+        }
+        return Audio(sampleRate: f.rate, channels: f.channels, bitsPerSample: f.bits, isFloat: isFloat, samples: samples)
+    }
+
+    private static func le16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
+    private static func le32(_ b: [UInt8], _ i: Int) -> UInt32 {
+        UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+    }
+    private static func fourCC(_ b: [UInt8], _ i: Int) -> String {
+        String(decoding: b[i..<min(i + 4, b.count)], as: UTF8.self)
+    }
+    private static func printable(_ b: [UInt8], _ i: Int, _ n: Int) -> String {
+        let s = b[i..<min(i + n, b.count)]
+        if s.allSatisfy({ $0 >= 32 && $0 < 127 }) { return "'\(String(decoding: s, as: UTF8.self))'" }
+        return s.map { String(format: "%02x", $0) }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,22 @@
+/// Why a WAV file could not be decoded. Every case says what was found and what is expected.
+public struct WAVError: Error, CustomStringConvertible, Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        case empty, notRIFF, notWAVE, truncated, missingFormat, missingData, badChunkSize
+        case unsupportedFormat, unsupportedBitDepth, notMono, wrongSampleRate, badBlockAlign, unreadable
+    }
+    public let kind: Kind
+    public let message: String
+    /// The file the bytes came from, when known.
+    public var path: String?
+
+    init(_ kind: Kind, _ message: String, path: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.path = path
+    }
+
+    public var description: String {
+        let expected = "expected RIFF/WAVE PCM (8/16/24/32-bit integer or 32-bit float), mono, 16000 Hz"
+        return "\(path.map { "\($0): " } ?? "")\(message) (\(expected))"
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The DCT of `tf.signal.mfccs_from_log_mel_spectrograms`: an unnormalised DCT-II
+/// (2·Σ x[n]·cos(πk(2n+1)/2N)) times 1/√(2N), i.e. √(2/N)·Σ x[n]·cos(…) for every k — so c0 is √2 times
+/// the orthonormal DCT's c0 and the other coefficients equal the orthonormal ones. Keeps `coefficients`.
+public struct MFCCTransform: Sendable {
+    public let melBins: Int
+    public let coefficients: Int
+    /// coefficients × melBins, row-major.
+    let matrix: [Float]
+
+    public init(melBins: Int, coefficients: Int) {
+        self.melBins = melBins
+        self.coefficients = coefficients
+        let n = Double(melBins), scale = (2 / n).squareRoot()
+        matrix = (0..<coefficients).flatMap { k in
+            (0..<melBins).map { i in Float(scale * cos(Double.pi * Double(k) * (2 * Double(i) + 1) / (2 * n))) }
+        }
+    }
+
+    public func apply(_ logMel: UnsafeBufferPointer<Float>, frames: Int, into out: UnsafeMutableBufferPointer<Float>) {
+        precondition(logMel.count >= frames * melBins && out.count >= frames * coefficients)
+        matrix.withUnsafeBufferPointer { d in
+            for f in 0..<frames {
+                let row = f * melBins
+                for k in 0..<coefficients {
+                    var sum: Float = 0
+                    let base = k * melBins
+                    for i in 0..<melBins { sum += logMel[row + i] * d[base + i] }
+                    out[f * coefficients + k] = sum
+                }
+            }
+        }
+    }
+
+    /// Plain reference: the orthonormal DCT-II in double precision with c0 scaled by √2 (tf's convention
+    /// stated independently of the matrix above).
+    public func reference(_ logMel: [Float], frames: Int) -> [Float] {
+        let n = Double(melBins)
+        var out = [Float](repeating: 0, count: frames * coefficients)
+        for f in 0..<frames {
+            for k in 0..<coefficients {
+                var sum = 0.0
+                for i in 0..<melBins {
+                    sum += Double(logMel[f * melBins + i]) * cos(Double.pi * Double(k) * (Double(i) + 0.5) / n)
+                }
+                let orthonormal = sum * (k == 0 ? (1 / n).squareRoot() : (2 / n).squareRoot())
+                out[f * coefficients + k] = Float(k == 0 ? orthonormal * 2.0.squareRoot() : orthonormal)
+            }
+        }
+        return out
+    }
+}
