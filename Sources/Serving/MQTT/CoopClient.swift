@@ -1,0 +1,216 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Settings of one cooperative run.
+public struct CoopRunConfig: Sendable {
+    /// Votes expected per clip (number of distinct models answering).
+    public var expectedVotes: Int
+    public var classCount: Int
+    /// A clip not fully answered by then is decided with the votes it has (degraded).
+    public var timeoutMilliseconds: Int
+    /// Clips published and not yet decided, at most.
+    public var maxInFlight: Int
+    /// A clip with no vote at all at its deadline is published again this many times (a broker
+    /// restart loses what it held) before being given up.
+    public var resends: Int
+    /// Before the first clip: probe until every model answers, for at most this long (0: no probe).
+    public var warmupSeconds: Double
+    public var qos: MQTTQoS
+
+    public init(expectedVotes: Int = 5, classCount: Int = 8, timeoutMilliseconds: Int = 500, maxInFlight: Int = 8,
+                resends: Int = 2, warmupSeconds: Double = 30, qos: MQTTQoS = .atLeastOnce) {
+        self.expectedVotes = expectedVotes; self.classCount = classCount
+        self.timeoutMilliseconds = timeoutMilliseconds; self.maxInFlight = maxInFlight
+        self.resends = resends; self.warmupSeconds = warmupSeconds; self.qos = qos
+    }
+}
+
+public struct CoopRunResult: Sendable {
+    /// One per clip, in clip order.
+    public var decisions: [CoopDecision]
+    /// From the first clip published to the last decided.
+    public var elapsedNanos: UInt64
+    /// Models that answered the warm-up probe.
+    public var modelsReady: [String]
+    public var duplicateReplies = 0
+    public var lateReplies = 0
+    public var malformedReplies = 0
+    public var resends = 0
+
+    public var degradedCount: Int { decisions.filter(\.degraded).count }
+    public var unansweredCount: Int { decisions.filter { $0.label == nil }.count }
+    public var clipsPerSecond: Double { elapsedNanos == 0 ? 0 : Double(decisions.count) / (Double(elapsedNanos) / 1e9) }
+
+    /// Latency percentile in milliseconds (nearest rank), over the answered clips.
+    public func latencyMilliseconds(percentile p: Double) -> Double {
+        let sorted = decisions.map(\.latencyNanos).sorted()
+        guard !sorted.isEmpty else { return 0 }
+        let rank = min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))
+        return Double(sorted[rank]) / 1e6
+    }
+}
+
+/// The `coop` client: publishes each clip's MFCC once, collects the models' logits by clip id, and
+/// decides each clip by majority vote (`CoopBallotBox`) as soon as all votes are in, or at its deadline
+/// with the votes it has. Several clips are in flight at once; late and duplicate replies are ignored.
+///
+/// Tasks: the caller's task computes features and publishes; one task reads replies from the client's
+/// message stream; one ticks every 2 ms to expire deadlines and resend silent clips. They share only a
+/// `Mutex`-protected ballot box and hand decisions back through an `AsyncStream`.
+///
+/// A client's message stream has one consumer, so an `MQTTClient` serves one `run`.
+public final class CoopClient: Sendable {
+    public let client: MQTTClient
+    public let topics: CoopTopics
+    public let config: CoopRunConfig
+    private let logger: Logger
+
+    private struct Shared {
+        var box: CoopBallotBox
+        /// Encoded request and resends left, for pending clips.
+        var outbox: [String: (payload: [UInt8], resendsLeft: Int)] = [:]
+        var duplicates = 0, late = 0, malformed = 0, resends = 0
+    }
+
+    /// The ballot box and counters, shared by the run's tasks under a lock.
+    private final class RunState: Sendable {
+        private let lock: Mutex<Shared>
+        init(_ shared: Shared) { lock = Mutex(shared) }
+        func withLock<R>(_ body: (inout Shared) -> R) -> R { lock.withLock { body(&$0) } }
+    }
+
+    public init(client: MQTTClient, topics: CoopTopics = CoopTopics(), config: CoopRunConfig,
+                logger: Logger = Logger(label: "kws.coop")) {
+        self.client = client; self.topics = topics; self.config = config; self.logger = logger
+    }
+
+    private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    /// Runs `count` clips; `features(i)` gives clip i's features of `shape` (called once per clip, in
+    /// order, on the caller's task).
+    public func run(count: Int, shape: [Int], features: (Int) throws -> [Float]) async throws -> CoopRunResult {
+        let shared = RunState(Shared(box: CoopBallotBox(expectedVotes: config.expectedVotes, classCount: config.classCount)))
+        let (decisions, decisionSink) = AsyncStream.makeStream(of: CoopDecision.self)
+        let timeout = UInt64(config.timeoutMilliseconds) * 1_000_000
+        try client.subscribe(topics.result, qos: config.qos)
+
+        let receiver = Task { [client, topics, logger] in
+            for await message in client.messages where message.topic == topics.result {
+                let reply: CoopLogitsReply
+                do {
+                    reply = try CoopLogitsReply.decode(message.payload)
+                } catch {
+                    shared.withLock { $0.malformed += 1 }
+                    logger.warning("dropped a message on \(topics.result): \(error)")
+                    continue
+                }
+                let outcome = shared.withLock { s in
+                    let o = s.box.record(reply, now: Self.now())
+                    switch o {
+                    case .decided: s.outbox[reply.clipID] = nil
+                    case .duplicate: s.duplicates += 1
+                    case .unknownClip: s.late += 1
+                    case .wrongSize: s.malformed += 1
+                    case .counted: break
+                    }
+                    return o
+                }
+                switch outcome {
+                case .decided(let d): decisionSink.yield(d)
+                case .wrongSize(let got, let expected):
+                    logger.warning("dropped \(reply.model)'s reply for clip \(reply.clipID): \(got) logits, expected \(expected)")
+                default: break
+                }
+            }
+        }
+        let ticker = Task { [client, topics, config, logger] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(2))
+                let now = Self.now()
+                let (resend, expired) = shared.withLock { s -> ([[UInt8]], [CoopDecision]) in
+                    var resend: [[UInt8]] = []
+                    for id in s.box.silentExpired(now: now) {
+                        guard let entry = s.outbox[id], entry.resendsLeft > 0 else { continue }
+                        s.outbox[id] = (entry.payload, entry.resendsLeft - 1)
+                        s.box.extend(clipID: id, now: now, timeoutNanos: timeout)
+                        s.resends += 1
+                        resend.append(entry.payload)
+                    }
+                    let expired = s.box.expire(now: now)
+                    for d in expired { s.outbox[d.clipID] = nil }
+                    return (resend, expired)
+                }
+                for payload in resend {
+                    do { try client.publish(topics.mfcc, payload: payload, qos: config.qos) } catch {
+                        logger.warning("resend failed: \(error)")
+                    }
+                }
+                for d in expired { decisionSink.yield(d) }
+            }
+        }
+        defer {
+            receiver.cancel()
+            ticker.cancel()
+            decisionSink.finish()
+        }
+
+        var iterator = decisions.makeAsyncIterator()
+        let runID = String(UInt32.random(in: 0...UInt32.max), radix: 36)
+
+        func publish(_ request: CoopMFCCRequest) {
+            let payload = request.encoded()
+            shared.withLock { s in
+                s.box.open(clipID: request.clipID, now: Self.now(), timeoutNanos: timeout)
+                s.outbox[request.clipID] = (payload, config.resends)
+            }
+            do { try client.publish(topics.mfcc, payload: payload, qos: config.qos) } catch {
+                // QoS 0 while disconnected: the deadline (and resend) takes care of it.
+                logger.warning("publish of clip \(request.clipID) failed: \(error)")
+            }
+        }
+
+        // Warm-up: probe with silent features until every model has answered once.
+        var ready: [String] = []
+        if config.warmupSeconds > 0 {
+            let zeros = [Float](repeating: 0, count: shape.reduce(1, *))
+            let deadline = Self.now() + UInt64(config.warmupSeconds * 1e9)
+            var k = 0
+            while Self.now() < deadline {
+                publish(CoopMFCCRequest(clipID: "\(runID)-probe\(k)", shape: shape, features: zeros))
+                k += 1
+                guard let d = await iterator.next() else { break }
+                ready = d.voters
+                if !d.degraded { break }
+            }
+            if ready.count < config.expectedVotes {
+                logger.warning("only \(ready.count) of \(config.expectedVotes) models answered the warm-up probe: \(ready)")
+            }
+        }
+
+        var byID: [String: CoopDecision] = [:]
+        var inFlight = 0
+        let start = Self.now()
+        for i in 0..<count {
+            while inFlight >= max(1, config.maxInFlight), let d = await iterator.next() {
+                byID[d.clipID] = d
+                inFlight -= 1
+            }
+            let f = try features(i)
+            publish(CoopMFCCRequest(clipID: "\(runID)-\(i)", shape: shape, features: f))
+            inFlight += 1
+        }
+        while inFlight > 0, let d = await iterator.next() {
+            byID[d.clipID] = d
+            inFlight -= 1
+        }
+        let elapsed = Self.now() - start
+        let counters = shared.withLock { ($0.duplicates, $0.late, $0.malformed, $0.resends) }
+        let ordered = (0..<count).map { i in
+            byID["\(runID)-\(i)"] ?? CoopDecision(clipID: "\(runID)-\(i)", label: nil, voters: [], degraded: true, latencyNanos: 0)
+        }
+        return CoopRunResult(decisions: ordered, elapsedNanos: elapsed, modelsReady: ready,
+                             duplicateReplies: counters.0, lateReplies: counters.1,
+                             malformedReplies: counters.2, resends: counters.3)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+
+/// A private mosquitto broker on an ephemeral loopback port: config and log in a fresh temp directory,
+/// started as a child process, stopped (and the directory removed) by `stop()` or on deinit.
+///
+/// As root, mosquitto drops to the `mosquitto` user, so the directory is made world-readable and
+/// persistence is off (a restart starts from an empty broker, as a crashed broker would).
+public final class MosquittoBroker: @unchecked Sendable {
+    // @unchecked: `process` is replaced only by start/stop/restart, which callers do not run concurrently
+    // (tests and the `coop` command drive one broker from one task); reads of `port` are immutable.
+    public let port: Int
+    public let directory: String
+    public let executable: String
+    private var process: Process?
+
+    public var url: String { "mqtt://127.0.0.1:\(port)" }
+    public var pid: Int32? { process?.processIdentifier }
+
+    public static let defaultExecutable = "/usr/sbin/mosquitto"
+
+    public init(port: Int? = nil, executable: String? = nil) throws {
+        let exe = executable ?? ProcessInfo.processInfo.environment["MOSQUITTO"] ?? MosquittoBroker.defaultExecutable
+        guard FileManager.default.isExecutableFile(atPath: exe) else {
+            throw BrokerError("mosquitto not found at \(exe) (install the Debian package 'mosquitto', or set MOSQUITTO=path)")
+        }
+        self.executable = exe
+        self.port = try port ?? MosquittoBroker.freeLoopbackPort()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kws-mosquitto-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o755])
+        directory = dir
+        let config = """
+            listener \(self.port) 127.0.0.1
+            allow_anonymous true
+            persistence false
+            log_dest file \(dir)/mosquitto.log
+            log_type error
+            log_type warning
+            log_type notice
+            max_queued_messages 100000
+
+            """
+        try config.write(toFile: "\(dir)/mosquitto.conf", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: "\(dir)/mosquitto.conf")
+        // The log file must be writable by the `mosquitto` user mosquitto drops to.
+        _ = FileManager.default.createFile(atPath: "\(dir)/mosquitto.log", contents: nil, attributes: [.posixPermissions: 0o666])
+    }
+
+    /// Starts mosquitto and waits until it accepts TCP connections on the port.
+    public func start(timeoutSeconds: Double = 10) throws {
+        guard process == nil else { return }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = ["-c", "\(directory)/mosquitto.conf"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        process = p
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while Date() < deadline {
+            if !p.isRunning {
+                process = nil
+                throw BrokerError("mosquitto exited with status \(p.terminationStatus) at start; log: \(log())")
+            }
+            if MosquittoBroker.accepts(port: port) { return }
+            usleep(20_000)
+        }
+        stop()
+        throw BrokerError("mosquitto did not accept connections on 127.0.0.1:\(port) within \(timeoutSeconds) s; log: \(log())")
+    }
+
+    /// Stops mosquitto (SIGTERM, then SIGKILL after 2 s) and waits for it to exit.
+    public func stop() {
+        guard let p = process else { return }
+        process = nil
+        guard p.isRunning else { return }
+        kill(p.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(2)
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+    }
+
+    public func log() -> String {
+        (try? String(contentsOfFile: "\(directory)/mosquitto.log", encoding: .utf8)) ?? "(no log)"
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// A port the kernel just handed out for 127.0.0.1 (bound to port 0, read back, released).
+    public static func freeLoopbackPort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw BrokerError("socket() failed: errno \(errno)") }
+        defer { close(fd) }
+        var addr = loopback(port: 0)
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw BrokerError("bind(127.0.0.1:0) failed: errno \(errno)") }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        guard named == 0 else { throw BrokerError("getsockname failed: errno \(errno)") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// True if something accepts a TCP connection on 127.0.0.1:port.
+    public static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = loopback(port: port)
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
+
+    private static func loopback(port: Int) -> sockaddr_in {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return addr
+    }
+}
+
+public struct BrokerError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
