@@ -1,7 +1,46 @@
 import ArgumentParser
+import Foundation
+import KWS
+import Logging
+import Serving
 
-// Being built; see the issue that owns this command.
+/// `kws-native serve`: the big network behind a SenML REST endpoint (Hummingbird 2).
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "(not built yet)")
-    func run() async throws { throw ValidationError("'serve' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve a network over HTTP: POST /predict (SenML in and out), GET /health.",
+        discussion: """
+            POST /predict takes a SenML pack (RFC 8428, compact JSON) with exactly one clip record, its bytes
+            base64 in 'vd': 'audio' = a 16-bit PCM mono 16 kHz WAV file, 'audio_f32' = little-endian float32
+            PCM at 16 kHz, or 'mfcc' = the network's precomputed features (49x10 float32 for big), e.g.
+              [{"bn":"kws-native:","n":"audio","vd":"UklGR..."}]
+            and answers SenML with records label, label_id, probability, score_margin and p:<label> for each
+            class. Bad requests get a 4xx JSON error {"status","error","message"}. Inference runs on a pool
+            of at most one thread per core. SIGINT/SIGTERM drain requests in flight, then stop.
+            """
+    )
+
+    @Option(help: "Address to listen on.") var host = "127.0.0.1"
+    @Option(help: "Port (0 = any free port).") var port = 8080
+    @Option(help: "Network to serve (a name in the manifest).") var model = "big"
+    @Option(help: "Directory with the Keras .h5 files and manifest.json.") var weights = "weights"
+    @Option(help: "Bearer token required on every request (default: $\(BigServerConfiguration.tokenEnvironmentVariable); none if unset).")
+    var token: String?
+    @Option(help: "Inference threads (at most the number of cores).") var threads = InferencePool<AnyObject>.defaultThreads
+    @Option(help: "Largest request body accepted, in bytes (larger: 413).") var maxBodyBytes = 1 << 20
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let zoo = try ModelZoo(weightsDirectory: weights)
+        let config = BigServerConfiguration(
+            host: host, port: port, token: BigServerConfiguration.token(explicit: token),
+            maxBodyBytes: maxBodyBytes, threads: threads, model: model)
+        let name = model
+        let server = try BigServer(configuration: config) { _ in try SpotterClassifier(zoo: zoo, name: name) }
+        let (address, auth) = (host, config.token != nil)
+        try await server.run { port in
+            let logger = Logger(label: "kws-native.serve")
+            logger.info("serving \(name) on http://\(address):\(port) (POST /predict, GET /health)\(auth ? ", bearer token required" : "")")
+        }
+    }
 }
