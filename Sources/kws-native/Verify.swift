@@ -1,7 +1,101 @@
 import ArgumentParser
+import Foundation
+import Layers
+import Tensor
 
-// Being built; see the issue that owns this command.
+/// `kws-native verify`: every network in the weights directory against its Keras fixture, block by block.
 struct Verify: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "verify", abstract: "(not built yet)")
-    func run() async throws { throw ValidationError("'verify' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check every network layer by layer against Keras' outputs; exit 1 on any mismatch.",
+        discussion: """
+            For each network (weights/manifest.json, or every .h5 in the weights directory) loads the Keras
+            file, runs the inputs of fixtures/<network>.h5 and compares each block's output with the Keras
+            layer it ends at (and the final output). An element passes when
+            |ours - keras| <= tolerance * max(|keras|, floor), floor = floor-fraction * (largest |keras| in
+            that layer). With --unfused every Keras layer is its own block.
+            """
+    )
+
+    @Option(help: "Directory with the Keras .h5 files (and manifest.json).") var weights = "weights"
+    @Option(help: "Directory with the fixture .h5 files.") var fixtures = "fixtures"
+    @Option(help: "Only these networks (comma-separated).") var model: String?
+    @Flag(help: "Compare after every single Keras layer (no BN folding or activation fusion).") var unfused = false
+    @Flag(help: "Never choose the sparse kernel.") var noSparse = false
+    @Option(help: "Relative tolerance.") var tolerance: Float = 1e-4
+    @Option(help: "Floor for the relative error, as a fraction of the layer's largest |value|.") var floorFraction: Float = 1e-2
+    @Flag(help: "Print one JSON object instead of the table.") var json = false
+
+    func run() async throws {
+        let names = try networkNames()
+        var rows: [LayerComparison] = []
+        var failures: [String] = []
+        let verifier = NetworkVerifier(tolerance: tolerance, floorFraction: floorFraction)
+        for name in names {
+            do {
+                let net = try Network.load(kerasFile: "\(weights)/\(name).h5",
+                                           options: LoadOptions(fuse: !unfused, allowSparse: !noSparse))
+                let fixture = try HDF5File(path: "\(fixtures)/\(name).h5")
+                rows += try verifier.verify(net, fixture: fixture)
+            } catch {
+                failures.append("\(name): \(error)")
+            }
+        }
+        let mismatches = rows.filter { !$0.passed }
+        let ok = failures.isEmpty && mismatches.isEmpty && !names.isEmpty
+        if json {
+            struct Report: Encodable {
+                let ok: Bool; let tolerance: Float; let floorFraction: Float; let fused: Bool
+                let networks: [String]; let errors: [String]; let layers: [LayerComparison]
+            }
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let report = Report(ok: ok, tolerance: tolerance, floorFraction: floorFraction, fused: !unfused,
+                                networks: names, errors: failures, layers: rows)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            printTable(rows)
+            for f in failures { print("ERROR \(f)") }
+            let nets = Set(rows.map(\.network)).count
+            print("\(ok ? "PASS" : "FAIL"): \(nets)/\(names.count) networks, \(rows.count) comparisons, "
+                  + "\(mismatches.count) beyond \(tolerance) relative (floor \(floorFraction) × layer max), \(failures.count) errors"
+                  + (unfused ? " [unfused]" : " [fused]"))
+        }
+        if !ok { throw ExitCode(1) }
+    }
+
+    private func networkNames() throws -> [String] {
+        if let model { return model.split(separator: ",").map(String.init) }
+        let manifest = URL(fileURLWithPath: weights).appendingPathComponent("manifest.json")
+        if let data = try? Data(contentsOf: manifest),
+           let object = try? JSONSerialization.jsonObject(with: data) {
+            // Accept {"networks": {name: …}} / {"networks": [{"name": …}]} / {name: …} / [name, …].
+            func names(_ x: Any) -> [String]? {
+                if let d = x as? [String: Any] {
+                    if let n = d["networks"] { return names(n) }
+                    return d.keys.sorted()
+                }
+                if let a = x as? [Any] {
+                    return a.compactMap { ($0 as? String) ?? (($0 as? [String: Any])?["name"] as? String) }
+                }
+                return nil
+            }
+            if let n = names(object), !n.isEmpty { return n }
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: weights)) ?? []
+        let found = files.filter { $0.hasSuffix(".h5") }.map { String($0.dropLast(3)) }.sorted()
+        if found.isEmpty { throw ValidationError("no networks: \(weights) has no manifest.json and no .h5 files") }
+        return found
+    }
+
+    private func printTable(_ rows: [LayerComparison]) {
+        func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+        func e(_ x: Float) -> String { String(format: "%.2e", Double(x)) }
+        print(pad("network", 8), pad("layer (block end)", 26), pad("kernel", 30), pad("shape", 14),
+              pad("max|keras|", 10), pad("worst abs", 10), pad("worst rel", 10), "ok")
+        for r in rows {
+            print(pad(r.network, 8), pad(r.layer, 26), pad(r.kernel, 30), pad(r.shape.map(String.init).joined(separator: "×"), 14),
+                  pad(e(r.maxAbsReference), 10), pad(e(r.worstAbsError), 10), pad(e(r.worstRelError), 10), r.passed ? "ok" : "MISMATCH")
+        }
+    }
 }

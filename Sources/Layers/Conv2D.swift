@@ -1,0 +1,101 @@
+import Tensor
+
+/// Conv2D (any kernel, stride, padding; bias and activation applied at the store) as im2col + GEMM.
+/// A 1×1, stride-1, unpadded convolution is a plain GEMM on the input (no im2col).
+/// The Keras HWIO kernel flattened is already the (kh·kw·Cin) × Cout GEMM operand: no repacking.
+public final class Conv2D: Layer {
+    public let kind: String
+    public let geometry: WindowGeometry
+    public let inChannels: Int, outChannels: Int
+    public private(set) var kernel: [Float]      // HWIO
+    public private(set) var bias: [Float]?
+    public var activation: FusedActivation
+    private let isPointwise: Bool
+
+    public init(kind: String = "conv2d", geometry: WindowGeometry, inChannels: Int, outChannels: Int,
+                kernel: [Float], bias: [Float]?, activation: FusedActivation = .linear) {
+        precondition(kernel.count == geometry.kernelHeight * geometry.kernelWidth * inChannels * outChannels)
+        self.kind = kind
+        self.geometry = geometry
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernel = kernel
+        self.bias = bias
+        self.activation = activation
+        let g = geometry
+        isPointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideY == 1 && g.strideX == 1
+            && g.padTop == 0 && g.padBottom == 0 && g.padLeft == 0 && g.padRight == 0
+    }
+
+    public var inputShape: [Int] { [geometry.inputHeight, geometry.inputWidth, inChannels] }
+    public var outputShape: [Int] { [geometry.outputHeight, geometry.outputWidth, outChannels] }
+    var pixels: Int { geometry.outputHeight * geometry.outputWidth }
+    var patch: Int { geometry.kernelHeight * geometry.kernelWidth * inChannels }
+    public var scratchCount: Int { isPointwise ? 0 : pixels * patch }
+    public var macs: Int { pixels * patch * outChannels }
+
+    /// Folds a per-output-channel affine map y = x·scale + shift (an inference BatchNormalization).
+    public func foldAffine(scale: [Float], shift: [Float]) {
+        for p in 0..<(kernel.count / outChannels) {
+            for o in 0..<outChannels { kernel[p * outChannels + o] *= scale[o] }
+        }
+        let b = bias ?? [Float](repeating: 0, count: outChannels)
+        bias = (0..<outChannels).map { b[$0] * scale[$0] + shift[$0] }
+    }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let operand: UnsafePointer<Float>
+        if isPointwise {
+            operand = input
+        } else {
+            Im2Col.gather(input, geometry: geometry, channels: inChannels, into: scratch)
+            operand = UnsafePointer(scratch)
+        }
+        kernel.withUnsafeBufferPointer { w in
+            GEMM.multiply(m: pixels, n: outChannels, k: patch, a: operand, lda: patch,
+                          b: w.baseAddress!, ldb: outChannels, c: output, ldc: outChannels)
+        }
+        if let bias {
+            bias.withUnsafeBufferPointer {
+                SIMDKernels.biasClamp(output, rows: pixels, cols: outChannels, bias: $0.baseAddress,
+                                      lower: activation.lower, upper: activation.upper)
+            }
+        } else if activation != .linear {
+            SIMDKernels.biasClamp(output, rows: pixels, cols: outChannels, bias: nil,
+                                  lower: activation.lower, upper: activation.upper)
+        }
+    }
+}
+
+/// Patches of an NHWC image as rows of a matrix: row (oy, ox) holds the window in (ky, kx, c) order,
+/// zeros where the window hangs over the (padded) edge.
+public enum Im2Col {
+    public static func gather(_ input: UnsafePointer<Float>, geometry g: WindowGeometry, channels: Int,
+                              into cols: UnsafeMutablePointer<Float>) {
+        let rowLength = g.kernelWidth * channels
+        var dst = cols
+        for oy in 0..<g.outputHeight {
+            for ox in 0..<g.outputWidth {
+                let x0 = ox * g.strideX - g.padLeft
+                for ky in 0..<g.kernelHeight {
+                    let iy = oy * g.strideY + ky - g.padTop
+                    if iy < 0 || iy >= g.inputHeight {
+                        dst.update(repeating: 0, count: rowLength)
+                    } else if x0 >= 0 && x0 + g.kernelWidth <= g.inputWidth {
+                        dst.update(from: input + (iy * g.inputWidth + x0) * channels, count: rowLength)
+                    } else {
+                        for kx in 0..<g.kernelWidth {
+                            let ix = x0 + kx
+                            if ix < 0 || ix >= g.inputWidth {
+                                (dst + kx * channels).update(repeating: 0, count: channels)
+                            } else {
+                                (dst + kx * channels).update(from: input + (iy * g.inputWidth + ix) * channels, count: channels)
+                            }
+                        }
+                    }
+                    dst += rowLength
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Tensor
+
+/// Dense on the last axis: (rows × inFeatures) · (inFeatures × outFeatures) + bias, activation at the store.
+/// Also serves a 1×1 convolution after a folded GEMM; dense weights go to OpenBLAS, sparse ones (when the
+/// loader measured them faster) to a CSR product.
+public final class Dense: Layer {
+    public enum Kernel: String, Sendable { case gemm, csr }
+
+    public let kind: String
+    public let rows: Int
+    public let inFeatures: Int, outFeatures: Int
+    public private(set) var weights: [Float]    // (in, out) row-major, as Keras stores it
+    public private(set) var bias: [Float]?
+    public var activation: FusedActivation
+    public let leadingShape: [Int]
+    public private(set) var kernelChoice: Kernel = .gemm
+    private var sparse: CSRMatrix?
+
+    public init(kind: String = "dense", leadingShape: [Int], inFeatures: Int, outFeatures: Int,
+                weights: [Float], bias: [Float]?, activation: FusedActivation = .linear) {
+        precondition(weights.count == inFeatures * outFeatures)
+        self.kind = kind
+        self.leadingShape = leadingShape
+        rows = leadingShape.reduce(1, *)
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        self.weights = weights
+        self.bias = bias
+        self.activation = activation
+    }
+
+    public var inputShape: [Int] { leadingShape + [inFeatures] }
+    public var outputShape: [Int] { leadingShape + [outFeatures] }
+    public var macs: Int { rows * inFeatures * outFeatures }
+    public var zeroFraction: Double {
+        Double(weights.lazy.filter { $0 == 0 }.count) / Double(max(weights.count, 1))
+    }
+
+    public func foldAffine(scale: [Float], shift: [Float]) {
+        for i in 0..<inFeatures {
+            for o in 0..<outFeatures { weights[i * outFeatures + o] *= scale[o] }
+        }
+        let b = bias ?? [Float](repeating: 0, count: outFeatures)
+        bias = (0..<outFeatures).map { b[$0] * scale[$0] + shift[$0] }
+        if sparse != nil { useKernel(.csr) }
+    }
+
+    /// Switches between the OpenBLAS GEMM and the CSR product (Wᵀ stored as CSR rows).
+    public func useKernel(_ kernel: Kernel) {
+        kernelChoice = kernel
+        if kernel == .csr {
+            var transposed = [Float](repeating: 0, count: weights.count)
+            for i in 0..<inFeatures {
+                for o in 0..<outFeatures { transposed[o * inFeatures + i] = weights[i * outFeatures + o] }
+            }
+            sparse = CSRMatrix(dense: transposed, rows: outFeatures, cols: inFeatures)
+        } else {
+            sparse = nil
+        }
+    }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        if let sparse {
+            sparse.multiplyRows(input, count: rows, into: output)
+        } else {
+            weights.withUnsafeBufferPointer { w in
+                GEMM.multiply(m: rows, n: outFeatures, k: inFeatures, a: input, lda: inFeatures,
+                              b: w.baseAddress!, ldb: outFeatures, c: output, ldc: outFeatures)
+            }
+        }
+        if let bias {
+            bias.withUnsafeBufferPointer {
+                SIMDKernels.biasClamp(output, rows: rows, cols: outFeatures, bias: $0.baseAddress,
+                                      lower: activation.lower, upper: activation.upper)
+            }
+        } else if activation != .linear {
+            SIMDKernels.biasClamp(output, rows: rows, cols: outFeatures, bias: nil,
+                                  lower: activation.lower, upper: activation.upper)
+        }
+    }
+}
+
+/// The plain dense layer the GEMM and CSR paths are checked against.
+public enum DenseReference {
+    public static func run(input: [Float], rows: Int, inFeatures: Int, outFeatures: Int,
+                           weights: [Float], bias: [Float]?, activation: FusedActivation) -> [Float] {
+        var out = [Float](repeating: 0, count: rows * outFeatures)
+        for r in 0..<rows {
+            for o in 0..<outFeatures {
+                var sum = Double(bias?[o] ?? 0)
+                for i in 0..<inFeatures { sum += Double(input[r * inFeatures + i]) * Double(weights[i * outFeatures + o]) }
+                out[r * outFeatures + o] = activation.apply(Float(sum))
+            }
+        }
+        return out
+    }
+}

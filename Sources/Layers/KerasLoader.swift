@@ -1,0 +1,370 @@
+import Foundation
+import Tensor
+
+/// Reads a Keras 3 (or 2) `.h5`: `model_config` for the architecture, `model_weights/<layer>/...` for the
+/// variables (found through each layer group's `weight_names`), and builds the planned Network.
+struct KerasLoader {
+    let path: String
+    let options: LoadOptions
+    let file: HDF5File
+    let model: KerasModelConfig
+    private var parameterCount = 0
+
+    init(path: String, options: LoadOptions) throws {
+        self.path = path
+        self.options = options
+        do {
+            file = try HDF5File(path: path)
+        } catch let e as HDF5Error {
+            throw KerasLoadError(file: path, layer: "", reason: e.reason)
+        }
+        let json: String
+        do {
+            json = try file.stringAttribute("model_config")
+        } catch {
+            throw KerasLoadError(file: path, layer: "", reason: "no readable 'model_config' attribute: not a Keras .h5 model file (\(error))")
+        }
+        model = try KerasModelConfig(json: json, file: path)
+    }
+
+    /// A step under construction (the fused plan edits the last one while it can absorb more layers).
+    private struct Step {
+        var layer: any Layer
+        var names: [String]
+        var kernel: String
+        /// Still linear at its store, so a BatchNormalization or an activation can be folded in.
+        var canAbsorb: Bool
+    }
+
+    mutating func build() throws -> Network {
+        var steps: [Step] = []
+        var shape = model.inputShape
+        var pendingPad: (top: Int, bottom: Int, left: Int, right: Int, name: String)?
+
+        for spec in model.layers {
+            let fuse = options.fuse
+            if let pad = pendingPad, !["Conv2D", "DepthwiseConv2D"].contains(spec.className) {
+                // The padding could not be folded: it becomes a step of its own after all.
+                let z = ZeroPadding2D(kind: "ZeroPadding2D", inputShape: shape, top: pad.top, bottom: pad.bottom, left: pad.left, right: pad.right)
+                steps.append(Step(layer: z, names: [pad.name], kernel: "copy", canAbsorb: false))
+                shape = z.outputShape
+                pendingPad = nil
+            }
+            switch spec.className {
+            case "Conv2D", "DepthwiseConv2D":
+                try spec.requireChannelsLast()
+                guard shape.count == 3 else { throw spec.fail("expects a rank-3 (H, W, C) input, got shape \(shape)") }
+                var g = WindowGeometry(inputHeight: shape[0] + (pendingPad.map { $0.top + $0.bottom } ?? 0),
+                                       inputWidth: shape[1] + (pendingPad.map { $0.left + $0.right } ?? 0),
+                                       kernel: try spec.pair("kernel_size"), strides: try spec.pair("strides", default: (1, 1)),
+                                       same: try spec.padding())
+                var names = [spec.name]
+                if let pad = pendingPad {
+                    g.inputHeight = shape[0]; g.inputWidth = shape[1]
+                    g.padTop += pad.top; g.padBottom += pad.bottom; g.padLeft += pad.left; g.padRight += pad.right
+                    names.insert(pad.name, at: 0)
+                    pendingPad = nil
+                }
+                guard g.isValid else { throw spec.fail("kernel \(g.kernelHeight)×\(g.kernelWidth) does not fit input \(shape)") }
+                let activation = try fusedActivation(spec, try spec.string("activation", default: "linear"))
+                let useBias = spec.bool("use_bias", default: true)
+                let cin = shape[2]
+                if spec.className == "Conv2D" {
+                    if let groups = spec.config["groups"] as? NSNumber, groups.intValue != 1 { throw spec.fail("grouped convolution is not supported") }
+                    let filters = try spec.int("filters")
+                    let w = try weights(spec)
+                    let kernel = try w.take("kernel", shape: [g.kernelHeight, g.kernelWidth, cin, filters])
+                    let bias = useBias ? try w.take("bias", shape: [filters]) : nil
+                    let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideY == 1 && g.strideX == 1
+                        && g.padTop + g.padBottom + g.padLeft + g.padRight == 0
+                    let layer: any Layer = pointwise
+                        ? Dense(kind: "Conv2D 1×1", leadingShape: [g.outputHeight, g.outputWidth], inFeatures: cin, outFeatures: filters,
+                                weights: kernel, bias: bias, activation: activation == .softmax ? .linear : activation.fused)
+                        : Conv2D(kind: "Conv2D \(g.kernelHeight)×\(g.kernelWidth)/\(g.strideY)", geometry: g, inChannels: cin, outChannels: filters,
+                                 kernel: kernel, bias: bias, activation: activation == .softmax ? .linear : activation.fused)
+                    try append(&steps, layer, names, pointwise ? "gemm" : "im2col+gemm", activation, spec)
+                } else {
+                    guard try spec.int("depth_multiplier", default: 1) == 1 else { throw spec.fail("depth_multiplier other than 1 is not supported") }
+                    let w = try weights(spec)
+                    let kernel = try w.take("kernel", or: "depthwise_kernel", shape: [g.kernelHeight, g.kernelWidth, cin, 1])
+                    let bias = useBias ? try w.take("bias", shape: [cin]) : nil
+                    let layer = DepthwiseConv2D(kind: "DepthwiseConv2D \(g.kernelHeight)×\(g.kernelWidth)/\(g.strideY)", geometry: g, channels: cin,
+                                                kernel: kernel, bias: bias, activation: activation == .softmax ? .linear : activation.fused)
+                    try append(&steps, layer, names, "direct-simd8", activation, spec)
+                }
+                shape = steps.last!.layer.outputShape
+
+            case "Dense":
+                guard let inFeatures = shape.last else { throw spec.fail("expects an input with features, got a scalar") }
+                let units = try spec.int("units")
+                let activation = try fusedActivation(spec, try spec.string("activation", default: "linear"))
+                let w = try weights(spec)
+                let kernel = try w.take("kernel", shape: [inFeatures, units])
+                let bias = spec.bool("use_bias", default: true) ? try w.take("bias", shape: [units]) : nil
+                let layer = Dense(kind: "Dense", leadingShape: Array(shape.dropLast()), inFeatures: inFeatures, outFeatures: units,
+                                  weights: kernel, bias: bias, activation: activation == .softmax ? .linear : activation.fused)
+                try append(&steps, layer, [spec.name], "gemm", activation, spec)
+                shape = layer.outputShape
+
+            case "BatchNormalization":
+                guard let channels = shape.last else { throw spec.fail("expects an input with channels") }
+                if let axis = spec.config["axis"] as? NSNumber, axis.intValue != -1 && axis.intValue != shape.count {
+                    throw spec.fail("axis \(axis) is not supported (only the last axis)")
+                }
+                let w = try weights(spec)
+                let ones = [Float](repeating: 1, count: channels), zeros = [Float](repeating: 0, count: channels)
+                let gamma = spec.bool("scale", default: true) ? try w.take("gamma", shape: [channels]) : ones
+                let beta = spec.bool("center", default: true) ? try w.take("beta", shape: [channels]) : zeros
+                let mean = try w.take("moving_mean", shape: [channels])
+                let variance = try w.take("moving_variance", shape: [channels])
+                let (scale, shift) = BatchNormalization.affine(gamma: gamma, beta: beta, mean: mean, variance: variance,
+                                                                epsilon: Float(try spec.double("epsilon", default: 1e-3)))
+                if fuse, let last = steps.last, last.canAbsorb, fold(scale: scale, shift: shift, into: last.layer) {
+                    steps[steps.count - 1].names.append(spec.name)
+                } else {
+                    steps.append(Step(layer: BatchNormalization(kind: "BatchNormalization", shape: shape, scale: scale, shift: shift),
+                                      names: [spec.name], kernel: "affine", canAbsorb: true))
+                }
+
+            case "ReLU":
+                let maxValue = try spec.double("max_value", default: .infinity)
+                guard try spec.double("negative_slope", default: 0) == 0, try spec.double("threshold", default: 0) == 0 else {
+                    throw spec.fail("ReLU with negative_slope or threshold is not supported")
+                }
+                let activation: FusedActivation
+                switch maxValue {
+                case .infinity: activation = .relu
+                case 6: activation = .relu6
+                default: throw spec.fail("ReLU max_value \(maxValue) is not supported (only none or 6)")
+                }
+                try appendActivation(&steps, activation, spec, shape)
+
+            case "Activation":
+                let a = try fusedActivation(spec, try spec.string("activation"))
+                if a == .softmax {
+                    steps.append(Step(layer: Softmax(kind: "Softmax", shape: shape), names: [spec.name], kernel: "scalar", canAbsorb: false))
+                } else if a == .linear {
+                    try appendIdentity(&steps, spec, shape, shape)
+                } else {
+                    try appendActivation(&steps, a.fused, spec, shape)
+                }
+
+            case "ZeroPadding2D":
+                guard shape.count == 3 else { throw spec.fail("expects a rank-3 input, got shape \(shape)") }
+                try spec.requireChannelsLast()
+                let p = try zeroPadding(spec)
+                if fuse {
+                    pendingPad = (p.0, p.1, p.2, p.3, spec.name)
+                } else {
+                    let z = ZeroPadding2D(kind: "ZeroPadding2D", inputShape: shape, top: p.0, bottom: p.1, left: p.2, right: p.3)
+                    steps.append(Step(layer: z, names: [spec.name], kernel: "copy", canAbsorb: false))
+                    shape = z.outputShape
+                }
+
+            case "MaxPooling2D", "AveragePooling2D":
+                try spec.requireChannelsLast()
+                guard shape.count == 3 else { throw spec.fail("expects a rank-3 input, got shape \(shape)") }
+                let pool = try spec.pair("pool_size", default: (2, 2))
+                let g = WindowGeometry(inputHeight: shape[0], inputWidth: shape[1], kernel: pool,
+                                       strides: try spec.pair("strides", default: pool), same: try spec.padding())
+                guard g.isValid else { throw spec.fail("pool \(pool) does not fit input \(shape)") }
+                let layer = Pooling2D(kind: spec.className, mode: spec.className == "MaxPooling2D" ? .max : .average, geometry: g, channels: shape[2])
+                steps.append(Step(layer: layer, names: [spec.name], kernel: "direct", canAbsorb: false))
+                shape = layer.outputShape
+
+            case "GlobalAveragePooling2D":
+                try spec.requireChannelsLast()
+                guard shape.count == 3 else { throw spec.fail("expects a rank-3 input, got shape \(shape)") }
+                let layer = GlobalAveragePooling2D(kind: "GlobalAveragePooling2D", inputShape: shape, keepDims: spec.bool("keepdims", default: false))
+                steps.append(Step(layer: layer, names: [spec.name], kernel: "direct", canAbsorb: false))
+                shape = layer.outputShape
+
+            case "Flatten":
+                try appendIdentity(&steps, spec, shape, [shape.reduce(1, *)])
+                shape = [shape.reduce(1, *)]
+
+            case "Reshape":
+                guard let target = spec.config["target_shape"] as? [NSNumber] else { throw spec.fail("Reshape without target_shape") }
+                var t = target.map(\.intValue)
+                let known = t.filter { $0 != -1 }.reduce(1, *)
+                if let i = t.firstIndex(of: -1), known > 0 { t[i] = shape.reduce(1, *) / known }
+                guard t.reduce(1, *) == shape.reduce(1, *) else { throw spec.fail("cannot reshape \(shape) to \(target)") }
+                try appendIdentity(&steps, spec, shape, t)
+                shape = t
+
+            case "Dropout", "SpatialDropout2D", "GaussianDropout", "GaussianNoise":
+                try appendIdentity(&steps, spec, shape, shape)
+
+            default:
+                throw spec.fail("unsupported layer type '\(spec.className)'")
+            }
+        }
+        if let pad = pendingPad {
+            let z = ZeroPadding2D(kind: "ZeroPadding2D", inputShape: shape, top: pad.top, bottom: pad.bottom, left: pad.left, right: pad.right)
+            steps.append(Step(layer: z, names: [pad.name], kernel: "copy", canAbsorb: false))
+        }
+        if options.allowSparse { chooseSparseKernels(&steps) }
+        return Network(name: model.name, inputShape: model.inputShape,
+                       steps: steps.map { ($0.layer, $0.names, $0.kernel) }, parameterCount: parameterCount, sourceFile: path)
+    }
+
+    // MARK: - fusion
+
+    /// Keras activation names, plus softmax which becomes a step of its own.
+    private enum KerasActivation: Equatable {
+        case linear, relu, relu6, softmax
+        var fused: FusedActivation { self == .relu ? .relu : self == .relu6 ? .relu6 : .linear }
+    }
+
+    private func fusedActivation(_ spec: KerasLayerSpec, _ name: String) throws -> KerasActivation {
+        switch name {
+        case "linear", "": return .linear
+        case "relu": return .relu
+        case "relu6": return .relu6
+        case "softmax": return .softmax
+        default: throw spec.fail("activation '\(name)' is not supported (linear, relu, relu6, softmax)")
+        }
+    }
+
+    /// Appends a compute step; a softmax activation becomes a Softmax step after it.
+    private func append(_ steps: inout [Step], _ layer: any Layer, _ names: [String], _ kernel: String,
+                        _ activation: KerasActivation, _ spec: KerasLayerSpec) throws {
+        if activation == .softmax {
+            steps.append(Step(layer: layer, names: [], kernel: kernel, canAbsorb: false))
+            steps.append(Step(layer: Softmax(kind: "Softmax", shape: layer.outputShape), names: names, kernel: "scalar", canAbsorb: false))
+        } else {
+            // Only a linear store can take a folded BatchNormalization or a fused activation.
+            steps.append(Step(layer: layer, names: names, kernel: kernel, canAbsorb: activation == .linear && options.fuse))
+        }
+    }
+
+    private func appendActivation(_ steps: inout [Step], _ activation: FusedActivation, _ spec: KerasLayerSpec, _ shape: [Int]) throws {
+        if options.fuse, let last = steps.last, last.canAbsorb, setActivation(activation, on: last.layer) {
+            steps[steps.count - 1].names.append(spec.name)
+            steps[steps.count - 1].canAbsorb = false
+        } else {
+            steps.append(Step(layer: Clamp(kind: spec.className, shape: shape, activation: activation), names: [spec.name], kernel: "simd8", canAbsorb: false))
+        }
+    }
+
+    private func appendIdentity(_ steps: inout [Step], _ spec: KerasLayerSpec, _ input: [Int], _ output: [Int]) throws {
+        if options.fuse, !steps.isEmpty, steps[steps.count - 1].layer.outputShape.reduce(1, *) == output.reduce(1, *),
+           !steps[steps.count - 1].names.isEmpty {
+            // Shape-only layers join the previous block (its output is theirs, reinterpreted).
+            steps[steps.count - 1].names.append(spec.name)
+            steps.append(Step(layer: Identity(kind: spec.className, inputShape: input, outputShape: output), names: [], kernel: "none", canAbsorb: false))
+        } else {
+            steps.append(Step(layer: Identity(kind: spec.className, inputShape: input, outputShape: output), names: [spec.name], kernel: "none", canAbsorb: false))
+        }
+    }
+
+    private func fold(scale: [Float], shift: [Float], into layer: any Layer) -> Bool {
+        switch layer {
+        case let l as Conv2D where l.activation == .linear: l.foldAffine(scale: scale, shift: shift)
+        case let l as DepthwiseConv2D where l.activation == .linear: l.foldAffine(scale: scale, shift: shift)
+        case let l as Dense where l.activation == .linear: l.foldAffine(scale: scale, shift: shift)
+        default: return false
+        }
+        return true
+    }
+
+    private func setActivation(_ a: FusedActivation, on layer: any Layer) -> Bool {
+        switch layer {
+        case let l as Conv2D where l.activation == .linear: l.activation = a
+        case let l as DepthwiseConv2D where l.activation == .linear: l.activation = a
+        case let l as Dense where l.activation == .linear: l.activation = a
+        case let l as BatchNormalization where l.activation == .linear: l.activation = a
+        default: return false
+        }
+        return true
+    }
+
+    private func zeroPadding(_ spec: KerasLayerSpec) throws -> (Int, Int, Int, Int) {
+        let p = spec.config["padding"]
+        if let n = p as? NSNumber { return (n.intValue, n.intValue, n.intValue, n.intValue) }
+        if let pairs = p as? [[NSNumber]], pairs.count == 2, pairs[0].count == 2, pairs[1].count == 2 {
+            return (pairs[0][0].intValue, pairs[0][1].intValue, pairs[1][0].intValue, pairs[1][1].intValue)
+        }
+        if let a = p as? [NSNumber], a.count == 2 { return (a[0].intValue, a[0].intValue, a[1].intValue, a[1].intValue) }
+        throw spec.fail("ZeroPadding2D padding \(String(describing: p)) not understood")
+    }
+
+    // MARK: - weights
+
+    /// A layer's variables keyed by their short name (kernel, bias, gamma, …), checked for shape on use.
+    struct LayerWeights {
+        let spec: KerasLayerSpec
+        let tensors: [String: (path: String, shape: [Int], values: [Float])]
+
+        func take(_ key: String, or alternative: String? = nil, shape: [Int]) throws -> [Float] {
+            guard let t = tensors[key] ?? alternative.flatMap({ tensors[$0] }) else {
+                throw spec.fail("missing weight '\(key)' (found: \(tensors.keys.sorted().joined(separator: ", ")))")
+            }
+            guard t.shape == shape else {
+                throw spec.fail("weight '\(t.path)' has shape \(t.shape), expected \(shape)")
+            }
+            return t.values
+        }
+    }
+
+    private mutating func weights(_ spec: KerasLayerSpec) throws -> LayerWeights {
+        let group = "model_weights/\(spec.name)"
+        guard file.exists(group) else { throw spec.fail("no weights group '\(group)'") }
+        var names: [String]
+        do {
+            names = try file.stringListAttribute("weight_names", of: group)
+        } catch {
+            names = []
+        }
+        if names.isEmpty { throw spec.fail("'\(group)' lists no weight_names") }
+        var tensors: [String: (path: String, shape: [Int], values: [Float])] = [:]
+        for n in names {
+            let path = "\(group)/\(n)"
+            let key = String((n.split(separator: "/").last ?? "").replacingOccurrences(of: ":0", with: ""))
+            do {
+                let (shape, values) = try file.floatDataset(path)
+                tensors[key] = (path, shape, values)
+                parameterCount += values.count
+            } catch let e as HDF5Error {
+                throw spec.fail("weight dataset '\(path)': \(e.reason)")
+            }
+        }
+        return LayerWeights(spec: spec, tensors: tensors)
+    }
+
+    // MARK: - kernel choice
+
+    /// For dense and 1×1 layers with enough zero weights, time the GEMM and the CSR kernels on this
+    /// machine and keep the faster one (the rule: measured, median of several short runs).
+    private func chooseSparseKernels(_ steps: inout [Step]) {
+        for i in steps.indices {
+            guard let dense = steps[i].layer as? Dense, dense.zeroFraction >= options.sparseMinZeroFraction else { continue }
+            let input = (0..<(dense.rows * dense.inFeatures)).map { _ in Float.random(in: -1...1) }
+            var output = [Float](repeating: 0, count: dense.rows * dense.outFeatures)
+            var scratch: Float = 0
+            func time(_ kernel: Dense.Kernel) -> Double {
+                dense.useKernel(kernel)
+                var samples: [Double] = []
+                input.withUnsafeBufferPointer { x in
+                    output.withUnsafeMutableBufferPointer { y in
+                        for _ in 0..<7 {
+                            let start = DispatchTime.now().uptimeNanoseconds
+                            for _ in 0..<5 { dense.forward(x.baseAddress!, y.baseAddress!, scratch: &scratch) }
+                            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 5)
+                        }
+                    }
+                }
+                return samples.sorted()[samples.count / 2]
+            }
+            let gemm = time(.gemm), csr = time(.csr)
+            let pct = Int((dense.zeroFraction * 100).rounded())
+            if csr < gemm {
+                dense.useKernel(.csr)
+                steps[i].kernel = "csr(\(pct)% zeros, \(Int(csr / 1000)) vs \(Int(gemm / 1000)) µs)"
+            } else {
+                dense.useKernel(.gemm)
+                steps[i].kernel += "(\(pct)% zeros; csr slower)"
+            }
+        }
+    }
+}

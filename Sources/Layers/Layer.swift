@@ -1,0 +1,64 @@
+/// One planned step of a network: shapes fixed at load time, evaluated many times without allocating.
+/// `input` and `output` never alias (the network ping-pongs between two buffers); `scratch` holds
+/// at least `scratchCount` floats.
+public protocol Layer: AnyObject {
+    /// What this step computes, e.g. "conv2d_1+batch_normalization+re_lu" (Keras names it covers).
+    var kind: String { get }
+    var inputShape: [Int] { get }
+    var outputShape: [Int] { get }
+    var scratchCount: Int { get }
+    /// Multiply-accumulates per inference.
+    var macs: Int { get }
+    /// True for steps that only relabel the shape (Flatten, Reshape, Dropout, linear Activation):
+    /// the network skips them and keeps the input buffer.
+    var isIdentity: Bool { get }
+    func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>)
+}
+
+extension Layer {
+    public var scratchCount: Int { 0 }
+    public var isIdentity: Bool { false }
+    public var macs: Int { 0 }
+}
+
+/// An activation applied at a kernel's store: a clamp to [lower, upper].
+public enum FusedActivation: String, Sendable, Equatable {
+    case linear, relu, relu6
+
+    public var lower: Float { self == .linear ? -.infinity : 0 }
+    public var upper: Float { self == .relu6 ? 6 : .infinity }
+
+    @inline(__always)
+    public func apply(_ x: Float) -> Float { min(max(x, lower), upper) }
+}
+
+/// Spatial geometry of a convolution or pooling window in Keras ('valid' / 'same') terms, plus any
+/// explicit zero padding folded in from a preceding ZeroPadding2D.
+public struct WindowGeometry: Sendable, Equatable {
+    public var inputHeight: Int, inputWidth: Int
+    public var kernelHeight: Int, kernelWidth: Int
+    public var strideY: Int, strideX: Int
+    public var padTop: Int, padBottom: Int, padLeft: Int, padRight: Int
+
+    public var outputHeight: Int { (inputHeight + padTop + padBottom - kernelHeight) / strideY + 1 }
+    public var outputWidth: Int { (inputWidth + padLeft + padRight - kernelWidth) / strideX + 1 }
+
+    /// Keras/TensorFlow padding: 'valid' adds nothing; 'same' gives ceil(in / stride) outputs, with the
+    /// odd pixel of padding at the bottom/right.
+    public init(inputHeight: Int, inputWidth: Int, kernel: (Int, Int), strides: (Int, Int), same: Bool) {
+        self.inputHeight = inputHeight
+        self.inputWidth = inputWidth
+        (kernelHeight, kernelWidth) = kernel
+        (strideY, strideX) = strides
+        func pads(_ n: Int, _ k: Int, _ s: Int) -> (Int, Int) {
+            guard same else { return (0, 0) }
+            let out = (n + s - 1) / s
+            let total = max((out - 1) * s + k - n, 0)
+            return (total / 2, total - total / 2)
+        }
+        (padTop, padBottom) = pads(inputHeight, kernelHeight, strideY)
+        (padLeft, padRight) = pads(inputWidth, kernelWidth, strideX)
+    }
+
+    public var isValid: Bool { outputHeight >= 1 && outputWidth >= 1 && inputHeight + padTop + padBottom >= kernelHeight && inputWidth + padLeft + padRight >= kernelWidth }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import Tensor
+
+/// How `Network.load` builds the plan.
+public struct LoadOptions: Sendable {
+    /// Fold BatchNormalization into the preceding convolution/dense layer, fuse activations into the
+    /// kernels' stores, fold ZeroPadding2D into the following convolution and merge shape-only layers.
+    /// With `false`, every Keras layer is a step of its own (for layer-by-layer verification).
+    public var fuse: Bool
+    /// Let the loader pick the CSR kernel for a dense / 1×1 layer whose weights are at least
+    /// `sparseMinZeroFraction` zeros, when it measures faster than the GEMM at load time.
+    public var allowSparse: Bool
+    public var sparseMinZeroFraction: Double
+
+    public init(fuse: Bool = true, allowSparse: Bool = true, sparseMinZeroFraction: Double = 0.3) {
+        self.fuse = fuse
+        self.allowSparse = allowSparse
+        self.sparseMinZeroFraction = sparseMinZeroFraction
+    }
+}
+
+/// One step of the plan as the outside sees it: the Keras layers it covers (its output equals the
+/// output of the last of them), what it computes and with which kernel.
+public struct Block: Sendable {
+    public let kerasLayers: [String]
+    public let kind: String
+    public let kernel: String
+    public let outputShape: [Int]
+    /// The Keras layer whose output this block reproduces (nil: an internal step, e.g. before a softmax).
+    public var comparedLayer: String? { kerasLayers.last }
+}
+
+/// A chain of planned layers with all buffers allocated at load time: two ping-pong activation buffers
+/// and one scratch buffer. `predict` allocates nothing. Not thread-safe: one Network per thread.
+public final class Network {
+    public let name: String
+    public let inputShape: [Int]
+    public let outputCount: Int
+    public let parameterCount: Int
+    public let macs: Int
+    public let blocks: [Block]
+    public let sourceFile: String
+
+    private let layers: [any Layer]
+    /// For each step, where it reads and writes: 0 = the caller's input, 1 = buffer A, 2 = buffer B.
+    private let plan: [(source: Int, destination: Int)]
+    private let bufferA: UnsafeMutablePointer<Float>
+    private let bufferB: UnsafeMutablePointer<Float>
+    private let scratch: UnsafeMutablePointer<Float>
+    private let bufferCount: Int, scratchSize: Int
+    private let inputCount: Int
+    private let finalBuffer: Int
+
+    init(name: String, inputShape: [Int], steps: [(layer: any Layer, names: [String], kernel: String)],
+         parameterCount: Int, sourceFile: String) {
+        self.name = name
+        self.inputShape = inputShape
+        self.sourceFile = sourceFile
+        self.parameterCount = parameterCount
+        layers = steps.map(\.layer)
+        blocks = steps.map { Block(kerasLayers: $0.names, kind: $0.layer.kind, kernel: $0.kernel, outputShape: $0.layer.outputShape) }
+        inputCount = inputShape.reduce(1, *)
+        outputCount = steps.last?.layer.outputShape.reduce(1, *) ?? inputCount
+        macs = layers.reduce(0) { $0 + $1.macs }
+        var plan: [(Int, Int)] = []
+        var current = 0
+        for layer in layers {
+            if layer.isIdentity {
+                plan.append((current, current))
+            } else {
+                let next = current == 1 ? 2 : 1
+                plan.append((current, next))
+                current = next
+            }
+        }
+        self.plan = plan
+        finalBuffer = current
+        bufferCount = max(1, layers.map { $0.outputShape.reduce(1, *) }.max() ?? 1)
+        scratchSize = max(1, layers.map(\.scratchCount).max() ?? 1)
+        bufferA = .allocate(capacity: bufferCount)
+        bufferB = .allocate(capacity: bufferCount)
+        scratch = .allocate(capacity: scratchSize)
+        bufferA.initialize(repeating: 0, count: bufferCount)
+        bufferB.initialize(repeating: 0, count: bufferCount)
+        scratch.initialize(repeating: 0, count: scratchSize)
+    }
+
+    deinit {
+        bufferA.deallocate()
+        bufferB.deallocate()
+        scratch.deallocate()
+    }
+
+    /// Loads a Keras `.h5` (Sequential, or a Functional chain) and plans it.
+    public static func load(kerasFile path: String, options: LoadOptions = .init()) throws -> Network {
+        var loader = try KerasLoader(path: path, options: options)
+        return try loader.build()
+    }
+
+    @inline(__always)
+    private func buffer(_ id: Int, input: UnsafePointer<Float>) -> UnsafePointer<Float> {
+        id == 0 ? input : UnsafePointer(id == 1 ? bufferA : bufferB)
+    }
+
+    /// Runs one input (inputShape, NHWC) into `output` (outputCount values). Allocation-free.
+    public func predict(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
+        precondition(input.count == inputCount && output.count == outputCount,
+                     "\(name): predict expects \(inputCount) inputs and \(outputCount) outputs")
+        let x = input.baseAddress!
+        for i in 0..<layers.count {
+            let (s, d) = plan[i]
+            if s == d { continue }
+            layers[i].forward(buffer(s, input: x), d == 1 ? bufferA : bufferB, scratch: scratch)
+        }
+        output.baseAddress!.update(from: buffer(finalBuffer, input: x), count: outputCount)
+    }
+
+    public func predict(_ input: [Float]) -> [Float] {
+        var out = [Float](repeating: 0, count: outputCount)
+        input.withUnsafeBufferPointer { i in out.withUnsafeMutableBufferPointer { predict(i, into: $0) } }
+        return out
+    }
+
+    /// Runs one input and returns every block's output (for verification; this one allocates).
+    public func predictRecordingBlocks(_ input: [Float]) -> [[Float]] {
+        precondition(input.count == inputCount, "\(name): expected \(inputCount) inputs, got \(input.count)")
+        var outputs: [[Float]] = []
+        input.withUnsafeBufferPointer { ip in
+            let x = ip.baseAddress!
+            for i in 0..<layers.count {
+                let (s, d) = plan[i]
+                if s != d { layers[i].forward(buffer(s, input: x), d == 1 ? bufferA : bufferB, scratch: scratch) }
+                let n = layers[i].outputShape.reduce(1, *)
+                outputs.append(Array(UnsafeBufferPointer(start: buffer(d, input: x), count: n)))
+            }
+        }
+        return outputs
+    }
+}

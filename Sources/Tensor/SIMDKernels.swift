@@ -1,0 +1,42 @@
+/// Small vector helpers the layer kernels are written against (one place for the SIMD width).
+public enum SIMDKernels {
+    public typealias Vector = SIMD8<Float>
+    public static let width = Vector.scalarCount
+
+    @inline(__always)
+    public static func load(_ p: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always)
+    public static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
+    }
+
+    /// rows × cols matrix (row stride `cols`): x = clamp(x + bias[col], lower, upper), in place.
+    /// Bias may be nil. This is the store epilogue of the GEMM-based kernels (BN folded into the bias).
+    public static func biasClamp(
+        _ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
+        bias: UnsafePointer<Float>?, lower: Float, upper: Float
+    ) {
+        let lo = Vector(repeating: lower), hi = Vector(repeating: upper)
+        let vectorEnd = cols - cols % width
+        for r in 0..<rows {
+            let row = x + r * cols
+            var c = 0
+            if let bias {
+                while c < vectorEnd {
+                    store((load(row + c) + load(bias + c)).clamped(lowerBound: lo, upperBound: hi), row + c)
+                    c += width
+                }
+                while c < cols { row[c] = min(max(row[c] + bias[c], lower), upper); c += 1 }
+            } else {
+                while c < vectorEnd {
+                    store(load(row + c).clamped(lowerBound: lo, upperBound: hi), row + c)
+                    c += width
+                }
+                while c < cols { row[c] = min(max(row[c], lower), upper); c += 1 }
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Testing
+import Layers
+import Tensor
+
+/// Random convolution geometries, including the awkward ones: 1×1 images, one channel, channel counts
+/// that are not a multiple of the SIMD width, strides larger than the kernel, 'same' with odd padding,
+/// and explicit extra padding (what a folded ZeroPadding2D produces).
+struct ConvCase: CustomStringConvertible, Sendable {
+    let h, w, cin, cout, kh, kw, sy, sx: Int
+    let same: Bool
+    let extra: (Int, Int, Int, Int)
+    var description: String { "\(h)×\(w)×\(cin)→\(cout) k\(kh)×\(kw) s\(sy),\(sx) \(same ? "same" : "valid") +\(extra)" }
+
+    var geometry: WindowGeometry {
+        var g = WindowGeometry(inputHeight: h + extra.0 + extra.1, inputWidth: w + extra.2 + extra.3,
+                               kernel: (kh, kw), strides: (sy, sx), same: same)
+        g.inputHeight = h; g.inputWidth = w
+        g.padTop += extra.0; g.padBottom += extra.1; g.padLeft += extra.2; g.padRight += extra.3
+        return g
+    }
+
+    static let fixed: [ConvCase] = [
+        ConvCase(h: 1, w: 1, cin: 1, cout: 1, kh: 1, kw: 1, sy: 1, sx: 1, same: false, extra: (0, 0, 0, 0)),
+        ConvCase(h: 1, w: 1, cin: 3, cout: 5, kh: 3, kw: 3, sy: 1, sx: 1, same: true, extra: (0, 0, 0, 0)),
+        ConvCase(h: 64, w: 64, cin: 1, cout: 69, kh: 3, kw: 3, sy: 2, sx: 2, same: false, extra: (0, 0, 0, 0)),
+        ConvCase(h: 49, w: 10, cin: 1, cout: 17, kh: 3, kw: 3, sy: 2, sx: 1, same: false, extra: (0, 0, 0, 0)),
+        ConvCase(h: 7, w: 5, cin: 9, cout: 8, kh: 1, kw: 1, sy: 1, sx: 1, same: false, extra: (0, 0, 0, 0)),
+        ConvCase(h: 8, w: 6, cin: 16, cout: 3, kh: 3, kw: 3, sy: 2, sx: 2, same: false, extra: (0, 1, 0, 1)),
+        ConvCase(h: 5, w: 4, cin: 17, cout: 2, kh: 2, kw: 3, sy: 3, sx: 1, same: true, extra: (0, 0, 0, 0)),
+    ]
+
+    static func random(_ count: Int, seed: UInt64) -> [ConvCase] {
+        var rng = SeededRandom(seed)
+        return (0..<count).compactMap { _ in
+            let kh = Int.random(in: 1...4, using: &rng), kw = Int.random(in: 1...4, using: &rng)
+            let c = ConvCase(h: Int.random(in: 1...12, using: &rng), w: Int.random(in: 1...12, using: &rng),
+                             cin: Int.random(in: 1...19, using: &rng), cout: Int.random(in: 1...21, using: &rng),
+                             kh: kh, kw: kw, sy: Int.random(in: 1...3, using: &rng), sx: Int.random(in: 1...3, using: &rng),
+                             same: Bool.random(using: &rng),
+                             extra: Bool.random(using: &rng) ? (0, 0, 0, 0) : (Int.random(in: 0...1, using: &rng), 1, 0, Int.random(in: 0...2, using: &rng)))
+            return c.geometry.isValid ? c : nil
+        }
+    }
+}
+
+@Suite struct KernelTests {
+    static let cases = ConvCase.fixed + ConvCase.random(40, seed: 1)
+
+    @Test(arguments: cases)
+    func conv2DMatchesReference(_ c: ConvCase) {
+        var rng = SeededRandom(UInt64(c.h * 1000 + c.cin * 10 + c.cout))
+        let input = rng.floats(c.h * c.w * c.cin)
+        let kernel = rng.floats(c.kh * c.kw * c.cin * c.cout)
+        let bias = rng.floats(c.cout)
+        for activation in [FusedActivation.linear, .relu, .relu6] {
+            let useBias = activation != .relu
+            let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
+                               kernel: kernel, bias: useBias ? bias : nil, activation: activation)
+            let expected = Conv2DReference.run(input: input, geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
+                                               kernel: kernel, bias: useBias ? bias : nil, activation: activation)
+            #expect(layer.outputShape == [c.geometry.outputHeight, c.geometry.outputWidth, c.cout])
+            #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation)")
+        }
+    }
+
+    @Test(arguments: cases)
+    func depthwiseMatchesReference(_ c: ConvCase) {
+        var rng = SeededRandom(UInt64(c.w * 1000 + c.cin))
+        let channels = c.cout   // 1…21: below, at and above the 8-lane width
+        let input = rng.floats(c.h * c.w * channels, in: -4...4)
+        let kernel = rng.floats(c.kh * c.kw * channels)
+        let bias = rng.floats(channels)
+        for activation in [FusedActivation.linear, .relu6] {
+            let layer = DepthwiseConv2D(geometry: c.geometry, channels: channels, kernel: kernel, bias: bias, activation: activation)
+            let expected = DepthwiseConv2DReference.run(input: input, geometry: c.geometry, channels: channels,
+                                                        kernel: kernel, bias: bias, activation: activation)
+            #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation)")
+        }
+    }
+
+    @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 17, 5), (12, 64, 33), (1, 1024, 8), (25, 3, 40)])
+    func denseGemmAndCsrMatchReference(_ shape: (Int, Int, Int)) {
+        let (rows, k, n) = shape
+        var rng = SeededRandom(UInt64(rows * 7 + k * 13 + n))
+        // About 60 % zeros, like the pruned little network.
+        let weights = rng.floats(k * n).map { abs($0) < 0.6 ? 0 : $0 }
+        let input = rng.floats(rows * k), bias = rng.floats(n)
+        let expected = DenseReference.run(input: input, rows: rows, inFeatures: k, outFeatures: n,
+                                          weights: weights, bias: bias, activation: .relu)
+        let layer = Dense(leadingShape: [rows], inFeatures: k, outFeatures: n, weights: weights, bias: bias, activation: .relu)
+        #expect(worstRelativeError(run(layer, input), expected) < 1e-4)
+        layer.useKernel(.csr)
+        #expect(worstRelativeError(run(layer, input), expected) < 1e-4)
+    }
+
+    @Test func batchNormFoldedIntoConvEqualsConvThenBatchNorm() {
+        var rng = SeededRandom(99)
+        let c = ConvCase(h: 9, w: 7, cin: 5, cout: 11, kh: 3, kw: 3, sy: 2, sx: 1, same: true, extra: (0, 0, 0, 0))
+        let input = rng.floats(c.h * c.w * c.cin), kernel = rng.floats(c.kh * c.kw * c.cin * c.cout)
+        let (scale, shift) = BatchNormalization.affine(gamma: rng.floats(c.cout, in: 0.5...1.5), beta: rng.floats(c.cout),
+                                                       mean: rng.floats(c.cout), variance: rng.floats(c.cout, in: 0.5...2),
+                                                       epsilon: 1e-3)
+        let plain = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout, kernel: kernel, bias: nil)
+        let bn = BatchNormalization(shape: plain.outputShape, scale: scale, shift: shift)
+        bn.activation = .relu6
+        let unfolded = run(bn, run(plain, input))
+
+        let folded = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout, kernel: kernel, bias: nil)
+        folded.foldAffine(scale: scale, shift: shift)
+        folded.activation = .relu6
+        #expect(worstRelativeError(run(folded, input), unfolded) < 1e-4)
+
+        let dw = DepthwiseConv2D(geometry: c.geometry, channels: c.cin, kernel: Array(kernel.prefix(c.kh * c.kw * c.cin)), bias: nil)
+        let dwBN = BatchNormalization(shape: dw.outputShape, scale: Array(scale.prefix(c.cin)), shift: Array(shift.prefix(c.cin)))
+        let dwUnfolded = run(dwBN, run(dw, input))
+        dw.foldAffine(scale: Array(scale.prefix(c.cin)), shift: Array(shift.prefix(c.cin)))
+        #expect(worstRelativeError(run(dw, input), dwUnfolded) < 1e-4)
+    }
+
+    @Test func zeroPaddingPoolingSoftmaxAndClamp() {
+        let pad = ZeroPadding2D(inputShape: [2, 2, 1], top: 0, bottom: 1, left: 1, right: 0)
+        #expect(pad.outputShape == [3, 3, 1])
+        #expect(run(pad, [1, 2, 3, 4]) == [0, 1, 2, 0, 3, 4, 0, 0, 0])
+
+        let g = WindowGeometry(inputHeight: 3, inputWidth: 3, kernel: (2, 2), strides: (2, 2), same: true)
+        let maxPool = Pooling2D(kind: "max", mode: .max, geometry: g, channels: 1)
+        let avgPool = Pooling2D(kind: "avg", mode: .average, geometry: g, channels: 1)
+        let x: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+        #expect(run(maxPool, x) == [5, 6, 8, 9])
+        #expect(run(avgPool, x) == [3, 4.5, 7.5, 9])   // 'same' averages only the in-image part
+
+        let gap = GlobalAveragePooling2D(inputShape: [2, 1, 2], keepDims: true)
+        #expect(gap.outputShape == [1, 1, 2] && run(gap, [1, 10, 3, 30]) == [2, 20])
+
+        let soft = run(Softmax(shape: [2, 3]), [1, 2, 3, 1000, 1000, 1000])
+        #expect(abs(soft[0..<3].reduce(0, +) - 1) < 1e-6 && abs(soft[5] - 1 / 3) < 1e-6 && soft[2] > soft[1])
+
+        let clamp = Clamp(kind: "relu6", shape: [9], activation: .relu6)
+        #expect(run(clamp, [-3, -0.5, 0, 0.5, 5.9, 6, 6.1, 100, -100]) == [0, 0, 0, 0.5, 5.9, 6, 6, 6, 0])
+    }
+
+    @Test func sameGeometryFollowsTensorFlow() {
+        // TF: out = ceil(in / stride), the odd padding pixel goes to the bottom/right.
+        let g = WindowGeometry(inputHeight: 49, inputWidth: 32, kernel: (3, 3), strides: (2, 2), same: true)
+        #expect(g.outputHeight == 25 && g.outputWidth == 16)
+        #expect(g.padTop == 1 && g.padBottom == 1 && g.padLeft == 0 && g.padRight == 1)
+        let v = WindowGeometry(inputHeight: 64, inputWidth: 64, kernel: (3, 3), strides: (2, 2), same: false)
+        #expect(v.outputHeight == 31 && v.outputWidth == 31)
+    }
+}
