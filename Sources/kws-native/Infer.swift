@@ -1,7 +1,94 @@
 import ArgumentParser
+import Foundation
+import KWS
 
-// Being built; see the issue that owns this command.
+/// `kws-native infer FILE.wav... [--model NAME] [--json]`: label, probability, score margin and the
+/// latency of each stage, per file. A file that cannot be decoded gets an error line and exit status 1.
 struct Infer: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "infer", abstract: "(not built yet)")
-    func run() async throws { throw ValidationError("'infer' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "infer", abstract: "Classify WAV files: label, probability, score margin, per-stage latency.")
+
+    @Argument(help: "WAV files (16 kHz mono; shorter clips are zero-padded, longer ones cut to 1 s).")
+    var files: [String]
+
+    @Option(help: "Network from the manifest: little, big, coop1…coop5.")
+    var model = "little"
+
+    @Option(help: "Directory holding manifest.json and the Keras .h5 files.")
+    var weights = "weights"
+
+    @Flag(help: "One JSON object per file.")
+    var json = false
+
+    struct Output: Encodable {
+        var file: String
+        var model: String
+        var label: String
+        var classId: Int
+        var probability: Float
+        var probabilities: [String: Float]
+        var scoreMargin: Float
+        var decodeUs: Double, featuresUs: Double, networkUs: Double, totalUs: Double
+        enum CodingKeys: String, CodingKey {
+            case file, model, label, probability, probabilities
+            case classId = "class_id", scoreMargin = "score_margin"
+            case decodeUs = "decode_us", featuresUs = "features_us", networkUs = "network_us", totalUs = "total_us"
+        }
+    }
+
+    func run() async throws {
+        let spotter: KeywordSpotter
+        do {
+            spotter = try ModelZoo(weightsDirectory: weights).spotter(model)
+        } catch {
+            throw fail("\(error)")
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        var failures = 0
+        for file in files {
+            let prediction: Prediction
+            do {
+                prediction = try spotter.classify(wav: try WAVDecoder.readBytes(file))
+            } catch {
+                var e = error
+                e.path = file
+                failures += 1
+                if json {
+                    let obj = ["file": file, "model": model, "error": e.description]
+                    print(String(decoding: try encoder.encode(obj), as: UTF8.self))
+                } else {
+                    FileHandle.standardError.write("error: \(e)\n".data(using: .utf8)!)
+                }
+                continue
+            }
+            let t = prediction.timings
+            if json {
+                let out = Output(file: file, model: model, label: prediction.labelName, classId: prediction.label,
+                                 probability: prediction.probability,
+                                 probabilities: Dictionary(uniqueKeysWithValues: zip(spotter.labels, prediction.probabilities)),
+                                 scoreMargin: prediction.scoreMargin, decodeUs: t.decodeMicros, featuresUs: t.featuresMicros,
+                                 networkUs: t.networkMicros, totalUs: t.totalMicros)
+                print(String(decoding: try encoder.encode(out), as: UTF8.self))
+            } else {
+                print(String(format: "%@  %@  p=%.3f  margin=%.3f  [%@: decode %.0f µs, features %.0f µs, network %.0f µs, total %.0f µs]",
+                             file, prediction.labelName, prediction.probability, prediction.scoreMargin, model,
+                             t.decodeMicros, t.featuresMicros, t.networkMicros, t.totalMicros))
+            }
+        }
+        if failures > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Prints `message` to stderr as an error and returns the exit code to throw (status 1, no usage text).
+func fail(_ message: String) -> ExitCode {
+    FileHandle.standardError.write("error: \(message)\n".data(using: .utf8)!)
+    return ExitCode(1)
+}
+
+/// Compact JSON with sorted keys, one line.
+func jsonLine<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
 }

@@ -1,0 +1,150 @@
+import Foundation
+
+/// Runs networks and policies over a dataset in-process (no network transport): the reference numbers
+/// for the distributed versions. Single-threaded; a clip that fails to decode is reported and skipped.
+public struct Evaluator {
+    public let dataset: Dataset
+    public var onProgress: ((Int) -> Void)?
+
+    public init(dataset: Dataset, onProgress: ((Int) -> Void)? = nil) {
+        self.dataset = dataset
+        self.onProgress = onProgress
+    }
+
+    public struct ClipError: Sendable {
+        public var path: String
+        public var message: String
+    }
+
+    public struct Result {
+        public var tally: ClassificationTally
+        /// Predicted class per clip (nil where the clip could not be decoded), in dataset order.
+        public var predictions: [Int?]
+        public var errors: [ClipError]
+        /// Big/Little only.
+        public var budget: BigLittleBudget?
+        public var bigRequests: [Int] = []
+        /// Cooperative only: clips decided by a tie-break.
+        public var ties = 0
+        /// Mean stage times over the clips, microseconds.
+        public var meanTimings = StageTimings()
+    }
+
+    private func run(_ classify: (Int, [Float]) -> (label: Int, timings: StageTimings)) -> Result {
+        var tally = ClassificationTally(labels: dataset.labels)
+        var predictions: [Int?] = []
+        var errors: [ClipError] = []
+        var sum = StageTimings()
+        for (i, clip) in dataset.clips.enumerated() {
+            let t0 = Stopwatch.now()
+            do {
+                let samples = try WAVDecoder.decode(contentsOf: clip.path)
+                let decode = Stopwatch.micros(since: t0)
+                let (label, t) = classify(i, samples)
+                tally.add(truth: clip.label, predicted: label, voice: clip.voice)
+                predictions.append(label)
+                sum.decodeMicros += decode
+                sum.featuresMicros += t.featuresMicros
+                sum.networkMicros += t.networkMicros
+            } catch {
+                errors.append(ClipError(path: clip.path, message: error.description))
+                predictions.append(nil)
+            }
+            onProgress?(i + 1)
+        }
+        let n = Double(max(tally.n, 1))
+        let mean = StageTimings(decodeMicros: sum.decodeMicros / n, featuresMicros: sum.featuresMicros / n,
+                                networkMicros: sum.networkMicros / n)
+        return Result(tally: tally, predictions: predictions, errors: errors, meanTimings: mean)
+    }
+
+    /// One network on every clip.
+    public func single(_ spotter: KeywordSpotter) -> Result {
+        run { _, samples in
+            let p = spotter.classify(samples: samples)
+            return (p.label, p.timings)
+        }
+    }
+
+    /// Big/Little (seed 1.2): the little network answers unless its score margin is below θ and the
+    /// budget still allows a request of `requestBytes`, in which case the big network answers.
+    public func bigLittle(little: KeywordSpotter, big: KeywordSpotter, theta: Float, budget: BigLittleBudget,
+                          requestBytes: Int) -> Result {
+        var policy = BigLittlePolicy(theta: theta, budget: budget)
+        var asked: [Int] = []
+        var result = run { i, samples in
+            let mine = little.classify(samples: samples)
+            guard policy.decide(littleProbabilities: mine.probabilities, requestBytes: requestBytes) == .askBig else {
+                return (mine.label, mine.timings)
+            }
+            asked.append(i)
+            let theirs = big.classify(samples: samples)
+            var t = mine.timings
+            t.featuresMicros += theirs.timings.featuresMicros
+            t.networkMicros += theirs.timings.networkMicros
+            return (theirs.label, t)
+        }
+        result.budget = policy.budget
+        result.bigRequests = asked
+        return result
+    }
+
+    /// Cooperative inference (seed 2.2): every network votes; majority wins, ties go to the most certain
+    /// network among the tied labels. Networks sharing a feature spec share one feature computation.
+    public func cooperative(_ spotters: [KeywordSpotter]) -> Result {
+        var ties = 0
+        var cache: [FeatureSpec: [Float]] = [:]
+        var result = run { _, samples in
+            cache.removeAll(keepingCapacity: true)
+            var probs: [[Float]] = []
+            var t = StageTimings()
+            for s in spotters {
+                let t0 = Stopwatch.now()
+                let features: [Float]
+                if let f = cache[s.spec] { features = f } else { features = s.features(samples: samples); cache[s.spec] = features }
+                t.featuresMicros += Stopwatch.micros(since: t0)
+                let p = try! s.classify(features: features)  // sizes come from the spotter's own extractor
+                t.networkMicros += p.timings.networkMicros
+                probs.append(p.probabilities)
+            }
+            let vote = Policies.majorityVote(probs)!
+            if vote.wasTie { ties += 1 }
+            return (vote.label, t)
+        }
+        result.ties = ties
+        return result
+    }
+}
+
+/// Keras's predictions for the bundled test split (manifest, in split-file order), matched to clips.
+public enum KerasReference {
+    /// Maps relative clip path → Keras's class id, using DIR/test_split.txt for the order. Nil when the
+    /// directory has no split file or its length differs from the predictions'.
+    public static func predictionsByPath(_ predictions: [Int]?, dataDirectory: String) -> [String: Int]? {
+        guard let predictions,
+              let text = try? String(contentsOfFile: (dataDirectory as NSString).appendingPathComponent("test_split.txt"), encoding: .utf8)
+        else { return nil }
+        let rels = text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard rels.count == predictions.count else { return nil }
+        return Dictionary(zip(rels, predictions), uniquingKeysWith: { a, _ in a })
+    }
+
+    public struct Agreement: Codable, Sendable {
+        public var agree: Int
+        public var n: Int
+        public var fraction: Double
+        /// Relative paths of the clips where the Swift prediction differs (at most 20).
+        public var disagreements: [String]
+    }
+
+    public static func agreement(dataset: Dataset, predictions: [Int?], reference: [String: Int]) -> Agreement? {
+        var agree = 0, n = 0
+        var diff: [String] = []
+        for (clip, p) in zip(dataset.clips, predictions) {
+            guard let k = reference[clip.relativePath], let p else { continue }
+            n += 1
+            if k == p { agree += 1 } else if diff.count < 20 { diff.append(clip.relativePath) }
+        }
+        return n == 0 ? nil : Agreement(agree: agree, n: n, fraction: Double(agree) / Double(n), disagreements: diff)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// A dataset directory laid out like mini_speech_commands: `DIR/<label>/<clip>.wav`. Directories that
+/// are not labels (e.g. `_background_noise_`) are ignored. Clips are sorted by relative path, or listed by
+/// a split file (one path relative to DIR per line, in that order).
+public struct Dataset: Sendable {
+    public struct Clip: Sendable {
+        /// Full path to the WAV file.
+        public var path: String
+        /// Path relative to the dataset directory, e.g. `down/flite-awb__3.wav`.
+        public var relativePath: String
+        public var label: Int
+        /// The synthesiser voice: the file name before `__` (the whole stem if there is none).
+        public var voice: String
+    }
+
+    public let directory: String
+    public let labels: [String]
+    public let clips: [Clip]
+
+    public init(directory: String, splitFile: String? = nil, labels: [String] = Labels.all) throws {
+        self.directory = directory
+        self.labels = labels
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDir), isDir.boolValue else {
+            throw ZooError("\(directory): not a directory (expected DIR/<label>/<clip>.wav)")
+        }
+        let relatives: [String]
+        if let splitFile {
+            relatives = try Self.readSplit(splitFile, directory: directory, labels: labels)
+        } else {
+            relatives = Self.scan(directory, labels: labels)
+        }
+        guard !relatives.isEmpty else {
+            throw ZooError("\(directory): no WAV files under any of \(labels.map { $0 + "/" }.joined(separator: " "))")
+        }
+        clips = relatives.map { rel in
+            let parts = rel.split(separator: "/").map(String.init)
+            let file = ((parts.last ?? rel) as NSString).deletingPathExtension
+            let voice = file.components(separatedBy: "__").first ?? file
+            return Clip(path: (directory as NSString).appendingPathComponent(rel), relativePath: rel,
+                        label: labels.firstIndex(of: parts[0])!, voice: voice)
+        }
+    }
+
+    public static func voice(ofRelativePath rel: String) -> String {
+        let file = ((rel as NSString).lastPathComponent as NSString).deletingPathExtension
+        return file.components(separatedBy: "__").first ?? file
+    }
+
+    private static func scan(_ directory: String, labels: [String]) -> [String] {
+        var found: [String] = []
+        for label in labels {
+            let dir = (directory as NSString).appendingPathComponent(label)
+            guard let walker = FileManager.default.enumerator(atPath: dir) else { continue }
+            while let item = walker.nextObject() as? String {
+                if item.lowercased().hasSuffix(".wav") { found.append(label + "/" + item) }
+            }
+        }
+        return found.sorted()
+    }
+
+    private static func readSplit(_ path: String, directory: String, labels: [String]) throws -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ZooError("\(path): cannot read the split file (one path relative to \(directory) per line)")
+        }
+        var out: [String] = []
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let first = String(line.split(separator: "/").first ?? "")
+            guard labels.contains(first), line.contains("/") else {
+                throw ZooError("\(path):\(i + 1): '\(line)' does not start with a label directory (\(labels.joined(separator: ", ")))")
+            }
+            guard FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(line)) else {
+                throw ZooError("\(path):\(i + 1): '\(line)' does not exist under \(directory)")
+            }
+            out.append(line)
+        }
+        return out
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import Layers
+
+/// The networks named in `weights/manifest.json`, each loadable with its feature extractor.
+public struct ModelZoo: Sendable {
+    public let weightsDirectory: String
+    public let manifest: Manifest
+
+    public init(weightsDirectory: String = "weights") throws {
+        self.weightsDirectory = weightsDirectory
+        manifest = try Manifest.load(path: (weightsDirectory as NSString).appendingPathComponent("manifest.json"))
+        guard !manifest.labels.isEmpty else { throw ZooError("\(weightsDirectory)/manifest.json: no labels") }
+    }
+
+    public var labels: [String] { manifest.labels }
+    public var networkNames: [String] { manifest.networks.map(\.name) }
+
+    public func entry(_ name: String) throws -> Manifest.Network {
+        guard let e = manifest.network(name) else {
+            throw ZooError("no network '\(name)' in \(weightsDirectory)/manifest.json (it has: \(networkNames.joined(separator: ", ")))")
+        }
+        return e
+    }
+
+    /// Loads the network `name` from its Keras file and pairs it with its feature extractor.
+    /// Each call loads a fresh, independent spotter (spotters are not thread-safe).
+    public func spotter(_ name: String) throws -> KeywordSpotter {
+        let e = try entry(name)
+        let path = (weightsDirectory as NSString).appendingPathComponent(e.file)
+        let network = try Network.load(kerasFile: path)
+        guard network.inputShape == e.inputShape else {
+            throw ZooError("\(path): the network takes \(network.inputShape), the manifest says \(e.inputShape)")
+        }
+        return try KeywordSpotter(name: name, network: network, spec: e.features, labels: e.labels ?? labels)
+    }
+}
