@@ -1,10 +1,19 @@
 import Tensor
 
-/// Conv2D (any kernel, stride, padding; bias and activation applied at the store) as im2col + GEMM.
-/// A 1×1, stride-1, unpadded convolution is a plain GEMM on the input (no im2col).
-/// The Keras HWIO kernel flattened is already the (kh·kw·Cin) × Cout GEMM operand: no repacking.
+/// Conv2D (any kernel, stride, padding; bias and activation applied at the store), two kernels:
+/// - `.im2colGEMM`: patches gathered into scratch, then one OpenBLAS GEMM; a 1×1, stride-1, unpadded
+///   convolution is a plain GEMM on the input. The Keras HWIO kernel flattened is already the
+///   (kh·kw·Cin) × Cout GEMM operand: no repacking.
+/// - `.direct`: for small patches (the 3×3×1 stems: K = 9, where a GEMM is mostly overhead), SIMD over
+///   output channels, one broadcast input value per tap.
 public final class Conv2D: Layer {
+    public enum Kernel: String, Sendable { case im2colGEMM = "im2col+gemm", direct = "direct-simd8" }
+
+    /// The loader's rule: patches up to this many values (kh·kw·Cin) use the direct kernel.
+    public static let directPatchLimit = 32
+
     public let kind: String
+    public var kernelChoice: Kernel
     public let geometry: WindowGeometry
     public let inChannels: Int, outChannels: Int
     public private(set) var kernel: [Float]      // HWIO
@@ -25,13 +34,15 @@ public final class Conv2D: Layer {
         let g = geometry
         isPointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideY == 1 && g.strideX == 1
             && g.padTop == 0 && g.padBottom == 0 && g.padLeft == 0 && g.padRight == 0
+        let patch = g.kernelHeight * g.kernelWidth * inChannels
+        kernelChoice = patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width ? .direct : .im2colGEMM
     }
 
     public var inputShape: [Int] { [geometry.inputHeight, geometry.inputWidth, inChannels] }
     public var outputShape: [Int] { [geometry.outputHeight, geometry.outputWidth, outChannels] }
     var pixels: Int { geometry.outputHeight * geometry.outputWidth }
     var patch: Int { geometry.kernelHeight * geometry.kernelWidth * inChannels }
-    public var scratchCount: Int { isPointwise ? 0 : pixels * patch }
+    public var scratchCount: Int { kernelChoice == .direct ? patch : isPointwise ? 0 : pixels * patch }
     public var macs: Int { pixels * patch * outChannels }
 
     /// Folds a per-output-channel affine map y = x·scale + shift (an inference BatchNormalization).
@@ -44,6 +55,16 @@ public final class Conv2D: Layer {
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        if kernelChoice == .direct {
+            kernel.withUnsafeBufferPointer { w in
+                if let bias {
+                    bias.withUnsafeBufferPointer { forwardDirect(input, output, w.baseAddress!, $0.baseAddress, patch: scratch) }
+                } else {
+                    forwardDirect(input, output, w.baseAddress!, nil, patch: scratch)
+                }
+            }
+            return
+        }
         let operand: UnsafePointer<Float>
         if isPointwise {
             operand = input
@@ -63,6 +84,52 @@ public final class Conv2D: Layer {
         } else if activation != .linear {
             SIMDKernels.biasClamp(output, rows: pixels, cols: outChannels, bias: nil,
                                   lower: activation.lower, upper: activation.upper)
+        }
+    }
+}
+
+extension Conv2D {
+    /// Direct convolution, SIMD over output channels (needs Cout ≥ 8; the last vector overlaps the previous
+    /// one when Cout is not a multiple of 8, recomputing those lanes to the same values). Each output
+    /// pixel's patch (≤ directPatchLimit values, zeros in the padding) is gathered into `patch` first, so
+    /// the inner loop is a plain broadcast-FMA over the patch.
+    @inline(__always)
+    func forwardDirect(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                       _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?, patch: UnsafeMutablePointer<Float>) {
+        typealias V = SIMDKernels.Vector
+        let g = geometry, C = inChannels, O = outChannels, W = SIMDKernels.width
+        let K = g.kernelHeight * g.kernelWidth * C
+        let lo = V(repeating: activation.lower), hi = V(repeating: activation.upper)
+        let vectorCount = (O + W - 1) / W
+        for oy in 0..<g.outputHeight {
+            let y0 = oy * g.strideY - g.padTop
+            for ox in 0..<g.outputWidth {
+                let x0 = ox * g.strideX - g.padLeft
+                var t = 0
+                for ky in 0..<g.kernelHeight {
+                    let iy = y0 + ky
+                    for kx in 0..<g.kernelWidth {
+                        let ix = x0 + kx
+                        if iy >= 0 && iy < g.inputHeight && ix >= 0 && ix < g.inputWidth {
+                            (patch + t).update(from: input + (iy * g.inputWidth + ix) * C, count: C)
+                        } else {
+                            (patch + t).update(repeating: 0, count: C)
+                        }
+                        t += C
+                    }
+                }
+                let out = output + (oy * g.outputWidth + ox) * O
+                for v in 0..<vectorCount {
+                    let o = min(v * W, O - W)
+                    var acc = bias.map { SIMDKernels.load($0 + o) } ?? V()
+                    var wp = w + o
+                    for i in 0..<K {
+                        acc.addProduct(V(repeating: patch[i]), SIMDKernels.load(wp))
+                        wp += O
+                    }
+                    SIMDKernels.store(SIMDKernels.clamp(acc, lo, hi), out + o)
+                }
+            }
         }
     }
 }

@@ -1,7 +1,10 @@
 import Tensor
 
-/// DepthwiseConv2D, depth multiplier 1: direct, SIMD over channels (8 lanes, scalar tail), taps that fall
-/// in the padding skipped, bias (folded BN) and activation clamp applied at the store.
+/// DepthwiseConv2D, depth multiplier 1: direct, SIMD over channels, bias (folded BN) and activation clamp
+/// at the store. Channels go in 8-lane vectors; a channel count that is not a multiple of 8 finishes with
+/// one vector that overlaps the previous one (those lanes are recomputed to the same values), so there
+/// is no scalar tail unless C < 8. Interior pixels of a 3×3 kernel take an unrolled path with no bounds
+/// checks; border pixels skip the taps that fall in the padding.
 public final class DepthwiseConv2D: Layer {
     public let kind: String
     public let geometry: WindowGeometry
@@ -33,44 +36,69 @@ public final class DepthwiseConv2D: Layer {
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        typealias V = SIMDKernels.Vector
-        let g = geometry, C = channels, W = SIMDKernels.width
-        let vectorEnd = C - C % W
-        let lo = V(repeating: activation.lower), hi = V(repeating: activation.upper)
-        let lower = activation.lower, upper = activation.upper
         kernel.withUnsafeBufferPointer { kp in
             bias.withUnsafeBufferPointer { bp in
-                let k = kp.baseAddress!, b = bp.baseAddress!
-                for oy in 0..<g.outputHeight {
-                    let y0 = oy * g.strideY - g.padTop
-                    let kyStart = max(0, -y0), kyEnd = min(g.kernelHeight, g.inputHeight - y0)
-                    for ox in 0..<g.outputWidth {
-                        let x0 = ox * g.strideX - g.padLeft
-                        let kxStart = max(0, -x0), kxEnd = min(g.kernelWidth, g.inputWidth - x0)
-                        let out = output + (oy * g.outputWidth + ox) * C
-                        var c = 0
-                        while c < vectorEnd {
-                            var acc = SIMDKernels.load(b + c)
-                            for ky in kyStart..<max(kyStart, kyEnd) {
-                                let row = input + ((y0 + ky) * g.inputWidth + x0) * C + c
-                                let krow = k + ky * g.kernelWidth * C + c
-                                for kx in kxStart..<max(kxStart, kxEnd) {
-                                    acc.addProduct(SIMDKernels.load(row + kx * C), SIMDKernels.load(krow + kx * C))
+                run(input, output, kp.baseAddress!, bp.baseAddress!)
+            }
+        }
+    }
+
+    @inline(__always)
+    private func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                     _ k: UnsafePointer<Float>, _ b: UnsafePointer<Float>) {
+        typealias V = SIMDKernels.Vector
+        let g = geometry, C = channels, W = SIMDKernels.width
+        let lo = V(repeating: activation.lower), hi = V(repeating: activation.upper)
+        let rowStride = g.inputWidth * C
+        // Channel offsets of the vectors: 0, 8, …, and a last one at C − 8 when C is not a multiple of 8.
+        let vectorCount = C >= W ? (C + W - 1) / W : 0
+        let unrolled3x3 = g.kernelHeight == 3 && g.kernelWidth == 3
+        for oy in 0..<g.outputHeight {
+            let y0 = oy * g.strideY - g.padTop
+            let kyStart = max(0, -y0), kyEnd = min(g.kernelHeight, g.inputHeight - y0)
+            for ox in 0..<g.outputWidth {
+                let x0 = ox * g.strideX - g.padLeft
+                let kxStart = max(0, -x0), kxEnd = min(g.kernelWidth, g.inputWidth - x0)
+                let out = output + (oy * g.outputWidth + ox) * C
+                let interior = kyStart == 0 && kxStart == 0 && kyEnd == g.kernelHeight && kxEnd == g.kernelWidth
+                let origin = input + (y0 * g.inputWidth + x0) * C   // may point before the image at borders
+                for v in 0..<vectorCount {
+                    let c = min(v * W, C - W)
+                    var acc = SIMDKernels.load(b + c)
+                    if interior && unrolled3x3 {
+                        let p = origin + c, q = k + c
+                        let r1 = p + rowStride, r2 = p + 2 * rowStride
+                        acc.addProduct(SIMDKernels.load(p), SIMDKernels.load(q))
+                        acc.addProduct(SIMDKernels.load(p + C), SIMDKernels.load(q + C))
+                        acc.addProduct(SIMDKernels.load(p + 2 * C), SIMDKernels.load(q + 2 * C))
+                        acc.addProduct(SIMDKernels.load(r1), SIMDKernels.load(q + 3 * C))
+                        acc.addProduct(SIMDKernels.load(r1 + C), SIMDKernels.load(q + 4 * C))
+                        acc.addProduct(SIMDKernels.load(r1 + 2 * C), SIMDKernels.load(q + 5 * C))
+                        acc.addProduct(SIMDKernels.load(r2), SIMDKernels.load(q + 6 * C))
+                        acc.addProduct(SIMDKernels.load(r2 + C), SIMDKernels.load(q + 7 * C))
+                        acc.addProduct(SIMDKernels.load(r2 + 2 * C), SIMDKernels.load(q + 8 * C))
+                    } else if kyStart < kyEnd && kxStart < kxEnd {
+                        for ky in kyStart..<kyEnd {
+                            let row = origin + ky * rowStride + c
+                            let krow = k + ky * g.kernelWidth * C + c
+                            for kx in kxStart..<kxEnd {
+                                acc.addProduct(SIMDKernels.load(row + kx * C), SIMDKernels.load(krow + kx * C))
+                            }
+                        }
+                    }
+                    SIMDKernels.store(SIMDKernels.clamp(acc, lo, hi), out + c)
+                }
+                if vectorCount == 0 {   // fewer than 8 channels: scalar
+                    for c in 0..<C {
+                        var acc = b[c]
+                        if kyStart < kyEnd && kxStart < kxEnd {
+                            for ky in kyStart..<kyEnd {
+                                for kx in kxStart..<kxEnd {
+                                    acc += origin[ky * rowStride + kx * C + c] * k[(ky * g.kernelWidth + kx) * C + c]
                                 }
                             }
-                            SIMDKernels.store(acc.clamped(lowerBound: lo, upperBound: hi), out + c)
-                            c += W
                         }
-                        while c < C {
-                            var acc = b[c]
-                            for ky in kyStart..<max(kyStart, kyEnd) {
-                                for kx in kxStart..<max(kxStart, kxEnd) {
-                                    acc += input[((y0 + ky) * g.inputWidth + x0 + kx) * C + c] * k[(ky * g.kernelWidth + kx) * C + c]
-                                }
-                            }
-                            out[c] = min(max(acc, lower), upper)
-                            c += 1
-                        }
+                        out[c] = activation.apply(acc)
                     }
                 }
             }

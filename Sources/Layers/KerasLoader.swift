@@ -82,7 +82,7 @@ struct KerasLoader {
                                 weights: kernel, bias: bias, activation: activation == .softmax ? .linear : activation.fused)
                         : Conv2D(kind: "Conv2D \(g.kernelHeight)×\(g.kernelWidth)/\(g.strideY)", geometry: g, inChannels: cin, outChannels: filters,
                                  kernel: kernel, bias: bias, activation: activation == .softmax ? .linear : activation.fused)
-                    try append(&steps, layer, names, pointwise ? "gemm" : "im2col+gemm", activation, spec)
+                    try append(&steps, layer, names, (layer as? Conv2D)?.kernelChoice.rawValue ?? "gemm", activation, spec)
                 } else {
                     guard try spec.int("depth_multiplier", default: 1) == 1 else { throw spec.fail("depth_multiplier other than 1 is not supported") }
                     let w = try weights(spec)

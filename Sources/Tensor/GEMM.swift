@@ -2,6 +2,12 @@ import CBLAS
 
 /// Row-major single-precision matrix products over OpenBLAS, and the naive loops they are tested against.
 public enum GEMM {
+    /// One OpenBLAS thread: the products here are small (a few MFLOP), where threading costs more than it
+    /// saves, and callers parallelise across inferences instead. Idempotent; the Network loader calls it.
+    public static func useSingleThread() {
+        if openblas_get_num_threads() != 1 { openblas_set_num_threads(1) }
+    }
+
     /// C (m×n) = A (m×k) · B (k×n) + beta·C, all row-major with leading dimensions lda, ldb, ldc.
     @inline(__always)
     public static func multiply(

@@ -189,6 +189,16 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
+    /// A string attribute holding JSON (Keras' `model_config`, the fixtures' `layer_names`), parsed.
+    public func jsonAttribute(_ name: String, of object: String = "/") throws -> Any {
+        let text = try stringAttribute(name, of: object)
+        do {
+            return try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        } catch {
+            throw fail(object, "attribute '\(name)' is not valid JSON")
+        }
+    }
+
     /// The names of an object's attributes, sorted.
     public func attributeNames(of object: String = "/") throws -> [String] {
         try withHDF5 {

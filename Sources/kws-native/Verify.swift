@@ -84,17 +84,24 @@ struct Verify: AsyncParsableCommand {
         }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: weights)) ?? []
         let found = files.filter { $0.hasSuffix(".h5") }.map { String($0.dropLast(3)) }.sorted()
-        if found.isEmpty { throw ValidationError("no networks: \(weights) has no manifest.json and no .h5 files") }
+        if found.isEmpty {
+            FileHandle.standardError.write(Data("verify: no networks: \(weights) has no manifest.json and no .h5 files\n".utf8))
+            throw ExitCode(1)
+        }
         return found
     }
 
     private func printTable(_ rows: [LayerComparison]) {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         func e(_ x: Float) -> String { String(format: "%.2e", Double(x)) }
-        print(pad("network", 8), pad("layer (block end)", 26), pad("kernel", 30), pad("shape", 14),
-              pad("max|keras|", 10), pad("worst abs", 10), pad("worst rel", 10), "ok")
+        let blockWidth = min(60, max(20, rows.map { $0.covers.joined(separator: "+").count }.max() ?? 20))
+        print(pad("network", 8), pad("compared at (Keras layer)", 28), pad("block covers", blockWidth), pad("kernel", 16),
+              pad("shape", 12), pad("max|keras|", 10), pad("worst abs", 10), pad("worst rel", 10), "ok")
         for r in rows {
-            print(pad(r.network, 8), pad(r.layer, 26), pad(r.kernel, 30), pad(r.shape.map(String.init).joined(separator: "×"), 14),
+            var covers = r.covers.count > 1 ? r.covers.joined(separator: "+") : ""
+            if covers.count > blockWidth { covers = String(covers.prefix(blockWidth - 1)) + "…" }
+            print(pad(r.network, 8), pad(r.layer, 28), pad(covers, blockWidth), pad(r.kernel, 16),
+                  pad(r.shape.map(String.init).joined(separator: "×"), 12),
                   pad(e(r.maxAbsReference), 10), pad(e(r.worstAbsError), 10), pad(e(r.worstRelError), 10), r.passed ? "ok" : "MISMATCH")
         }
     }

@@ -52,14 +52,19 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let input = rng.floats(c.h * c.w * c.cin)
         let kernel = rng.floats(c.kh * c.kw * c.cin * c.cout)
         let bias = rng.floats(c.cout)
+        // The direct kernel needs at least one full vector of output channels.
+        let kernels: [Conv2D.Kernel] = c.cout >= 8 ? [.im2colGEMM, .direct] : [.im2colGEMM]
         for activation in [FusedActivation.linear, .relu, .relu6] {
             let useBias = activation != .relu
-            let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
-                               kernel: kernel, bias: useBias ? bias : nil, activation: activation)
             let expected = Conv2DReference.run(input: input, geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
                                                kernel: kernel, bias: useBias ? bias : nil, activation: activation)
-            #expect(layer.outputShape == [c.geometry.outputHeight, c.geometry.outputWidth, c.cout])
-            #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation)")
+            for choice in kernels {
+                let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
+                                   kernel: kernel, bias: useBias ? bias : nil, activation: activation)
+                layer.kernelChoice = choice
+                #expect(layer.outputShape == [c.geometry.outputHeight, c.geometry.outputWidth, c.cout])
+                #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation) \(choice)")
+            }
         }
     }
 

@@ -47,6 +47,13 @@ func testResource(_ name: String) -> String {
         #expect(try file.attributeNames(of: "group/inner") == ["note"])
     }
 
+    @Test func parsesJSONAttributesAndRejectsOthers() throws {
+        #expect(throws: HDF5Error.self) { _ = try file.jsonAttribute("vlen_str") }
+        let fixture = try HDF5File(path: testResource("models/tiny_mobilenet_fixture.h5"))
+        let names = try fixture.jsonAttribute("layer_names") as? [String]
+        #expect(names?.first == "conv1" && names?.last == "probs")
+    }
+
     @Test func errorsNameTheFileAndTheObject() throws {
         func message(_ body: () throws -> Void) -> String {
             do { try body(); return "" } catch { return "\(error)" }

@@ -1,0 +1,65 @@
+import Testing
+@testable import Tensor
+
+private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Float] {
+    (0..<n).map { _ in
+        seed = seed &* 6364136223846793005 &+ 1442695040888963407
+        let u = Float(seed >> 40) / Float(1 << 24)          // [0, 1)
+        return u < zeros ? 0 : u * 2 - 1
+    }
+}
+
+@Suite struct GEMMAndCSRTests {
+    @Test(arguments: [(1, 1, 1), (1, 9, 7), (5, 3, 8), (17, 33, 9), (64, 1, 70), (2, 300, 1)])
+    func blasMatchesTripleLoop(_ dims: (Int, Int, Int)) {
+        let (m, n, k) = dims
+        var seed = UInt64(m * 131 + n * 7 + k)
+        let a = randomMatrix(m * k, seed: &seed), b = randomMatrix(k * n, seed: &seed)
+        for beta: Float in [0, 1] {
+            let c0 = randomMatrix(m * n, seed: &seed)
+            var fast = c0, slow = c0
+            GEMM.multiply(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &fast, ldc: n, beta: beta)
+            GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &slow, ldc: n, beta: beta)
+            let worst = zip(fast, slow).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-4 * Float(k), "m\(m) n\(n) k\(k) beta \(beta): \(worst)")
+        }
+    }
+
+    @Test func csrRoundTripsAndCountsNonZeros() {
+        var seed: UInt64 = 3
+        let dense = randomMatrix(7 * 13, seed: &seed, zeros: 0.6)
+        let csr = CSRMatrix(dense: dense, rows: 7, cols: 13)
+        #expect(csr.dense() == dense)
+        #expect(csr.nonZeroCount == dense.filter { $0 != 0 }.count)
+        #expect(csr.rowStart.count == 8 && csr.rowStart.last == Int32(csr.nonZeroCount))
+        let empty = CSRMatrix(dense: [0, 0, 0, 0], rows: 2, cols: 2)
+        #expect(empty.nonZeroCount == 0 && empty.density == 0)
+    }
+
+    @Test(arguments: [(1, 1, 1), (3, 5, 2), (10, 69, 69), (1, 1024, 8), (4, 7, 33)])
+    func csrProductMatchesDenseProduct(_ dims: (Int, Int, Int)) {
+        let (count, cols, rows) = dims
+        var seed = UInt64(count * 17 + cols + rows)
+        let a = randomMatrix(rows * cols, seed: &seed, zeros: 0.58)
+        let x = randomMatrix(count * cols, seed: &seed)
+        var y = [Float](repeating: .nan, count: count * rows)
+        CSRMatrix(dense: a, rows: rows, cols: cols).multiplyRows(x, count: count, into: &y)
+        // y = x · Aᵀ with the reference GEMM on the transposed dense matrix.
+        var at = [Float](repeating: 0, count: cols * rows)
+        for r in 0..<rows { for c in 0..<cols { at[c * rows + r] = a[r * cols + c] } }
+        var expected = [Float](repeating: 0, count: count * rows)
+        GEMM.multiplyReference(m: count, n: rows, k: cols, a: x, lda: cols, b: at, ldb: rows, c: &expected, ldc: rows)
+        let worst = zip(y, expected).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-5 * Float(cols), "\(dims): \(worst)")
+    }
+
+    @Test func tensorSharesStorageAndIndexesRowMajor() {
+        var t = Tensor(shape: [2, 3], values: [0, 1, 2, 3, 4, 5])
+        #expect(t[1, 2] == 5 && t[0, 1] == 1)
+        let r = t.reshaped([3, 2])
+        #expect(r.shape == [3, 2] && r[2, 1] == 5)
+        t[0, 0] = 9
+        #expect(r[0, 0] == 0 && t[0, 0] == 9)   // copy on write
+        #expect(Tensor(zeros: [2, 2]).values == [0, 0, 0, 0])
+    }
+}
