@@ -81,6 +81,7 @@ struct WAVBuilder {
         #expect(kind(of: Array(good.bytes[0..<10])) == .truncated)
         #expect(kind(of: Array(good.bytes[0..<30])) == .truncated)   // inside the fmt chunk
         #expect(kind(of: Array(good.bytes[0..<36])) == .missingData) // header ends before 'data'
+        #expect(kind(of: Array(good.bytes[0..<16])) == .truncated)   // ends inside the 'fmt ' chunk header
         var stereo = good
         stereo.channels = 2
         #expect(kind(of: stereo.bytes) == .notMono)

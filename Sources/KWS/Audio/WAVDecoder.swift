@@ -94,6 +94,9 @@ public enum WAVDecoder {
             }
             offset = body + size + (size & 1)  // chunks are padded to even sizes
         }
+        if offset < bytes.count {
+            throw WAVError(.truncated, "the file ends inside a chunk header at offset \(offset) (\(bytes.count) bytes)")
+        }
         if format == nil {
             throw WAVError(.missingFormat, "no 'fmt ' chunk found (truncated header?)")
         }
