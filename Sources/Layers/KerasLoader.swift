@@ -347,10 +347,11 @@ struct KerasLoader {
                 var samples: [Double] = []
                 input.withUnsafeBufferPointer { x in
                     output.withUnsafeMutableBufferPointer { y in
-                        for _ in 0..<7 {
+                        dense.forward(x.baseAddress!, y.baseAddress!, scratch: &scratch)   // warm caches
+                        for _ in 0..<5 {
                             let start = DispatchTime.now().uptimeNanoseconds
-                            for _ in 0..<5 { dense.forward(x.baseAddress!, y.baseAddress!, scratch: &scratch) }
-                            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 5)
+                            for _ in 0..<3 { dense.forward(x.baseAddress!, y.baseAddress!, scratch: &scratch) }
+                            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 3)
                         }
                     }
                 }
@@ -358,12 +359,13 @@ struct KerasLoader {
             }
             let gemm = time(.gemm), csr = time(.csr)
             let pct = Int((dense.zeroFraction * 100).rounded())
+            let measured = String(format: "%.1f vs %.1f µs", csr / 1000, gemm / 1000)
             if csr < gemm {
                 dense.useKernel(.csr)
-                steps[i].kernel = "csr(\(pct)% zeros, \(Int(csr / 1000)) vs \(Int(gemm / 1000)) µs)"
+                steps[i].kernel = "csr (\(pct)% zeros; \(measured))"
             } else {
                 dense.useKernel(.gemm)
-                steps[i].kernel += "(\(pct)% zeros; csr slower)"
+                steps[i].kernel = "gemm (\(pct)% zeros; csr \(measured))"
             }
         }
     }

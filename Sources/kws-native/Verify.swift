@@ -27,13 +27,14 @@ struct Verify: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of the table.") var json = false
 
     func run() async throws {
-        let names = try networkNames()
+        let networks = try networkFiles()
+        let names = networks.map(\.name)
         var rows: [LayerComparison] = []
         var failures: [String] = []
         let verifier = NetworkVerifier(tolerance: tolerance, floorFraction: floorFraction)
-        for name in names {
+        for (name, file) in networks {
             do {
-                let net = try Network.load(kerasFile: "\(weights)/\(name).h5",
+                let net = try Network.load(kerasFile: "\(weights)/\(file)",
                                            options: LoadOptions(fuse: !unfused, allowSparse: !noSparse))
                 let fixture = try HDF5File(path: "\(fixtures)/\(name).h5")
                 rows += try verifier.verify(net, fixture: fixture)
@@ -64,26 +65,32 @@ struct Verify: AsyncParsableCommand {
         if !ok { throw ExitCode(1) }
     }
 
-    private func networkNames() throws -> [String] {
-        if let model { return model.split(separator: ",").map(String.init) }
+    /// (name, file in the weights directory): from --model, else weights/manifest.json ("networks": a list of
+    /// {"name", "file"} or a name-keyed object), else every .h5 in the directory.
+    private func networkFiles() throws -> [(name: String, file: String)] {
+        if let model { return model.split(separator: ",").map { (String($0), "\($0).h5") } }
         let manifest = URL(fileURLWithPath: weights).appendingPathComponent("manifest.json")
         if let data = try? Data(contentsOf: manifest),
            let object = try? JSONSerialization.jsonObject(with: data) {
-            // Accept {"networks": {name: …}} / {"networks": [{"name": …}]} / {name: …} / [name, …].
-            func names(_ x: Any) -> [String]? {
+            func entries(_ x: Any) -> [(name: String, file: String)] {
                 if let d = x as? [String: Any] {
-                    if let n = d["networks"] { return names(n) }
-                    return d.keys.sorted()
+                    if let n = d["networks"] { return entries(n) }
+                    return d.keys.sorted().map { key in (key, ((d[key] as? [String: Any])?["file"] as? String) ?? "\(key).h5") }
                 }
                 if let a = x as? [Any] {
-                    return a.compactMap { ($0 as? String) ?? (($0 as? [String: Any])?["name"] as? String) }
+                    return a.compactMap { item in
+                        if let name = item as? String { return (name, "\(name).h5") }
+                        guard let d = item as? [String: Any], let name = d["name"] as? String else { return nil }
+                        return (name, d["file"] as? String ?? "\(name).h5")
+                    }
                 }
-                return nil
+                return []
             }
-            if let n = names(object), !n.isEmpty { return n }
+            let found = entries(object)
+            if !found.isEmpty { return found }
         }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: weights)) ?? []
-        let found = files.filter { $0.hasSuffix(".h5") }.map { String($0.dropLast(3)) }.sorted()
+        let found = files.filter { $0.hasSuffix(".h5") }.sorted().map { (String($0.dropLast(3)), $0) }
         if found.isEmpty {
             FileHandle.standardError.write(Data("verify: no networks: \(weights) has no manifest.json and no .h5 files\n".utf8))
             throw ExitCode(1)
@@ -95,12 +102,12 @@ struct Verify: AsyncParsableCommand {
         func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
         func e(_ x: Float) -> String { String(format: "%.2e", Double(x)) }
         let blockWidth = min(60, max(20, rows.map { $0.covers.joined(separator: "+").count }.max() ?? 20))
-        print(pad("network", 8), pad("compared at (Keras layer)", 28), pad("block covers", blockWidth), pad("kernel", 16),
+        print(pad("network", 8), pad("compared at (Keras layer)", 28), pad("block covers", blockWidth), pad("kernel", 18),
               pad("shape", 12), pad("max|keras|", 10), pad("worst abs", 10), pad("worst rel", 10), "ok")
         for r in rows {
             var covers = r.covers.count > 1 ? r.covers.joined(separator: "+") : ""
             if covers.count > blockWidth { covers = String(covers.prefix(blockWidth - 1)) + "…" }
-            print(pad(r.network, 8), pad(r.layer, 28), pad(covers, blockWidth), pad(r.kernel, 16),
+            print(pad(r.network, 8), pad(r.layer, 28), pad(covers, blockWidth), pad(r.kernel, 18),
                   pad(r.shape.map(String.init).joined(separator: "×"), 12),
                   pad(e(r.maxAbsReference), 10), pad(e(r.worstAbsError), 10), pad(e(r.worstRelError), 10), r.passed ? "ok" : "MISMATCH")
         }
