@@ -153,3 +153,29 @@ struct SpotterTests {
         #expect(throws: ZooError.self) { try spotter.classify(features: [1, 2, 3]) }
     }
 }
+
+/// The in-process Big/Little evaluation on real clips and weights: with θ above 1 every clip is unsure,
+/// so exactly as many requests are made as the budget holds, and those clips take the big network's label.
+@Suite(.enabled(if: FileManager.default.fileExists(atPath: TestPaths.path("weights/big.h5"))
+                && FileManager.default.fileExists(atPath: TestPaths.path("data/test_split.txt"))))
+struct BigLittleEvaluationTests {
+    @Test func budgetCapsTheRequestsInTheEvaluator() throws {
+        let zoo = try ModelZoo(weightsDirectory: TestPaths.path("weights"))
+        let little = try zoo.spotter("little"), big = try zoo.spotter("big")
+        let full = try Dataset(directory: TestPaths.path("data"), splitFile: TestPaths.path("data/test_split.txt"))
+        let lines = full.clips.prefix(12).map(\.relativePath).joined(separator: "\n")
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try lines.write(toFile: dir.path + "/split.txt", atomically: true, encoding: .utf8)
+        let dataset = try Dataset(directory: TestPaths.path("data"), splitFile: dir.path + "/split.txt")
+        let result = Evaluator(dataset: dataset).bigLittle(
+            little: little, big: big, theta: 1.01, budget: BigLittleBudget(budgetBytes: 3 * 1000 + 999), requestBytes: 1000)
+        #expect(result.bigRequests == [0, 1, 2])
+        #expect(result.budget?.spentBytes == 3000 && result.budget?.requests == 3)
+        for (i, clip) in dataset.clips.enumerated() {
+            let samples = try WAVDecoder.decode(contentsOf: clip.path)
+            let expected = (i < 3 ? big : little).classify(samples: samples).label
+            #expect(result.predictions[i] == expected, "\(clip.relativePath)")
+        }
+    }
+}
