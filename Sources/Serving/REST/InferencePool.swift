@@ -52,6 +52,13 @@ public final class InferencePool<Worker>: @unchecked Sendable {
         }
     }
 
+    /// Jobs waiting for a thread right now.
+    public var queued: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return queue.count - head
+    }
+
     /// Lets queued jobs finish, then ends the threads; later `run` calls fail with `.stopped`.
     public func shutdown() {
         condition.lock()

@@ -1,0 +1,89 @@
+import KWS
+
+/// Big/Little in-process (no network): both networks' answers for every clip, then the policy replayed for
+/// any θ, budget and payload. The bytes per request are those of the real request body of each payload.
+public enum BigLittleSweep {
+    /// One clip: its true label, the little network's probabilities, and the big network's label for each
+    /// payload (as the server would decode it: WAV round trip for wav16, client-side MFCC for mfcc).
+    public struct ClipScore: Sendable {
+        public var label: Int
+        public var little: [Float]
+        public var big: [PayloadKind: Int]
+    }
+
+    public struct Point: Sendable, Codable, Equatable {
+        public var payload: PayloadKind
+        public var theta: Float
+        public var requests: Int
+        public var bytesSent: Int
+        public var costMB: Double
+        public var accuracy: Double
+
+        enum CodingKeys: String, CodingKey {
+            case payload, theta, requests, accuracy
+            case bytesSent = "bytes_sent", costMB = "cost_mb"
+        }
+    }
+
+    public static func score(clips: [Dataset.Clip], little: any ClipClassifier, big: any ClipClassifier,
+                             bigFeatureSpec: FeatureSpec, payloads: [PayloadKind] = PayloadKind.allCases) throws -> [ClipScore] {
+        let mfcc = try FeatureExtractor(spec: bigFeatureSpec)
+        var out: [ClipScore] = []
+        out.reserveCapacity(clips.count)
+        for clip in clips {
+            let samples = try WAVDecoder.decode(contentsOf: clip.path)
+            var score = ClipScore(label: clip.label, little: little.classify(samples: samples).probabilities, big: [:])
+            var direct: Int?
+            func bigOnSamples() -> Int {
+                if let direct { return direct }
+                direct = big.classify(samples: samples).label
+                return direct!
+            }
+            for kind in payloads {
+                switch kind {
+                case .float32:
+                    score.big[kind] = bigOnSamples()
+                case .wav16:
+                    let roundTrip = try WAVDecoder.decode(WAV16Encoder.encode(samples))
+                    score.big[kind] = roundTrip == samples ? bigOnSamples() : big.classify(samples: roundTrip).label
+                case .mfcc:
+                    score.big[kind] = try big.classify(features: mfcc(samples)).label
+                }
+            }
+            out.append(score)
+        }
+        return out
+    }
+
+    /// Bytes of one request body of `kind` (the same for every one-second clip).
+    public static func requestBytes(_ kind: PayloadKind, bigFeatureSpec: FeatureSpec) throws -> Int {
+        try RequestPayloadBuilder(kind: kind, bigFeatureSpec: bigFeatureSpec)
+            .body(samples: [Float](repeating: 0, count: bigFeatureSpec.samples)).count
+    }
+
+    /// The policy of `LittleClient`, replayed: clips in order, unsure ones sent while the budget allows.
+    public static func replay(_ scores: [ClipScore], payload: PayloadKind, theta: Float, budgetBytes: Int,
+                              requestBytes: Int) -> Point {
+        var policy = BigLittlePolicy(theta: theta, budget: BigLittleBudget(budgetBytes: budgetBytes))
+        var correct = 0
+        for s in scores {
+            var label = Softmax.argmax(s.little) ?? 0
+            if policy.decide(littleProbabilities: s.little, requestBytes: requestBytes) == .askBig, let big = s.big[payload] {
+                label = big
+            }
+            if label == s.label { correct += 1 }
+        }
+        let bytes = policy.budget.spentBytes
+        return Point(payload: payload, theta: theta, requests: policy.budget.requests, bytesSent: bytes,
+                     costMB: Double(bytes) / 1_048_576, accuracy: scores.isEmpty ? 0 : Double(correct) / Double(scores.count))
+    }
+
+    /// Highest accuracy within the budget; ties go to the cheaper point, then the larger θ.
+    public static func best(_ points: [Point], budgetBytes: Int) -> Point? {
+        points.filter { $0.bytesSent <= budgetBytes }.max { a, b in
+            if a.accuracy != b.accuracy { return a.accuracy < b.accuracy }
+            if a.bytesSent != b.bytesSent { return a.bytesSent > b.bytesSent }
+            return a.theta < b.theta
+        }
+    }
+}
