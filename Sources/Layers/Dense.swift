@@ -4,7 +4,7 @@ import Tensor
 /// Also serves a 1×1 convolution after a folded GEMM; dense weights go to OpenBLAS, sparse ones (when the
 /// loader measured them faster) to a CSR product.
 public final class Dense: Layer {
-    public enum Kernel: String, Sendable { case gemm, csr }
+    public enum Kernel: String, Sendable { case gemm, csr, panel = "panel-simd16" }
 
     public let kind: String
     public let rows: Int
@@ -15,6 +15,7 @@ public final class Dense: Layer {
     public let leadingShape: [Int]
     public private(set) var kernelChoice: Kernel = .gemm
     private var sparse: CSRMatrix?
+    private var panel: PanelGEMM?
 
     public init(kind: String = "dense", leadingShape: [Int], inFeatures: Int, outFeatures: Int,
                 weights: [Float], bias: [Float]?, activation: FusedActivation = .linear) {
@@ -42,13 +43,19 @@ public final class Dense: Layer {
         }
         let b = bias ?? [Float](repeating: 0, count: outFeatures)
         bias = (0..<outFeatures).map { b[$0] * scale[$0] + shift[$0] }
-        if sparse != nil { useKernel(.csr) }
+        if kernelChoice != .gemm { useKernel(kernelChoice) }
     }
 
-    /// Switches between the OpenBLAS GEMM and the CSR product (Wᵀ stored as CSR rows).
+    /// Switches between the OpenBLAS GEMM, the CSR product (Wᵀ stored as CSR rows) and the packed-panel
+    /// SIMD16 GEMM (only when outFeatures ≥ 16; otherwise the GEMM stays).
     public func useKernel(_ kernel: Kernel) {
         kernelChoice = kernel
-        if kernel == .csr {
+        panel = nil
+        if kernel == .panel {
+            guard PanelGEMM.supports(n: outFeatures) else { kernelChoice = .gemm; sparse = nil; return }
+            panel = PanelGEMM(b: weights, k: inFeatures, n: outFeatures)
+            sparse = nil
+        } else if kernel == .csr {
             var transposed = [Float](repeating: 0, count: weights.count)
             for i in 0..<inFeatures {
                 for o in 0..<outFeatures { transposed[o * inFeatures + i] = weights[i * outFeatures + o] }
@@ -60,6 +67,17 @@ public final class Dense: Layer {
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        if let panel {
+            // Bias and activation are applied at the panel kernel's store.
+            if let bias {
+                bias.withUnsafeBufferPointer {
+                    panel.multiply(input, m: rows, into: output, bias: $0.baseAddress, lower: activation.lower, upper: activation.upper)
+                }
+            } else {
+                panel.multiply(input, m: rows, into: output, bias: nil, lower: activation.lower, upper: activation.upper)
+            }
+            return
+        }
         if let sparse {
             sparse.multiplyRows(input, count: rows, into: output)
         } else {

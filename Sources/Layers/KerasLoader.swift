@@ -203,7 +203,7 @@ struct KerasLoader {
             let z = ZeroPadding2D(kind: "ZeroPadding2D", inputShape: shape, top: pad.top, bottom: pad.bottom, left: pad.left, right: pad.right)
             steps.append(Step(layer: z, names: [pad.name], kernel: "copy", canAbsorb: false))
         }
-        if options.allowSparse { chooseSparseKernels(&steps) }
+        chooseKernels(&steps)
         return Network(name: model.name, inputShape: model.inputShape,
                        steps: steps.map { ($0.layer, $0.names, $0.kernel) }, parameterCount: parameterCount, sourceFile: path)
     }
@@ -334,11 +334,19 @@ struct KerasLoader {
 
     // MARK: - kernel choice
 
-    /// For dense and 1×1 layers with enough zero weights, time the GEMM and the CSR kernels on this
-    /// machine and keep the faster one (the rule: measured, median of several short runs).
-    private func chooseSparseKernels(_ steps: inout [Step]) {
+    /// For every dense and 1×1 layer, time the candidate kernels on this machine and keep the fastest
+    /// (median of 5 short runs each): OpenBLAS GEMM always; the packed-panel SIMD16 GEMM when there are
+    /// at least 16 outputs; the CSR product when sparse kernels are allowed and at least
+    /// `sparseMinZeroFraction` of the weights are zero. With `tuneKernels` off, GEMM everywhere.
+    private func chooseKernels(_ steps: inout [Step]) {
+        guard options.tuneKernels else { return }
         for i in steps.indices {
-            guard let dense = steps[i].layer as? Dense, dense.zeroFraction >= options.sparseMinZeroFraction else { continue }
+            guard let dense = steps[i].layer as? Dense else { continue }
+            var candidates: [Dense.Kernel] = [.gemm]
+            if PanelGEMM.supports(n: dense.outFeatures) { candidates.append(.panel) }
+            let zeros = dense.zeroFraction
+            if options.allowSparse && zeros >= options.sparseMinZeroFraction { candidates.append(.csr) }
+            guard candidates.count > 1 else { continue }
             let input = (0..<(dense.rows * dense.inFeatures)).map { _ in Float.random(in: -1...1) }
             var output = [Float](repeating: 0, count: dense.rows * dense.outFeatures)
             var scratch: Float = 0
@@ -357,16 +365,13 @@ struct KerasLoader {
                 }
                 return samples.sorted()[samples.count / 2]
             }
-            let gemm = time(.gemm), csr = time(.csr)
-            let pct = Int((dense.zeroFraction * 100).rounded())
-            let measured = String(format: "%.1f vs %.1f µs", csr / 1000, gemm / 1000)
-            if csr < gemm {
-                dense.useKernel(.csr)
-                steps[i].kernel = "csr (\(pct)% zeros; \(measured))"
-            } else {
-                dense.useKernel(.gemm)
-                steps[i].kernel = "gemm (\(pct)% zeros; csr \(measured))"
-            }
+            let timings = candidates.map { ($0, time($0)) }
+            let best = timings.min { $0.1 < $1.1 }!
+            dense.useKernel(best.0)
+            let others = timings.filter { $0.0 != best.0 }
+                .map { "\($0.0.rawValue) " + String(format: "%.1f", $0.1 / 1000) }.joined(separator: ", ")
+            let sparsity = zeros >= 0.05 ? "\(Int((zeros * 100).rounded()))% zeros; " : ""
+            steps[i].kernel = best.0.rawValue + " (" + sparsity + String(format: "%.1f µs", best.1 / 1000) + " vs " + others + ")"
         }
     }
 }

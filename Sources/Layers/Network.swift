@@ -11,11 +11,15 @@ public struct LoadOptions: Sendable {
     /// `sparseMinZeroFraction` zeros, when it measures faster than the GEMM at load time.
     public var allowSparse: Bool
     public var sparseMinZeroFraction: Double
+    /// Time the candidate kernels of each dense / 1×1 layer at load time and keep the fastest (OpenBLAS
+    /// GEMM, packed-panel SIMD16 GEMM, CSR). Off: OpenBLAS GEMM everywhere (deterministic plans).
+    public var tuneKernels: Bool
 
-    public init(fuse: Bool = true, allowSparse: Bool = true, sparseMinZeroFraction: Double = 0.3) {
+    public init(fuse: Bool = true, allowSparse: Bool = true, sparseMinZeroFraction: Double = 0.3, tuneKernels: Bool = true) {
         self.fuse = fuse
         self.allowSparse = allowSparse
         self.sparseMinZeroFraction = sparseMinZeroFraction
+        self.tuneKernels = tuneKernels
     }
 }
 

@@ -83,7 +83,7 @@ struct ConvCase: CustomStringConvertible, Sendable {
         }
     }
 
-    @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 17, 5), (12, 64, 33), (1, 1024, 8), (25, 3, 40)])
+    @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 17, 5), (12, 64, 33), (1, 1024, 8), (25, 3, 40), (7, 69, 69), (4, 5, 16), (9, 11, 47)])
     func denseGemmAndCsrMatchReference(_ shape: (Int, Int, Int)) {
         let (rows, k, n) = shape
         var rng = SeededRandom(UInt64(rows * 7 + k * 13 + n))
@@ -93,9 +93,11 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let expected = DenseReference.run(input: input, rows: rows, inFeatures: k, outFeatures: n,
                                           weights: weights, bias: bias, activation: .relu)
         let layer = Dense(leadingShape: [rows], inFeatures: k, outFeatures: n, weights: weights, bias: bias, activation: .relu)
-        #expect(worstRelativeError(run(layer, input), expected) < 1e-4)
-        layer.useKernel(.csr)
-        #expect(worstRelativeError(run(layer, input), expected) < 1e-4)
+        for kernel in [Dense.Kernel.gemm, .csr, .panel] {
+            layer.useKernel(kernel)
+            #expect(layer.kernelChoice == (kernel == .panel && n < 16 ? .gemm : kernel))
+            #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(kernel)")
+        }
     }
 
     @Test func batchNormFoldedIntoConvEqualsConvThenBatchNorm() {

@@ -76,6 +76,18 @@ import Tensor
         #expect(worstRelativeError(sparse.predict(x), dense.predict(x)) < 1e-4)
     }
 
+    @Test(arguments: models)
+    func tunedAndUntunedPlansAgree(_ name: String) throws {
+        let plain = try Network.load(kerasFile: resource("models/\(name).h5"), options: LoadOptions(tuneKernels: false))
+        let tuned = try load(name)
+        #expect(plain.blocks.allSatisfy { !$0.kernel.contains("csr") && !$0.kernel.contains("panel") })
+        var rng = SeededRandom(17)
+        for _ in 0..<3 {
+            let x = rng.floats(plain.inputShape.reduce(1, *), in: -3...3)
+            #expect(worstRelativeError(tuned.predict(x), plain.predict(x)) < 1e-4)
+        }
+    }
+
     func loadError(_ path: String) -> String {
         do { _ = try Network.load(kerasFile: path); return "" } catch { return "\(error)" }
     }

@@ -53,6 +53,24 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
         #expect(worst < 1e-5 * Float(cols), "\(dims): \(worst)")
     }
 
+    /// Rows around the 4-row tile, columns around the 16-lane panels (overlapping last panel), odd k.
+    @Test(arguments: [(1, 1, 16), (3, 5, 17), (4, 9, 32), (5, 69, 69), (9, 3, 47), (13, 70, 665), (8, 1, 31)])
+    func panelGEMMMatchesTripleLoopWithBiasAndClamp(_ dims: (Int, Int, Int)) {
+        let (m, k, n) = dims
+        var seed = UInt64(m * 31 + k * 3 + n)
+        let a = randomMatrix(m * k, seed: &seed), b = randomMatrix(k * n, seed: &seed), bias = randomMatrix(n, seed: &seed)
+        var expected = [Float](repeating: 0, count: m * n)
+        GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected, ldc: n)
+        for (lower, upper) in [(-Float.infinity, Float.infinity), (0, 0.5)] {
+            var c = [Float](repeating: .nan, count: m * n)
+            PanelGEMM(b: b, k: k, n: n).multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper)
+            let want = expected.enumerated().map { min(max($0.element + bias[$0.offset % n], lower), upper) }
+            let worst = zip(c, want).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-5 * Float(k + 1), "m\(m) k\(k) n\(n) clamp \(lower)…\(upper): \(worst)")
+        }
+        #expect(!PanelGEMM.supports(n: 15) && PanelGEMM.supports(n: 16))
+    }
+
     @Test func tensorSharesStorageAndIndexesRowMajor() {
         var t = Tensor(shape: [2, 3], values: [0, 1, 2, 3, 4, 5])
         #expect(t[1, 2] == 5 && t[0, 1] == 1)
