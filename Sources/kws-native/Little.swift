@@ -107,7 +107,7 @@ enum LittleReportPrinter {
             "  cost: \(r.bytesSent) bytes = \(String(format: "%.4f", r.costMB)) MB",
             "  local latency (decode + little): \(ms(r.localLatency))",
             "  remote latency (encode + round trip): \(ms(r.remoteLatency))",
-            "  failures: \(r.failed)\(r.failures.isEmpty ? "" : " " + r.failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))",
+            "  failures: \(r.failed)\(r.failures.isEmpty ? "" : " (" + r.failures.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "); those clips kept the little label")",
         ]
         lines += r.failureExamples.map { "    \($0)" }
         return lines.joined(separator: "\n")
