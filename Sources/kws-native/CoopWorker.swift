@@ -1,7 +1,75 @@
 import ArgumentParser
+import Foundation
+import KWS
+import Logging
+import Serving
 
-// Being built; see the issue that owns this command.
+/// `kws-native coop-worker --model coopK`: one cooperative network on the broker, until SIGINT/SIGTERM.
 struct CoopWorker: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "coop-worker", abstract: "(not built yet)")
-    func run() async throws { throw ValidationError("'coop-worker' is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "coop-worker",
+        abstract: "Answer MFCCs on <prefix>/mfcc with one network's logits on <prefix>/result (MQTT, SenML).",
+        discussion: """
+            Requests: SenML [{"bn":"urn:kws:clip:<id>:","n":"shape","vs":"49,32,1"},{"n":"mfcc","vd":<base64 float32>}].
+            Replies:  SenML [{"bn":"urn:kws:clip:<id>:","n":"model","vs":"coopK"},{"n":"logits","vd":<base64 float32>}].
+            With --share GROUP the worker subscribes to $share/GROUP/<prefix>/mfcc (MQTT 5 shared
+            subscription), so replicas of one model split the clips. Malformed messages are logged and
+            dropped. Reconnects by itself if the broker goes away.
+            """)
+
+    @Option(help: "Network to run (coop1 … coop5, or any name in the manifest).") var model: String
+    @Option(help: "Broker URL: mqtt://HOST:PORT, mqtts://…, user:password@ accepted.") var broker = "mqtt://127.0.0.1:1883"
+    @Option(help: "Topic prefix.") var prefix = "kws"
+    @Option(help: "Shared-subscription group (replicas of one model use the same group).") var share: String?
+    @Option(help: "Directory with manifest.json and the Keras .h5 files.") var weights = "weights"
+    @Option(help: "MQTT QoS for subscribe and publish (0 or 1).") var qos = 1
+    @Flag(help: "Log every connection event, not only problems.") var verbose = false
+
+    func run() async throws {
+        let level: Logger.Level = verbose ? .info : .notice
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        guard let q = MQTTQoS(rawValue: Int32(qos)) else { throw fail("--qos must be 0 or 1") }
+        let spotter: KeywordSpotter
+        let options: MQTTOptions
+        do {
+            spotter = try ModelZoo(weightsDirectory: weights).spotter(model)
+            options = try MQTTOptions.parse(url: broker, clientID: MQTTOptions.randomClientID(prefix: "kws-\(model)"))
+        } catch {
+            throw fail("\(error)")
+        }
+        let client = try MQTTClient(options: options)
+        let stop = SignalTrap(signals: [SIGINT, SIGTERM]) { client.close() }
+        defer { stop.cancel() }
+        do {
+            try await client.connect(timeoutSeconds: 30)
+        } catch {
+            throw fail("\(error)")
+        }
+        let service = CoopWorkerService(model: spotter, client: client, topics: CoopTopics(prefix: prefix),
+                                        shareGroup: share, qos: q, logger: Logger(label: "kws.coop-worker.\(model)"))
+        try await service.run()
+        let s = service.stats
+        FileHandle.standardError.write("\(model): answered \(s.answered), dropped \(s.dropped), publish failures \(s.publishFailures)\n".data(using: .utf8)!)
+    }
+}
+
+/// Runs `action` once on the first of `signals` (instead of the default termination).
+final class SignalTrap {
+    private let sources: [any DispatchSourceSignal]
+
+    init(signals: [Int32], action: @escaping @Sendable () -> Void) {
+        sources = signals.map { sig in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler(handler: action)
+            source.resume()
+            return source
+        }
+    }
+
+    func cancel() { for s in sources { s.cancel() } }
 }

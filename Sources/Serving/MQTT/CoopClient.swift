@@ -11,8 +11,9 @@ public struct CoopRunConfig: Sendable {
     public var timeoutMilliseconds: Int
     /// Clips published and not yet decided, at most.
     public var maxInFlight: Int
-    /// A clip with no vote at all at its deadline is published again this many times (a broker
-    /// restart loses what it held) before being given up.
+    /// A clip with no vote at all at its deadline, published before a reconnect of this client (or
+    /// while it is disconnected), is published again up to this many times: a broker restart loses
+    /// what it held. Slow workers alone never cause a resend.
     public var resends: Int
     /// Before the first clip: probe until every model answers, for at most this long (0: no probe).
     public var warmupSeconds: Double
@@ -68,8 +69,8 @@ public final class CoopClient: Sendable {
 
     private struct Shared {
         var box: CoopBallotBox
-        /// Encoded request and resends left, for pending clips.
-        var outbox: [String: (payload: [UInt8], resendsLeft: Int)] = [:]
+        /// Encoded request, resends left, and the client's connection count when it was sent.
+        var outbox: [String: (payload: [UInt8], resendsLeft: Int, connection: Int)] = [:]
         var duplicates = 0, late = 0, malformed = 0, resends = 0
     }
 
@@ -128,11 +129,13 @@ public final class CoopClient: Sendable {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(2))
                 let now = Self.now()
+                let (connection, online) = (client.connectionCount, client.isConnected)
                 let (resend, expired) = shared.withLock { s -> ([[UInt8]], [CoopDecision]) in
                     var resend: [[UInt8]] = []
                     for id in s.box.silentExpired(now: now) {
-                        guard let entry = s.outbox[id], entry.resendsLeft > 0 else { continue }
-                        s.outbox[id] = (entry.payload, entry.resendsLeft - 1)
+                        guard let entry = s.outbox[id], entry.resendsLeft > 0,
+                              !online || entry.connection != connection else { continue }
+                        s.outbox[id] = (entry.payload, entry.resendsLeft - 1, connection)
                         s.box.extend(clipID: id, now: now, timeoutNanos: timeout)
                         s.resends += 1
                         resend.append(entry.payload)
@@ -162,7 +165,7 @@ public final class CoopClient: Sendable {
             let payload = request.encoded()
             shared.withLock { s in
                 s.box.open(clipID: request.clipID, now: Self.now(), timeoutNanos: timeout)
-                s.outbox[request.clipID] = (payload, config.resends)
+                s.outbox[request.clipID] = (payload, config.resends, client.connectionCount)
             }
             do { try client.publish(topics.mfcc, payload: payload, qos: config.qos) } catch {
                 // QoS 0 while disconnected: the deadline (and resend) takes care of it.

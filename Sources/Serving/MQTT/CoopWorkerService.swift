@@ -7,7 +7,8 @@ public protocol CoopModel {
     var name: String { get }
     /// [height, width, channels] of the features it takes (49×32×1 for coop1 … coop5).
     var inputShape: [Int] { get }
-    func logits(features: [Float]) -> [Float]
+    /// Throws (the message is logged and dropped) when the features do not fit.
+    func logits(features: [Float]) throws -> [Float]
 }
 
 /// `coop-worker`: takes each clip's MFCC from `<prefix>/mfcc`, runs its model, publishes the logits on
@@ -68,7 +69,14 @@ public final class CoopWorkerService<Model: CoopModel> {
             logger.warning("\(model.name): dropped clip \(request.clipID): features of shape \(request.shape), the model takes \(want)")
             return nil
         }
-        let logits = model.logits(features: request.features)
+        let logits: [Float]
+        do {
+            logits = try model.logits(features: request.features)
+        } catch {
+            stats.dropped += 1
+            logger.warning("\(model.name): dropped clip \(request.clipID): \(error)")
+            return nil
+        }
         return CoopLogitsReply(clipID: request.clipID, model: model.name, logits: logits).encoded()
     }
 }

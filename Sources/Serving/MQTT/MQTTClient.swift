@@ -51,6 +51,7 @@ public final class MQTTClient: Sendable {
             var subscriptions: [String: MQTTQoS] = [:]
             var connected = false
             var closed = false
+            var connections = 0
         }
         let state = Mutex(State())
         let messages: AsyncStream<MQTTMessage>.Continuation
@@ -105,6 +106,7 @@ public final class MQTTClient: Sendable {
             }
             let subscriptions = core.state.withLock { s in
                 s.connected = true
+                s.connections += 1
                 return s.subscriptions
             }
             for (topic, qos) in subscriptions { _ = mosquitto_subscribe(mosq, nil, topic, qos.rawValue) }
@@ -143,6 +145,9 @@ public final class MQTTClient: Sendable {
     }
 
     public var isConnected: Bool { core.state.withLock { $0.connected } }
+
+    /// Successful connections so far (1 after `connect`, +1 per reconnect).
+    public var connectionCount: Int { core.state.withLock { $0.connections } }
 
     /// True once connected; false if `timeoutSeconds` pass first.
     public func waitUntilConnected(timeoutSeconds: Double) async -> Bool {
