@@ -4,16 +4,34 @@ import Tensor
 /// - `.im2colGEMM`: patches gathered into scratch, then one OpenBLAS GEMM; a 1×1, stride-1, unpadded
 ///   convolution is a plain GEMM on the input. The Keras HWIO kernel flattened is already the
 ///   (kh·kw·Cin) × Cout GEMM operand: no repacking.
+/// - `.im2colPanel`: the same patches through `PanelGEMM` (packed weights, bias and clamp at the store).
 /// - `.direct`: for small patches (the 3×3×1 stems: K = 9, where a GEMM is mostly overhead), SIMD over
 ///   output channels, one broadcast input value per tap.
 public final class Conv2D: Layer {
-    public enum Kernel: String, Sendable { case im2colGEMM = "im2col+gemm", direct = "direct-simd8" }
+    public enum Kernel: String, Sendable, CaseIterable {
+        case im2colGEMM = "im2col+gemm", im2colPanel = "im2col+panel-simd16", direct = "direct-simd8"
+    }
 
     /// The loader's rule: patches up to this many values (kh·kw·Cin) use the direct kernel.
     public static let directPatchLimit = 32
 
     public let kind: String
-    public var kernelChoice: Kernel
+    public var kernelChoice: Kernel {
+        didSet {
+            if kernelChoice == .im2colPanel && !PanelGEMM.supports(n: outChannels) { kernelChoice = .im2colGEMM }
+            if kernelChoice == .direct && outChannels < SIMDKernels.width { kernelChoice = .im2colGEMM }
+            panel = kernelChoice == .im2colPanel ? PanelGEMM(b: kernel, k: patch, n: outChannels) : nil
+        }
+    }
+    private var panel: PanelGEMM?
+
+    /// The kernels that can run this convolution.
+    public var candidateKernels: [Kernel] {
+        var k: [Kernel] = [.im2colGEMM]
+        if PanelGEMM.supports(n: outChannels) { k.append(.im2colPanel) }
+        if patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width { k.append(.direct) }
+        return k
+    }
     public let geometry: WindowGeometry
     public let inChannels: Int, outChannels: Int
     public private(set) var kernel: [Float]      // HWIO
@@ -52,6 +70,7 @@ public final class Conv2D: Layer {
         }
         let b = bias ?? [Float](repeating: 0, count: outChannels)
         bias = (0..<outChannels).map { b[$0] * scale[$0] + shift[$0] }
+        if panel != nil { panel = PanelGEMM(b: kernel, k: patch, n: outChannels) }
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
@@ -71,6 +90,16 @@ public final class Conv2D: Layer {
         } else {
             Im2Col.gather(input, geometry: geometry, channels: inChannels, into: scratch)
             operand = UnsafePointer(scratch)
+        }
+        if let panel {
+            if let bias {
+                bias.withUnsafeBufferPointer {
+                    panel.multiply(operand, m: pixels, into: output, bias: $0.baseAddress, lower: activation.lower, upper: activation.upper)
+                }
+            } else {
+                panel.multiply(operand, m: pixels, into: output, bias: nil, lower: activation.lower, upper: activation.upper)
+            }
+            return
         }
         kernel.withUnsafeBufferPointer { w in
             GEMM.multiply(m: pixels, n: outChannels, k: patch, a: operand, lda: patch,

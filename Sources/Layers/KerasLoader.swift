@@ -341,6 +341,10 @@ struct KerasLoader {
     private func chooseKernels(_ steps: inout [Step]) {
         guard options.tuneKernels else { return }
         for i in steps.indices {
+            if let conv = steps[i].layer as? Conv2D {
+                chooseConvKernel(conv, &steps[i])
+                continue
+            }
             guard let dense = steps[i].layer as? Dense else { continue }
             var candidates: [Dense.Kernel] = [.gemm]
             if PanelGEMM.supports(n: dense.outFeatures) { candidates.append(.panel) }
@@ -355,7 +359,10 @@ struct KerasLoader {
                 var samples: [Double] = []
                 input.withUnsafeBufferPointer { x in
                     output.withUnsafeMutableBufferPointer { y in
+                        let warm = DispatchTime.now().uptimeNanoseconds
                         dense.forward(x.baseAddress!, y.baseAddress!, scratch: &scratch)   // warm caches
+                        let once = Double(DispatchTime.now().uptimeNanoseconds - warm)
+                        if once > 4 * bestSoFar { samples = [once]; return }   // hopeless: don't spend load time on it
                         for _ in 0..<5 {
                             let start = DispatchTime.now().uptimeNanoseconds
                             for _ in 0..<3 { dense.forward(x.baseAddress!, y.baseAddress!, scratch: &scratch) }
@@ -363,8 +370,11 @@ struct KerasLoader {
                         }
                     }
                 }
-                return samples.sorted()[samples.count / 2]
+                let median = samples.sorted()[samples.count / 2]
+                bestSoFar = min(bestSoFar, median)
+                return median
             }
+            var bestSoFar = Double.infinity
             let timings = candidates.map { ($0, time($0)) }
             let best = timings.min { $0.1 < $1.1 }!
             dense.useKernel(best.0)
@@ -373,5 +383,37 @@ struct KerasLoader {
             let sparsity = zeros >= 0.05 ? "\(Int((zeros * 100).rounded()))% zeros; " : ""
             steps[i].kernel = best.0.rawValue + " (" + sparsity + String(format: "%.1f µs", best.1 / 1000) + " vs " + others + ")"
         }
+    }
+
+    /// Convolutions: im2col + OpenBLAS, im2col + panel GEMM, or direct (small patches), timed the same way.
+    private func chooseConvKernel(_ conv: Conv2D, _ step: inout Step) {
+        let candidates = conv.candidateKernels
+        guard candidates.count > 1 else { return }
+        let input = (0..<conv.inputShape.reduce(1, *)).map { _ in Float.random(in: -1...1) }
+        var output = [Float](repeating: 0, count: conv.outputShape.reduce(1, *))
+        var scratch = [Float](repeating: 0, count: max(1, (conv.outputShape[0] * conv.outputShape[1]) * conv.geometry.kernelHeight * conv.geometry.kernelWidth * conv.inChannels))
+        func time(_ kernel: Conv2D.Kernel) -> Double {
+            conv.kernelChoice = kernel
+            var samples: [Double] = []
+            input.withUnsafeBufferPointer { x in
+                output.withUnsafeMutableBufferPointer { y in
+                    scratch.withUnsafeMutableBufferPointer { s in
+                        conv.forward(x.baseAddress!, y.baseAddress!, scratch: s.baseAddress!)
+                        for _ in 0..<5 {
+                            let start = DispatchTime.now().uptimeNanoseconds
+                            for _ in 0..<3 { conv.forward(x.baseAddress!, y.baseAddress!, scratch: s.baseAddress!) }
+                            samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 3)
+                        }
+                    }
+                }
+            }
+            return samples.sorted()[samples.count / 2]
+        }
+        let timings = candidates.map { ($0, time($0)) }
+        let best = timings.min { $0.1 < $1.1 }!
+        conv.kernelChoice = best.0
+        let others = timings.filter { $0.0 != best.0 }
+            .map { "\($0.0.rawValue) " + String(format: "%.1f", $0.1 / 1000) }.joined(separator: ", ")
+        step.kernel = best.0.rawValue + " (" + String(format: "%.1f µs", best.1 / 1000) + " vs " + others + ")"
     }
 }

@@ -52,16 +52,18 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let input = rng.floats(c.h * c.w * c.cin)
         let kernel = rng.floats(c.kh * c.kw * c.cin * c.cout)
         let bias = rng.floats(c.cout)
-        // The direct kernel needs at least one full vector of output channels.
-        let kernels: [Conv2D.Kernel] = c.cout >= 8 ? [.im2colGEMM, .direct] : [.im2colGEMM]
+        // Every kernel, including those the loader would not pick for this shape: direct needs ≥ 8 output
+        // channels, the panel GEMM ≥ 16 (the layer falls back to im2col+gemm below that).
         for activation in [FusedActivation.linear, .relu, .relu6] {
             let useBias = activation != .relu
             let expected = Conv2DReference.run(input: input, geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
                                                kernel: kernel, bias: useBias ? bias : nil, activation: activation)
-            for choice in kernels {
+            for choice in Conv2D.Kernel.allCases {
                 let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
                                    kernel: kernel, bias: useBias ? bias : nil, activation: activation)
                 layer.kernelChoice = choice
+                let expectedChoice: Conv2D.Kernel = choice == .direct && c.cout < 8 || choice == .im2colPanel && c.cout < 16 ? .im2colGEMM : choice
+                #expect(layer.kernelChoice == expectedChoice)
                 #expect(layer.outputShape == [c.geometry.outputHeight, c.geometry.outputWidth, c.cout])
                 #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation) \(choice)")
             }
