@@ -84,7 +84,8 @@ struct Sweep: AsyncParsableCommand {
                          p.payload.rawValue, requestBytes[p.payload]!, budget / requestBytes[p.payload]!, p.accuracy * 100, p.requests, p.costMB))
         }
         for p in best {
-            print(String(format: "  best θ under the budget, %@: θ = %.2f → %.2f %%, %d requests, %.4f MB", p.payload.rawValue, p.theta, p.accuracy * 100, p.requests, p.costMB))
+            let what = split == "validation" ? "best θ under the budget (chosen on validation)" : "highest accuracy under the budget (reported, not a choice)"
+            print(String(format: "  %@, %@: θ = %.2f → %.2f %%, %d requests, %.4f MB", what, p.payload.rawValue, p.theta, p.accuracy * 100, p.requests, p.costMB))
         }
         print("  note: \(note)")
         print("  wrote \(out).csv and \(out).svg")

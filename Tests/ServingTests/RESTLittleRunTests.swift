@@ -37,6 +37,15 @@ struct RESTLittleRunTests {
         #expect(report.bytesSent == report.requests * 42770)
         #expect(report.correct == Int((expected.accuracy * Double(clips.count)).rounded()))
         #expect(report.requests > 0)
+
+        // With the trained networks on the bundled split: the Keras reference of reference/export.py, and the
+        // issue's bar (at least two thirds of the little→big gap closed).
+        if let ref = zoo.manifest.bigLittle, RESTFixtures.data == RESTFixtures.root + "/data",
+           let refAccuracy = ref.run.accuracy, let littleAcc = ref.littleAccuracy, let bigAcc = ref.bigAccuracy {
+            #expect(report.requests == ref.run.requests && report.bytesSent == ref.run.bytesSent)
+            #expect(report.accuracy >= refAccuracy - 1e-9)
+            if bigAcc > littleAcc { #expect((report.accuracy - littleAcc) / (bigAcc - littleAcc) >= 2.0 / 3.0) }
+        }
     }
 
     @Test func budgetIsNeverCrossed() async throws {
