@@ -93,18 +93,17 @@ public struct SenMLPack: Sendable, Equatable {
     }
 
     public static func decode(_ bytes: some Collection<UInt8>) throws -> SenMLPack {
+        // One parse (a clip's pack is ~40 KB of base64): JSONDecoder's errors tell "not JSON" from "not a pack".
         let data = Data(bytes)
-        let any: Any
-        do {
-            any = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        } catch {
-            throw SenMLError.notJSON("\(error.localizedDescription)")
-        }
-        guard any is [Any] else { throw SenMLError.notSenML("top level is not an array") }
         do {
             return SenMLPack(records: try JSONDecoder().decode([SenMLRecord].self, from: data))
         } catch let error as SenMLError {
             throw error
+        } catch DecodingError.dataCorrupted(let context) where context.codingPath.isEmpty {
+            let why = (context.underlyingError as? NSError)?.localizedDescription ?? context.debugDescription
+            throw SenMLError.notJSON(data.isEmpty ? "the body is empty" : why)
+        } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+            throw SenMLError.notSenML("top level is not an array")
         } catch {
             throw SenMLError.notSenML("a record has a field of the wrong type")
         }
@@ -129,13 +128,51 @@ public struct SenMLPack: Sendable, Equatable {
 }
 
 public enum SenML {
-    /// Standard base64, or base64url, with or without padding.
+    /// Standard base64, or base64url, with or without padding; nil for any other character (whitespace
+    /// included) or a impossible length. Decodes the UTF-8 bytes directly: no intermediate strings.
     public static func decodeBase64(_ text: String) -> [UInt8]? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        let rem = s.count % 4
-        if rem == 1 { return nil }
-        if rem > 0 { s += String(repeating: "=", count: 4 - rem) }
-        return Data(base64Encoded: s).map { Array($0) }
+        var text = text
+        return text.withUTF8 { decodeBase64(bytes: $0) }
+    }
+
+    /// 0–63 for the characters of both alphabets, 0xFF for anything else.
+    private static let base64Values: [UInt8] = {
+        var t = [UInt8](repeating: 0xFF, count: 256)
+        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8.enumerated() { t[Int(c)] = UInt8(i) }
+        t[Int(UInt8(ascii: "+"))] = 62; t[Int(UInt8(ascii: "-"))] = 62
+        t[Int(UInt8(ascii: "/"))] = 63; t[Int(UInt8(ascii: "_"))] = 63
+        return t
+    }()
+
+    static func decodeBase64(bytes input: UnsafeBufferPointer<UInt8>) -> [UInt8]? {
+        var n = input.count
+        if n % 4 == 0, n >= 2, input[n - 1] == UInt8(ascii: "=") { n -= input[n - 2] == UInt8(ascii: "=") ? 2 : 1 }
+        if n % 4 == 1 { return nil }
+        var out = [UInt8](repeating: 0, count: n / 4 * 3 + max(0, n % 4 - 1))
+        let ok = base64Values.withUnsafeBufferPointer { table -> Bool in
+            out.withUnsafeMutableBufferPointer { dst -> Bool in
+                var i = 0, o = 0
+                while i + 4 <= n {
+                    let a = table[Int(input[i])], b = table[Int(input[i + 1])], c = table[Int(input[i + 2])], d = table[Int(input[i + 3])]
+                    if (a | b | c | d) & 0xC0 != 0 { return false }
+                    dst[o] = a << 2 | b >> 4; dst[o + 1] = b << 4 | c >> 2; dst[o + 2] = c << 6 | d
+                    i += 4; o += 3
+                }
+                let rest = n - i
+                if rest >= 2 {
+                    let a = table[Int(input[i])], b = table[Int(input[i + 1])]
+                    if (a | b) & 0xC0 != 0 { return false }
+                    dst[o] = a << 2 | b >> 4
+                    if rest == 3 {
+                        let c = table[Int(input[i + 2])]
+                        if c & 0xC0 != 0 { return false }
+                        dst[o + 1] = b << 4 | c >> 2
+                    }
+                }
+                return true
+            }
+        }
+        return ok ? out : nil
     }
 
     /// Little-endian float32 bytes, the wire form of float vectors in `vd`.

@@ -49,6 +49,31 @@ import Testing
         #expect(LittleRunConfiguration.seedBudgetBytes / 42770 == 110)
     }
 
+    /// The byte-level base64 decoder against Foundation's, on every length 0…200 and both alphabets.
+    @Test func base64MatchesFoundation() {
+        var rng = SystemRandomNumberGenerator()
+        for n in 0...200 {
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let standard = Data(bytes).base64EncodedString()
+            #expect(SenML.decodeBase64(standard) == bytes, "length \(n)")
+            let url = standard.replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(SenML.decodeBase64(url) == bytes, "base64url, length \(n)")
+        }
+        for bad in ["A", "AAAAA", "AA AA", "AA\nA", "@@@@", "AA=A", "A===", "ÄÄÄÄ", "AAA=="] {
+            #expect(SenML.decodeBase64(bad) == nil, "\(bad)")
+        }
+    }
+
+    @Test func packErrorsSayWhatWasWrong() throws {
+        #expect(throws: SenMLError.self) { try SenMLPack.decode(Array("{".utf8)) }
+        do { _ = try SenMLPack.decode(Array("{}".utf8)) } catch { #expect(error as? SenMLError == .notSenML("top level is not an array")) }
+        do { _ = try SenMLPack.decode(Array("nope".utf8)) } catch {
+            guard case .notJSON = error as? SenMLError else { Issue.record("\(error)"); return }
+        }
+        #expect(try SenMLPack.decode(Array("[{\"n\":\"a\",\"v\":1,\"extra\":[1]}]".utf8)).records == [SenMLRecord(name: "a", value: 1)])
+    }
+
     @Test func responseRoundTrips() throws {
         let labels = ["down", "stop", "right"]
         let verdict = Verdict(probabilities: [0.2, 0.7, 0.1], labels: labels)

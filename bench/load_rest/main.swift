@@ -94,6 +94,15 @@ func main() async throws {
         }
     }
     let bigMs = median(times)
+    // Request decoding on the server (SenML JSON + base64 + WAV), one thread.
+    let decoder = PredictRequestDecoder(featureCount: extractor.outputCount)
+    var decodeTimes: [Double] = []
+    for b in bodies + bodies {
+        let t = clock.now
+        _ = try decoder.decode(b)
+        decodeTimes.append((clock.now - t).inMilliseconds)
+    }
+    let decodeMs = median(decodeTimes)
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let ideal = Double(cores) / (bigMs / 1000)
 
@@ -146,16 +155,17 @@ func main() async throws {
     if options.json {
         struct Out: Encodable {
             let server: String; let in_process: Bool; let payload: String; let cores: Int
-            let big_latency_ms: Double; let ideal_rps: Double; let request_bytes: Int; let levels: [Level]
+            let big_latency_ms: Double; let request_decode_ms: Double; let ideal_rps: Double; let request_bytes: Int; let levels: [Level]
         }
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try enc.encode(Out(server: url, in_process: running != nil, payload: options.payload.rawValue, cores: cores,
-                                                  big_latency_ms: bigMs, ideal_rps: ideal, request_bytes: bodies[0].count, levels: levels)), as: UTF8.self))
+                                                  big_latency_ms: bigMs, request_decode_ms: decodeMs, ideal_rps: ideal, request_bytes: bodies[0].count, levels: levels)), as: UTF8.self))
         return
     }
     print("load-rest: \(url)\(running != nil ? " (in-process: client and server share the \(cores) cores)" : ""), payload \(options.payload.rawValue), \(bodies[0].count) B/request")
     print(String(format: "big network, one thread: %.3f ms median → ideal %d cores ÷ latency = %.0f requests/s", bigMs, cores, ideal))
+    print(String(format: "request decoding on the server (SenML + base64 + payload), one thread: %.3f ms median", decodeMs))
     print("concurrency  requests  failed  throughput (req/s)  p50 (ms)  p99 (ms)  ratio to ideal")
     for l in levels {
         print(String(format: "%11d  %8d  %6d  %18.1f  %8.2f  %8.2f  %14.2f", l.concurrency, l.requests, l.failed, l.throughput_rps,
