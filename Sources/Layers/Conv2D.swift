@@ -53,7 +53,8 @@ public final class Conv2D: Layer {
         isPointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideY == 1 && g.strideX == 1
             && g.padTop == 0 && g.padBottom == 0 && g.padLeft == 0 && g.padRight == 0
         let patch = g.kernelHeight * g.kernelWidth * inChannels
-        kernelChoice = patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width ? .direct : .im2colGEMM
+        kernelChoice = patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width && SIMDKernels.hasFastWideVectors
+            ? .direct : .im2colGEMM
     }
 
     public var inputShape: [Int] { [geometry.inputHeight, geometry.inputWidth, inChannels] }

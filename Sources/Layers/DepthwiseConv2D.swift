@@ -13,6 +13,11 @@ public final class DepthwiseConv2D: Layer {
     public private(set) var bias: [Float]
     public var activation: FusedActivation
 
+    /// `.simd8`: the SIMD8 kernel below. `.plainLoops`: the same computation as plain loops over channels,
+    /// left to LLVM's auto-vectoriser, which wins on builds without AVX (where SIMD8 lanes become calls).
+    public enum Kernel: String, Sendable, CaseIterable { case simd8 = "direct-simd8", plainLoops = "direct-loops" }
+    public var kernelChoice: Kernel = SIMDKernels.hasFastWideVectors ? .simd8 : .plainLoops
+
     public init(kind: String = "depthwise_conv2d", geometry: WindowGeometry, channels: Int,
                 kernel: [Float], bias: [Float]?, activation: FusedActivation = .linear) {
         precondition(kernel.count == geometry.kernelHeight * geometry.kernelWidth * channels)
@@ -38,7 +43,11 @@ public final class DepthwiseConv2D: Layer {
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         kernel.withUnsafeBufferPointer { kp in
             bias.withUnsafeBufferPointer { bp in
-                run(input, output, kp.baseAddress!, bp.baseAddress!)
+                if kernelChoice == .plainLoops {
+                    runPlainLoops(input, output, kp.baseAddress!, bp.baseAddress!)
+                } else {
+                    run(input, output, kp.baseAddress!, bp.baseAddress!)
+                }
             }
         }
     }
@@ -101,6 +110,32 @@ public final class DepthwiseConv2D: Layer {
                         out[c] = activation.apply(acc)
                     }
                 }
+            }
+        }
+    }
+
+    private func runPlainLoops(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                               _ k: UnsafePointer<Float>, _ b: UnsafePointer<Float>) {
+        let g = geometry, C = channels
+        let lower = activation.lower, upper = activation.upper
+        for oy in 0..<g.outputHeight {
+            let y0 = oy * g.strideY - g.padTop
+            let kyStart = max(0, -y0), kyEnd = min(g.kernelHeight, g.inputHeight - y0)
+            for ox in 0..<g.outputWidth {
+                let x0 = ox * g.strideX - g.padLeft
+                let kxStart = max(0, -x0), kxEnd = min(g.kernelWidth, g.inputWidth - x0)
+                let out = output + (oy * g.outputWidth + ox) * C
+                out.update(from: b, count: C)
+                if kyStart < kyEnd && kxStart < kxEnd {
+                    for ky in kyStart..<kyEnd {
+                        for kx in kxStart..<kxEnd {
+                            let x = input + ((y0 + ky) * g.inputWidth + x0 + kx) * C
+                            let w = k + (ky * g.kernelWidth + kx) * C
+                            for c in 0..<C { out[c] += x[c] * w[c] }
+                        }
+                    }
+                }
+                for c in 0..<C { out[c] = min(max(out[c], lower), upper) }
             }
         }
     }

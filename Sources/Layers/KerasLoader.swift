@@ -90,7 +90,7 @@ struct KerasLoader {
                     let bias = useBias ? try w.take("bias", shape: [cin]) : nil
                     let layer = DepthwiseConv2D(kind: "DepthwiseConv2D \(g.kernelHeight)×\(g.kernelWidth)/\(g.strideY)", geometry: g, channels: cin,
                                                 kernel: kernel, bias: bias, activation: activation == .softmax ? .linear : activation.fused)
-                    try append(&steps, layer, names, "direct-simd8", activation, spec)
+                    try append(&steps, layer, names, layer.kernelChoice.rawValue, activation, spec)
                 }
                 shape = steps.last!.layer.outputShape
 
@@ -338,9 +338,11 @@ struct KerasLoader {
     /// keeps the fastest (median of 5 runs of 3 after a warm-up; a candidate 4× slower than the best so far
     /// on its warm-up run is dropped there). Candidates: OpenBLAS GEMM; the packed-panel SIMD16 GEMM (≥ 16
     /// outputs); CSR when sparse kernels are allowed and at least `sparseMinZeroFraction` of the weights are
-    /// zero; im2col+GEMM / im2col+panel / direct for convolutions. (Depthwise has one kernel, SIMD8: a
-    /// generic SIMD8/SIMD16 version measured 3× slower, the generic SIMD code was not lowered well.)
-    /// With `tuneKernels` off, the defaults: OpenBLAS GEMM, and im2col+GEMM (direct for the stems).
+    /// zero; im2col+GEMM / im2col+panel / direct for convolutions; SIMD8 or plain loops for depthwise. The
+    /// SIMD kernels are left out when `SIMDKernels.hasFastWideVectors` is false (a build without AVX, where
+    /// SIMD8/SIMD16 lanes become scalar calls and measured 10–100× slower).
+    /// With `tuneKernels` off, the defaults: OpenBLAS GEMM, im2col+GEMM (direct for the stems), SIMD8
+    /// depthwise (plain loops and no direct convolution when the build has no fast vectors).
     private func chooseKernels(_ steps: inout [Step]) {
         guard options.tuneKernels else { return }
         for i in steps.indices {
@@ -350,16 +352,19 @@ struct KerasLoader {
             switch layer {
             case let dense as Dense:
                 var candidates: [Dense.Kernel] = [.gemm]
-                if PanelGEMM.supports(n: dense.outFeatures) { candidates.append(.panel) }
+                if PanelGEMM.supports(n: dense.outFeatures) && SIMDKernels.hasFastWideVectors { candidates.append(.panel) }
                 let zeros = dense.zeroFraction
                 if options.allowSparse && zeros >= options.sparseMinZeroFraction { candidates.append(.csr) }
                 if zeros >= 0.05 { note = "\(Int((zeros * 100).rounded()))% zeros; " }
                 label = pickFastest(layer, candidates, scratch: 0, apply: dense.useKernel)
             case let conv as Conv2D:
                 let c = conv.geometry
-                label = pickFastest(layer, conv.candidateKernels,
+                label = pickFastest(layer, conv.candidateKernels.filter { $0 == .im2colGEMM || SIMDKernels.hasFastWideVectors },
                                     scratch: conv.outputShape[0] * conv.outputShape[1] * c.kernelHeight * c.kernelWidth * conv.inChannels,
                                     apply: { conv.kernelChoice = $0 })
+            case let dw as DepthwiseConv2D:
+                label = pickFastest(layer, SIMDKernels.hasFastWideVectors ? DepthwiseConv2D.Kernel.allCases : [.plainLoops],
+                                    scratch: 0, apply: { dw.kernelChoice = $0 })
             default:
                 continue
             }

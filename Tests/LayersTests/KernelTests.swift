@@ -78,10 +78,13 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let kernel = rng.floats(c.kh * c.kw * channels)
         let bias = rng.floats(channels)
         for activation in [FusedActivation.linear, .relu6] {
-            let layer = DepthwiseConv2D(geometry: c.geometry, channels: channels, kernel: kernel, bias: bias, activation: activation)
             let expected = DepthwiseConv2DReference.run(input: input, geometry: c.geometry, channels: channels,
                                                         kernel: kernel, bias: bias, activation: activation)
-            #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation)")
+            for choice in DepthwiseConv2D.Kernel.allCases {
+                let layer = DepthwiseConv2D(geometry: c.geometry, channels: channels, kernel: kernel, bias: bias, activation: activation)
+                layer.kernelChoice = choice
+                #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation) \(choice)")
+            }
         }
     }
 
