@@ -42,5 +42,6 @@ struct Serve: AsyncParsableCommand {
             let logger = Logger(label: "kws-native.serve")
             logger.info("serving \(name) on http://\(address):\(port) (POST /predict, GET /health)\(auth ? ", bearer token required" : "")")
         }
+        Logger(label: "kws-native.serve").info("stopped: requests in flight were answered, inference threads ended")
     }
 }

@@ -48,6 +48,16 @@ enum RESTFixtures {
     }
 }
 
+extension RESTFixtures {
+    /// Runs `body` against a fresh big server and stops the server afterwards, whether `body` threw or not.
+    static func withBig(token: String? = nil, maxBodyBytes: Int = 1 << 20,
+                        _ body: (RunningBigServer) async throws -> Void) async throws {
+        let server = try await startBig(token: token, maxBodyBytes: maxBodyBytes)
+        do { try await body(server) } catch { await server.stop(); throw error }
+        await server.stop()
+    }
+}
+
 /// A plain HTTP client for poking the server with arbitrary requests.
 struct RawHTTP {
     let base: String
