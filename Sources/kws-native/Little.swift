@@ -15,7 +15,9 @@ struct Little: AsyncParsableCommand {
             crossed. Cost = sum of the request bodies' bytes as sent. Payloads: wav16 (record 'audio', 16-bit
             WAV), float32 (record 'audio_f32', the seed's), mfcc (record 'mfcc', the big network's 49x10 MFCC
             computed here). A failed request (server down, timeout, 4xx/5xx) keeps the little label and is
-            counted. Without --server the big server is started in this process on a free loopback port.
+            counted; its bytes stay charged (the budget is charged before a request is sent, so it holds even
+            when a transfer fails half-way). Without --server the big server is started in this process on a
+            free loopback port.
             """
     )
 
