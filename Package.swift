@@ -47,6 +47,7 @@ let package = Package(
         ),
         .executableTarget(name: "load-rest", dependencies: ["KWS", "Serving", .product(name: "Logging", package: "swift-log")],
                           path: "bench/load_rest"),
+        .executableTarget(name: "kws-bench", dependencies: ["KWS", "Layers"], path: "bench/kws_bench"),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensor"]),

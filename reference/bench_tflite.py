@@ -45,6 +45,19 @@ def convert(model_path, out_path):
     return model
 
 
+def tflite_path(name):
+    return HERE / "out" / "tflite" / f"{name}.tflite"
+
+
+def ensure_tflite(name):
+    """The float32 .tflite of weights/<name>.h5, converted again only when the .h5 is newer."""
+    h5, tfl = ROOT / "weights" / f"{name}.h5", tflite_path(name)
+    if not tfl.exists() or tfl.stat().st_mtime < h5.stat().st_mtime:
+        tfl.parent.mkdir(parents=True, exist_ok=True)
+        convert(h5, tfl)
+    return tfl
+
+
 def interpreter(path, xnnpack):
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
     kind = OpResolverType.AUTO if xnnpack else OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
@@ -54,7 +67,7 @@ def interpreter(path, xnnpack):
 
 
 def bench_network(name, manifest_entry, runs):
-    tfl = HERE / "out" / "tflite" / f"{name}.tflite"
+    tfl = tflite_path(name)
     tfl.parent.mkdir(parents=True, exist_ok=True)
     model = convert(ROOT / "weights" / f"{name}.h5", tfl)
     x = np.random.default_rng(0).normal(size=(1,) + tuple(model.input_shape[1:])).astype(np.float32)

@@ -1,0 +1,137 @@
+import Foundation
+import KWS
+import Layers
+
+// kws-bench: the Swift side of bench/run.sh. It reads one command per line on standard input and answers
+// each with one JSON line, so that the Python driver can alternate Swift and TFLite blocks in one run:
+//
+//   load NAME WAV            load the network NAME from the zoo, with WAV as its fixed clip
+//   network NAME RUNS WARMUP    timed network.predict on the clip's features → samples_us, logits
+//   features NAME RUNS WARMUP   timed feature extraction on the clip's samples → samples_us
+//   e2e NAME RUNS WARMUP        timed wav bytes → decode → features → network → label → samples_us, label
+//   blocks NAME RUNS            median µs per planned block (Network.timeBlocks) with kind and kernel
+//   allocs NAME RUNS            heap allocations per call in steady state (needs malloc_count.so preloaded)
+//   peak                        best GFLOP/s of an FMA loop (SIMD16, 12 chains)
+//   quit
+//
+//   kws-bench [--weights DIR]     (single-threaded: OpenBLAS is set to one thread when a network loads)
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+}
+
+var weightsDirectory = "weights"
+var arguments = CommandLine.arguments.dropFirst()
+while let flag = arguments.popFirst() {
+    switch flag {
+    case "--weights": weightsDirectory = arguments.popFirst() ?? weightsDirectory
+    default:
+        FileHandle.standardError.write(Data("usage: kws-bench [--weights DIR] (commands on standard input)\n".utf8))
+        exit(2)
+    }
+}
+
+let zoo: ModelZoo
+do { zoo = try ModelZoo(weightsDirectory: weightsDirectory) } catch {
+    FileHandle.standardError.write(Data("kws-bench: \(error)\n".utf8))
+    exit(1)
+}
+
+struct Samples: Encodable { var samples_us: [Double]; var logits: [Float]? = nil; var label: Int? = nil }
+struct Loaded: Encodable {
+    var network: String; var macs: Int; var params: Int; var load_ms: Double; var blocks: Int
+    var sparse_blocks: Int; var input_shape: [Int]
+}
+struct BlockTime: Encodable { var layers: [String]; var kind: String; var kernel: String; var us: Double }
+struct Allocations: Encodable { var network: Double?; var features: Double?; var end_to_end: Double?; var counter: Bool }
+struct Peak: Encodable { var gflops: Double; var loop: String; var checksum: Float }
+struct Failure: Encodable { var error: String }
+
+/// The loaded networks and the command interpreter (one instance, used from the main thread only).
+final class BenchServer {
+    let zoo: ModelZoo
+    var loaded: [String: Workloads] = [:]
+    let encoder = JSONEncoder()
+
+    init(zoo: ModelZoo) {
+        self.zoo = zoo
+        encoder.outputFormatting = [.sortedKeys]
+    }
+
+    /// One JSON line on standard output, written unbuffered so the driver sees it at once.
+    func reply(_ value: some Encodable) {
+        var data = try! encoder.encode(value)
+        data.append(UInt8(ascii: "\n"))
+        FileHandle.standardOutput.write(data)
+    }
+
+    func workloads(_ name: String) throws -> Workloads {
+        guard let w = loaded[name] else { throw BenchError(description: "network '\(name)' is not loaded (send: load \(name) WAV)") }
+        return w
+    }
+
+    func number(_ words: [Substring], _ index: Int, default value: Int) throws -> Int {
+        guard index < words.count else { return value }
+        guard let n = Int(words[index]), n >= 0 else { throw BenchError(description: "'\(words[index])' is not a count") }
+        return n
+    }
+
+    func handle(_ words: [Substring]) throws -> Bool {
+        let name = words.count > 1 ? String(words[1]) : ""
+        switch words.first {
+        case "load":
+            guard words.count == 3 else { throw BenchError(description: "usage: load NAME WAV") }
+            let start = monotonicNanos()
+            let spotter = try zoo.spotter(name)
+            let ms = Double(monotonicNanos() &- start) / 1e6
+            let w = try Workloads(spotter: spotter, wavBytes: try WAVDecoder.readBytes(String(words[2])))
+            loaded[name] = w
+            let net = spotter.network
+            reply(Loaded(network: name, macs: net.macs, params: net.parameterCount, load_ms: ms, blocks: net.blocks.count,
+                         sparse_blocks: net.blocks.filter { $0.kernel.lowercased().contains("csr") }.count,
+                         input_shape: net.inputShape))
+        case "network":
+            let w = try workloads(name)
+            let samples = timeCalls(runs: try number(words, 2, default: 1000), warmup: try number(words, 3, default: 50)) { w.runNetwork() }
+            reply(Samples(samples_us: samples, logits: w.networkLogits))
+        case "features":
+            let w = try workloads(name)
+            reply(Samples(samples_us: timeCalls(runs: try number(words, 2, default: 1000), warmup: try number(words, 3, default: 50)) { w.runFeatures() }))
+        case "e2e":
+            let w = try workloads(name)
+            let samples = timeCalls(runs: try number(words, 2, default: 500), warmup: try number(words, 3, default: 20)) { w.runEndToEnd() }
+            reply(Samples(samples_us: samples, label: w.runEndToEnd()))
+        case "blocks":
+            let w = try workloads(name)
+            let net = w.spotter.network
+            let times = net.timeBlocks(w.features, runs: try number(words, 2, default: 200))
+            reply(zip(net.blocks, times).map { BlockTime(layers: $0.kerasLayers, kind: $0.kind, kernel: $0.kernel, us: $1) })
+        case "allocs":
+            let w = try workloads(name)
+            let runs = max(1, try number(words, 2, default: 200))
+            guard let counter = MallocCounter() else { reply(Allocations(counter: false)); return true }
+            reply(Allocations(network: counter.allocationsPerCall(runs: runs) { w.runNetwork() },
+                              features: counter.allocationsPerCall(runs: runs) { w.runFeatures() },
+                              end_to_end: counter.allocationsPerCall(runs: runs) { w.runEndToEnd() }, counter: true))
+        case "peak":
+            let p = measurePeakGFLOPS()
+            reply(Peak(gflops: p.gflops, loop: "12 independent SIMD16<Float> FMA chains in Swift (vfmadd231ps zmm), best of 7 × 2M iterations", checksum: p.checksum))
+        case "quit":
+            return false
+        default:
+            throw BenchError(description: "unknown command '\(words.first ?? "")' (load, network, features, e2e, blocks, allocs, peak, quit)")
+        }
+        return true
+    }
+}
+
+let server = BenchServer(zoo: zoo)
+while let line = readLine() {
+    let words = line.split(separator: " ")
+    if words.isEmpty { continue }
+    do {
+        if try !server.handle(words) { break }
+    } catch {
+        server.reply(Failure(error: "\(error)"))
+    }
+}

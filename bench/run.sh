@@ -1,0 +1,29 @@
+#!/bin/sh
+# Swift against TFLite (LiteRT 2.3) + XNNPACK, side by side in one run, one thread each:
+# network latency (p50/p90, ratio, GFLOP/s, share of the measured FMA peak), features against tf.signal in a
+# tf.function, wav → label end to end, cold `kws-native infer` against a Python + LiteRT script, and heap
+# allocations per inference. Writes bench/results.json and prints a markdown table.
+#
+#   bench/run.sh [--networks little,big] [--rounds 6] [--budget-ms 1500] [--skip-cold] [--out FILE]
+#
+# Builds first (release, tuned for this machine's CPU; the default x86-64 target has no AVX and runs the
+# SIMD kernels ~50× slower):
+#   swift build -c release -Xswiftc -target-cpu -Xswiftc native
+# Set KWS_BENCH_NO_BUILD=1 to use the binaries already in .build/release. OPENBLAS_CORETYPE is left as set.
+set -eu
+cd "$(dirname "$0")/.."
+SWIFT_FLAGS="-c release -Xswiftc -target-cpu -Xswiftc native"
+if [ "${KWS_BENCH_NO_BUILD:-0}" != 1 ]; then
+    # shellcheck disable=SC2086
+    swift build $SWIFT_FLAGS --product kws-bench >&2
+    # shellcheck disable=SC2086
+    swift build $SWIFT_FLAGS --product kws-native >&2
+fi
+mkdir -p .build/bench
+if [ ! -f .build/bench/malloc_count.so ] || [ bench/malloc_count.c -nt .build/bench/malloc_count.so ]; then
+    cc -O2 -shared -fPIC -Wall -o .build/bench/malloc_count.so bench/malloc_count.c -ldl
+fi
+# One thread everywhere: OpenBLAS (kws-bench also calls openblas_set_num_threads(1) when a network loads),
+# TensorFlow (set in run_bench.py), LiteRT (num_threads=1).
+export OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2
+exec python3 bench/run_bench.py --swift-flags "$SWIFT_FLAGS" --malloc-so .build/bench/malloc_count.so "$@"
