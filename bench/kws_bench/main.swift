@@ -11,6 +11,7 @@ import Layers
 //   e2e NAME RUNS WARMUP        timed wav bytes → decode → features → network → label → samples_us, label
 //   blocks NAME RUNS            median µs per planned block (Network.timeBlocks) with kind and kernel
 //   allocs NAME RUNS            heap allocations per call in steady state (needs malloc_count.so preloaded)
+//   loadtime NAME               median ms of Network.load with kernel tuning (the default) and without
 //   peak                        best GFLOP/s of an FMA loop (SIMD16, 12 chains)
 //   quit
 //
@@ -45,6 +46,7 @@ struct Loaded: Encodable {
 struct BlockTime: Encodable { var layers: [String]; var kind: String; var kernel: String; var us: Double }
 struct Allocations: Encodable { var network: Double?; var features: Double?; var end_to_end: Double?; var counter: Bool }
 struct Peak: Encodable { var gflops: Double; var loop: String; var checksum: Float }
+struct LoadTime: Encodable { var tuned_ms: Double; var untuned_ms: Double; var file: String }
 struct Failure: Encodable { var error: String }
 
 /// The loaded networks and the command interpreter (one instance, used from the main thread only).
@@ -113,13 +115,25 @@ final class BenchServer {
             reply(Allocations(network: counter.allocationsPerCall(runs: runs) { w.runNetwork() },
                               features: counter.allocationsPerCall(runs: runs) { w.runFeatures() },
                               end_to_end: counter.allocationsPerCall(runs: runs) { w.runEndToEnd() }, counter: true))
+        case "loadtime":
+            let path = (zoo.weightsDirectory as NSString).appendingPathComponent(try zoo.entry(name).file)
+            func medianMillis(_ options: LoadOptions) throws -> Double {
+                var ms: [Double] = []
+                for _ in 0..<3 {
+                    let start = monotonicNanos()
+                    _ = try Network.load(kerasFile: path, options: options)
+                    ms.append(Double(monotonicNanos() &- start) / 1e6)
+                }
+                return ms.sorted()[1]
+            }
+            reply(LoadTime(tuned_ms: try medianMillis(LoadOptions()), untuned_ms: try medianMillis(LoadOptions(tuneKernels: false)), file: path))
         case "peak":
             let p = measurePeakGFLOPS()
             reply(Peak(gflops: p.gflops, loop: "12 independent SIMD16<Float> FMA chains in Swift (vfmadd231ps zmm), best of 7 × 2M iterations", checksum: p.checksum))
         case "quit":
             return false
         default:
-            throw BenchError(description: "unknown command '\(words.first ?? "")' (load, network, features, e2e, blocks, allocs, peak, quit)")
+            throw BenchError(description: "unknown command '\(words.first ?? "")' (load, network, features, e2e, blocks, allocs, loadtime, peak, quit)")
         }
         return true
     }
