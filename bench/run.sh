@@ -20,10 +20,19 @@ if [ "${KWS_BENCH_NO_BUILD:-0}" != 1 ]; then
     swift build $SWIFT_FLAGS --product kws-native >&2
 fi
 mkdir -p .build/bench
+# Private copies: other engineers share .build/release and may rebuild it (with other flags) mid-run;
+# a binary without FMA instructions was built for the generic x86-64 target and would not say much.
+cp .build/release/kws-bench .build/release/kws-native .build/bench/
+if command -v objdump >/dev/null && ! objdump -d --no-show-raw-insn .build/bench/kws-bench | grep -q 'vfmadd'; then
+    echo "error: .build/release/kws-bench has no FMA instructions: it was not built with" \
+         "-Xswiftc -target-cpu -Xswiftc native (a shared .build was rebuilt with other flags?); rebuild and rerun" >&2
+    exit 1
+fi
 if [ ! -f .build/bench/malloc_count.so ] || [ bench/malloc_count.c -nt .build/bench/malloc_count.so ]; then
     cc -O2 -shared -fPIC -Wall -o .build/bench/malloc_count.so bench/malloc_count.c -ldl
 fi
 # One thread everywhere: OpenBLAS (kws-bench also calls openblas_set_num_threads(1) when a network loads),
 # TensorFlow (set in run_bench.py), LiteRT (num_threads=1).
 export OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2
-exec python3 bench/run_bench.py --swift-flags "$SWIFT_FLAGS" --malloc-so .build/bench/malloc_count.so "$@"
+exec python3 bench/run_bench.py --swift-flags "$SWIFT_FLAGS" --malloc-so .build/bench/malloc_count.so \
+    --swift-bench .build/bench/kws-bench --kws-native .build/bench/kws-native "$@"
