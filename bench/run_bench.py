@@ -124,10 +124,10 @@ def machine_info():
     except FileNotFoundError:
         pass
     info["openblas_coretype"] = os.environ.get("OPENBLAS_CORETYPE")
-    git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout.strip()  # noqa: E731
-    info["commit"] = git("rev-parse", "--short", "HEAD")
-    info["uncommitted_changes_in"] = sorted({l[3:].split("/")[0] + "/" + (l[3:].split("/") + [""])[1]
-                                             for l in git("status", "--porcelain", "Sources", "weights").splitlines()})
+    git = lambda *a: subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True).stdout  # noqa: E731
+    info["commit"] = git("rev-parse", "--short", "HEAD").strip()
+    status = git("status", "--porcelain", "Sources", "weights").splitlines()  # "XY path": the path from column 3
+    info["uncommitted_changes_in"] = sorted({"/".join(l[3:].split("/")[:2]) for l in status if len(l) > 3})
     info["load_average_start"] = os.getloadavg()
     ps = subprocess.run(["ps", "-eo", "pcpu,args"], capture_output=True, text=True).stdout.splitlines()[1:]
     busy = [l.strip() for l in ps if l.strip() and float(l.split()[0]) > 20 and "run_bench.py" not in l]
@@ -173,6 +173,7 @@ def bench_networks(names, manifest, swift, clip, args, peak):
             "tflite_us": round(tq["p50"], 2), "tflite_p90_us": round(tq["p90"], 2),
             "ratio": round(sq["p50"] / tq["p50"], 3),
             "ratio_per_round": [round(r["swift_p50"] / r["tflite_p50"], 3) for r in per_round],
+            "ratio_median_of_rounds": round(statistics.median(r["swift_p50"] / r["tflite_p50"] for r in per_round), 3),
             "tflite_builtin_us": round(float(np.percentile(builtin_s, 50)), 2),
             "gflops": round(gflops, 1), "tflite_gflops": round(2 * macs / (tq["p50"] * 1e3), 1),
             "peak_share": round(gflops / peak, 3),
