@@ -13,10 +13,22 @@ public final class DepthwiseConv2D: Layer {
     public private(set) var bias: [Float]
     public var activation: FusedActivation
 
-    /// `.simd8`: the SIMD8 kernel below. `.plainLoops`: the same computation as plain loops over channels,
-    /// left to LLVM's auto-vectoriser, which wins on builds without AVX (where SIMD8 lanes become calls).
-    public enum Kernel: String, Sendable, CaseIterable { case simd8 = "direct-simd8", plainLoops = "direct-loops" }
-    public var kernelChoice: Kernel = SIMDKernels.hasFastWideVectors ? .simd8 : .plainLoops
+    /// `.rows16`: channel blocks of 16 outermost, weights held in registers (`DepthwiseConv2D+Rows16.swift`;
+    /// C ≥ 16). `.simd8`: pixels outermost, 8-lane channel vectors. `.plainLoops`: the same computation as
+    /// plain loops over channels, left to LLVM's auto-vectoriser, which wins on builds without AVX (where
+    /// SIMD lanes become calls).
+    public enum Kernel: String, Sendable, CaseIterable {
+        case rows16 = "rows-simd16", simd8 = "direct-simd8", plainLoops = "direct-loops"
+    }
+    public var kernelChoice: Kernel {
+        didSet { if kernelChoice == .rows16 && channels < 16 { kernelChoice = .simd8 } }
+    }
+
+    /// The kernels that can run this layer on this build (the SIMD ones only with fast wide vectors).
+    public var candidateKernels: [Kernel] {
+        guard SIMDKernels.hasFastWideVectors else { return [.plainLoops] }
+        return channels >= 16 ? [.rows16, .simd8, .plainLoops] : [.simd8, .plainLoops]
+    }
 
     public init(kind: String = "depthwise_conv2d", geometry: WindowGeometry, channels: Int,
                 kernel: [Float], bias: [Float]?, activation: FusedActivation = .linear) {
@@ -27,6 +39,7 @@ public final class DepthwiseConv2D: Layer {
         self.kernel = kernel
         self.bias = bias ?? [Float](repeating: 0, count: channels)
         self.activation = activation
+        kernelChoice = !SIMDKernels.hasFastWideVectors ? .plainLoops : channels >= 16 ? .rows16 : .simd8
     }
 
     public var inputShape: [Int] { [geometry.inputHeight, geometry.inputWidth, channels] }
@@ -43,10 +56,10 @@ public final class DepthwiseConv2D: Layer {
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         kernel.withUnsafeBufferPointer { kp in
             bias.withUnsafeBufferPointer { bp in
-                if kernelChoice == .plainLoops {
-                    runPlainLoops(input, output, kp.baseAddress!, bp.baseAddress!)
-                } else {
-                    run(input, output, kp.baseAddress!, bp.baseAddress!)
+                switch kernelChoice {
+                case .rows16: runRows16(input, output, kp.baseAddress!, bp.baseAddress!)
+                case .simd8: run(input, output, kp.baseAddress!, bp.baseAddress!)
+                case .plainLoops: runPlainLoops(input, output, kp.baseAddress!, bp.baseAddress!)
                 }
             }
         }

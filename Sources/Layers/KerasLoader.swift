@@ -363,8 +363,7 @@ struct KerasLoader {
                                     scratch: conv.outputShape[0] * conv.outputShape[1] * c.kernelHeight * c.kernelWidth * conv.inChannels,
                                     apply: { conv.kernelChoice = $0 })
             case let dw as DepthwiseConv2D:
-                label = pickFastest(layer, SIMDKernels.hasFastWideVectors ? DepthwiseConv2D.Kernel.allCases : [.plainLoops],
-                                    scratch: 0, apply: { dw.kernelChoice = $0 })
+                label = pickFastest(layer, dw.candidateKernels, scratch: 0, apply: { dw.kernelChoice = $0 })
             default:
                 continue
             }

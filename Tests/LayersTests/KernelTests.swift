@@ -88,6 +88,22 @@ struct ConvCase: CustomStringConvertible, Sendable {
         }
     }
 
+    /// The 16-lane row kernel on the shapes the networks use (69, 166 channels: an overlapping last block;
+    /// widths that leave 0–3 pixels after the groups of four), stride 1 and 2, 'same' and 'valid'.
+    @Test(arguments: [(13, 11, 69, 1, true), (13, 11, 69, 1, false), (9, 14, 166, 1, false), (10, 9, 32, 2, true),
+                      (7, 7, 16, 2, false), (29, 29, 69, 1, false), (3, 6, 17, 1, true)])
+    func depthwiseRows16MatchesReferenceOnNetworkShapes(_ s: (Int, Int, Int, Int, Bool)) {
+        let (h, w, channels, stride, same) = s
+        let g = WindowGeometry(inputHeight: h, inputWidth: w, kernel: (3, 3), strides: (stride, stride), same: same)
+        var rng = SeededRandom(UInt64(h * 100 + w * 10 + channels))
+        let input = rng.floats(h * w * channels, in: -4...4), kernel = rng.floats(9 * channels), bias = rng.floats(channels)
+        let expected = DepthwiseConv2DReference.run(input: input, geometry: g, channels: channels, kernel: kernel, bias: bias, activation: .relu6)
+        let layer = DepthwiseConv2D(geometry: g, channels: channels, kernel: kernel, bias: bias, activation: .relu6)
+        layer.kernelChoice = .rows16
+        #expect(layer.kernelChoice == .rows16)
+        #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(s)")
+    }
+
     @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 17, 5), (12, 64, 33), (1, 1024, 8), (25, 3, 40), (7, 69, 69), (4, 5, 16), (9, 11, 47)])
     func denseGemmAndCsrMatchReference(_ shape: (Int, Int, Int)) {
         let (rows, k, n) = shape

@@ -53,8 +53,10 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
         #expect(worst < 1e-5 * Float(cols), "\(dims): \(worst)")
     }
 
-    /// Rows around the 4-row tile, columns around the 16-lane panels (overlapping last panel), odd k.
-    @Test(arguments: [(1, 1, 16), (3, 5, 17), (4, 9, 32), (5, 69, 69), (9, 3, 47), (13, 70, 665), (8, 1, 31)])
+    /// Rows around the 8/6/4/2/1-row tiles (the last tile flush with row m), columns around the 32- and
+    /// 16-wide panels (two 16-wide panels below 32 columns, an overlapping last panel above), odd k.
+    @Test(arguments: [(1, 1, 16), (3, 5, 17), (4, 9, 32), (5, 69, 69), (9, 3, 47), (13, 70, 665), (8, 1, 31),
+                      (6, 7, 18), (7, 11, 48), (2, 5, 50), (33, 17, 70), (23, 166, 332), (17, 2, 34), (841, 9, 69)])
     func panelGEMMMatchesTripleLoopWithBiasAndClamp(_ dims: (Int, Int, Int)) {
         let (m, k, n) = dims
         var seed = UInt64(m * 31 + k * 3 + n)
@@ -69,6 +71,25 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
             #expect(worst < 1e-5 * Float(k + 1), "m\(m) k\(k) n\(n) clamp \(lower)…\(upper): \(worst)")
         }
         #expect(!PanelGEMM.supports(n: 15) && PanelGEMM.supports(n: 16))
+    }
+
+    /// A and C inside wider matrices (leading dimensions larger than k and n); the gaps stay untouched.
+    @Test(arguments: [(9, 20, 33), (3, 4, 16), (12, 69, 69)])
+    func panelGEMMHonoursLeadingDimensions(_ dims: (Int, Int, Int)) {
+        let (m, k, n) = dims
+        let lda = k + 3, ldc = n + 5
+        var seed = UInt64(m + k + n)
+        let a = randomMatrix(m * lda, seed: &seed), b = randomMatrix(k * n, seed: &seed), bias = randomMatrix(n, seed: &seed)
+        var expected = [Float](repeating: 0, count: m * n)
+        GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: n, c: &expected, ldc: n)
+        var c = [Float](repeating: 7, count: m * ldc)
+        PanelGEMM(b: b, k: k, n: n).multiply(a, m: m, into: &c, bias: bias, lower: -.infinity, upper: .infinity, lda: lda, ldc: ldc)
+        var worst: Float = 0
+        for i in 0..<m {
+            for j in 0..<n { worst = max(worst, abs(c[i * ldc + j] - expected[i * n + j] - bias[j])) }
+            for j in n..<ldc { #expect(c[i * ldc + j] == 7, "gap at row \(i) column \(j) overwritten") }
+        }
+        #expect(worst < 1e-5 * Float(k + 1), "\(dims): \(worst)")
     }
 
     @Test func tensorSharesStorageAndIndexesRowMajor() {
