@@ -135,6 +135,36 @@ def machine_info():
     return info
 
 
+def keras_layer_macs(name):
+    """Multiply-accumulates of every Conv2D / DepthwiseConv2D / Dense layer of weights/<name>.h5, by layer name."""
+    import keras
+    model = keras.models.load_model(ROOT / "weights" / f"{name}.h5", compile=False)
+    macs = {}
+    for layer in model.layers:
+        kind = type(layer).__name__
+        if kind not in ("Conv2D", "DepthwiseConv2D", "Dense"):
+            continue
+        out = layer.output.shape
+        if kind == "Dense":
+            macs[layer.name] = int(layer.input.shape[-1] * out[-1])
+        else:
+            per_output = layer.kernel_size[0] * layer.kernel_size[1] * (layer.input.shape[-1] if kind == "Conv2D" else 1)
+            macs[layer.name] = int(np.prod(out[1:]) * per_output)
+    return macs
+
+
+def block_rows(blocks, layer_macs, peak):
+    rows = []
+    for b in blocks:
+        macs = sum(layer_macs.get(l, 0) for l in b["layers"])
+        row = {"layers": b["layers"], "kind": b["kind"], "kernel": b["kernel"], "us": round(b["us"], 2), "macs": macs}
+        if macs and b["us"] > 0:
+            row["gflops"] = round(2 * macs / (b["us"] * 1e3), 1)
+            row["peak_share"] = round(row["gflops"] / peak, 3)
+        rows.append(row)
+    return rows
+
+
 def bench_networks(names, manifest, swift, clip, args, peak):
     rows = []
     for name in names:
@@ -182,8 +212,7 @@ def bench_networks(names, manifest, swift, clip, args, peak):
             "runs_per_side": n * args.rounds,
             "max_abs_diff_vs_tflite": float(np.abs(sw_logits - tfl_out).max()),
             "same_class_as_tflite": bool(sw_logits.argmax() == tfl_out.argmax()),
-            "blocks": [{"layers": b["layers"], "kind": b["kind"], "kernel": b["kernel"], "us": round(b["us"], 2)}
-                       for b in blocks],
+            "blocks": block_rows(blocks, keras_layer_macs(name), peak),
         })
         r = rows[-1]
         log(f"[{name}] swift p50 {r['swift_us']} µs, tflite+xnnpack p50 {r['tflite_us']} µs, ratio {r['ratio']}, "
@@ -331,6 +360,13 @@ def markdown(res):
     for r in res["networks"]:
         lines.append(f"| {r['network']} | {r['swift_us']:.0f} | {r['swift_p90_us']:.0f} | {r['tflite_us']:.0f} | "
                      f"**{r['ratio']:.2f}×** | {r['gflops']:.0f} | {100 * r['peak_share']:.0f} % | {r['tflite_builtin_us']:.0f} |")
+    lines += ["", "| network | slowest Swift blocks: layer, kernel, µs, GFLOP/s (share of peak) |", "| --- | --- |"]
+    for r in res["networks"]:
+        top = sorted(r["blocks"], key=lambda b: -b["us"])[:3]
+        cells = "; ".join(f"{b['layers'][0] if b['layers'] else b['kind']} {b['kind']} {b['kernel'].split(' (')[0]} "
+                          f"{b['us']:.0f} µs" + (f", {b['gflops']:.0f} ({100 * b['peak_share']:.0f} %)" if "gflops" in b else "")
+                          for b in top)
+        lines.append(f"| {r['network']} | {cells} |")
     lines += ["", "| features | Swift p50 µs | tf.function p50 µs | ratio (target ≤ 0.25) |", "| --- | ---: | ---: | ---: |"]
     for r in res["features"]:
         lines.append(f"| {r['features']} | {r['swift_us']:.0f} | {r['tf_function_us']:.0f} | **{r['ratio']:.2f}×** |")
@@ -402,6 +438,9 @@ def main():
         peak["gflops"] = peak_end["gflops"]
         for r in nets:
             r["peak_share"] = round(r["gflops"] / peak["gflops"], 3)
+            for b in r["blocks"]:
+                if "gflops" in b:
+                    b["peak_share"] = round(b["gflops"] / peak["gflops"], 3)
     allocs = bench_allocations(names, args.swift_bench, args.malloc_so, clip)
     cold_names = [n for n in args.cold_networks.split(",") if n in names]
     cold = [] if args.skip_cold else bench_cold_start(cold_names, args.kws_native, args.swift_bench, clip, args)
