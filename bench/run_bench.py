@@ -329,9 +329,14 @@ def bench_cold_start(names, kws_native, swift_bench, clip, args):
         floor_cmd = py_cmd + ["--network-only"]
         wall_ms(swift_cmd, env)  # page cache warm for both sides
         wall_ms(py_cmd, env)
-        sw, py, floor = [], [], []
+        sw, py, floor, phases, phase_wall = [], [], [], [], []
         labels = {}
+        cold_cmd = [str(swift_bench), "--weights", str(ROOT / "weights"), "--cold", name, clip]
+        wall_ms(cold_cmd, env)
         for _ in range(args.cold_runs):
+            ms, text = wall_ms(cold_cmd, env)
+            phase_wall.append(ms)
+            phases.append(json.loads(text))
             ms, text = wall_ms(swift_cmd, env)
             sw.append(ms)
             labels["swift"] = json.loads(text.splitlines()[0])["label"]
@@ -346,11 +351,16 @@ def bench_cold_start(names, kws_native, swift_bench, clip, args):
                "kws_native_help_ms": round(floor_ms, 1),
                "network_load_ms": round(load_times[name]["tuned_ms"], 1),
                "network_load_untuned_ms": round(load_times[name]["untuned_ms"], 1),
+               "phases_ms": {"what": "kws-bench --cold: the steps of kws-native infer in a fresh process, medians",
+                             "process_wall": round(statistics.median(phase_wall), 1),
+                             **{k[:-3]: round(statistics.median(p[k] for p in phases), 2)
+                                for k in phases[0] if k.endswith("_ms")}},
                "same_label": labels["swift"] == labels["python"], "runs": args.cold_runs}
         out.append(row)
         log(f"[cold {name}] kws-native infer {row['kws_native_infer_ms']} ms, python+litert {row['python_litert_ms']} ms "
             f"(network only {row['python_litert_network_only_ms']} ms); kws-native --help {row['kws_native_help_ms']} ms, "
-            f"Network.load {row['network_load_ms']} ms tuned / {row['network_load_untuned_ms']} ms untuned")
+            f"Network.load {row['network_load_ms']} ms tuned / {row['network_load_untuned_ms']} ms untuned; "
+            f"phases {row['phases_ms']}")
     return out
 
 

@@ -16,6 +16,7 @@ import Layers
 //   quit
 //
 //   kws-bench [--weights DIR]     (single-threaded: OpenBLAS is set to one thread when a network loads)
+//   kws-bench [--weights DIR] --cold NAME WAV    one cold classification, phase by phase (ColdPath.swift)
 
 struct BenchError: Error, CustomStringConvertible {
     let description: String
@@ -26,8 +27,23 @@ var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     switch flag {
     case "--weights": weightsDirectory = arguments.popFirst() ?? weightsDirectory
+    case "--cold":
+        guard let name = arguments.popFirst(), let wav = arguments.popFirst() else {
+            FileHandle.standardError.write(Data("usage: kws-bench [--weights DIR] --cold NAME WAV\n".utf8))
+            exit(2)
+        }
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            let phases = try ColdPath.run(weights: weightsDirectory, name: name, wav: wav)
+            print(String(decoding: try encoder.encode(phases), as: UTF8.self))
+            exit(0)
+        } catch {
+            FileHandle.standardError.write(Data("kws-bench: \(error)\n".utf8))
+            exit(1)
+        }
     default:
-        FileHandle.standardError.write(Data("usage: kws-bench [--weights DIR] (commands on standard input)\n".utf8))
+        FileHandle.standardError.write(Data("usage: kws-bench [--weights DIR] [--cold NAME WAV] (commands on standard input)\n".utf8))
         exit(2)
     }
 }
