@@ -4,7 +4,10 @@
 # tf.function, wav → label end to end, cold `kws-native infer` against a Python + LiteRT script, and heap
 # allocations per inference. Writes bench/results.json and prints a markdown table.
 #
-#   bench/run.sh [--networks little,big] [--rounds 6] [--budget-ms 1500] [--skip-cold] [--out FILE]
+#   bench/run.sh [--networks little,big] [--rounds 6] [--budget-ms 1500] [--skip-cold] [--portable] [--out FILE]
+#
+# --portable also builds kws-bench without -target-cpu (the portable default, in .build-portable) and times
+# it in the same alternation, to show what the tuned build buys.
 #
 # Builds first (release, tuned for this machine's CPU; the default x86-64 target has no AVX and runs the
 # SIMD kernels ~50× slower):
@@ -13,6 +16,12 @@
 set -eu
 cd "$(dirname "$0")/.."
 SWIFT_FLAGS="-c release -Xswiftc -target-cpu -Xswiftc native"
+PORTABLE=""
+for arg in "$@"; do [ "$arg" = --portable ] && PORTABLE=1; done
+if [ "${KWS_BENCH_NO_BUILD:-0}" != 1 ] && [ -n "$PORTABLE" ]; then
+    # The portable default (no -target-cpu), in its own scratch folder so the shared .build keeps its flags.
+    swift build -c release --scratch-path .build-portable --product kws-bench >&2
+fi
 if [ "${KWS_BENCH_NO_BUILD:-0}" != 1 ]; then
     # shellcheck disable=SC2086
     swift build $SWIFT_FLAGS --product kws-bench >&2
@@ -27,6 +36,10 @@ if command -v objdump >/dev/null && ! objdump -d --no-show-raw-insn .build/bench
     echo "error: .build/release/kws-bench has no FMA instructions: it was not built with" \
          "-Xswiftc -target-cpu -Xswiftc native (a shared .build was rebuilt with other flags?); rebuild and rerun" >&2
     exit 1
+fi
+if [ -n "$PORTABLE" ]; then
+    cp .build-portable/release/kws-bench .build/bench/kws-bench-portable
+    set -- "$@" --portable-bench .build/bench/kws-bench-portable
 fi
 if [ ! -f .build/bench/malloc_count.so ] || [ bench/malloc_count.c -nt .build/bench/malloc_count.so ]; then
     cc -O2 -shared -fPIC -Wall -o .build/bench/malloc_count.so bench/malloc_count.c -ldl

@@ -86,20 +86,22 @@ def runs_for(fn, budget_us, lo=50, hi=3000):
     return int(min(hi, max(lo, budget_us / max(statistics.median(probe), 1.0))))
 
 
-def alternate(rounds, tf_block, swift_block):
-    """rounds × (TFLite block, Swift block), order swapped every round. Returns pooled samples and per-round p50s."""
-    tf_all, sw_all, per_round = [], [], []
+def alternate(rounds, tf_block, swift_block, *more_blocks):
+    """rounds × (TFLite block, Swift block[, further blocks]), the order rotated every round (for two sides:
+    swapped). Returns the pooled samples of TFLite and Swift, per-round p50s, and the pooled samples of any
+    further blocks."""
+    blocks = [tf_block, swift_block, *more_blocks]
+    pooled = [[] for _ in blocks]
+    per_round = []
     for r in range(rounds):
-        if r % 2 == 0:
-            t = tf_block()
-            s = swift_block()
-        else:
-            s = swift_block()
-            t = tf_block()
-        tf_all += t
-        sw_all += s
-        per_round.append({"tflite_p50": float(np.percentile(t, 50)), "swift_p50": float(np.percentile(s, 50))})
-    return tf_all, sw_all, per_round
+        got = [None] * len(blocks)
+        for k in range(len(blocks)):
+            i = (r + k) % len(blocks)
+            got[i] = blocks[i]()
+        for i, g in enumerate(got):
+            pooled[i] += g
+        per_round.append({"tflite_p50": float(np.percentile(got[0], 50)), "swift_p50": float(np.percentile(got[1], 50))})
+    return (pooled[0], pooled[1], per_round, *pooled[2:])
 
 
 def feature_key(spec):
@@ -165,7 +167,7 @@ def block_rows(blocks, layer_macs, peak):
     return rows
 
 
-def bench_networks(names, manifest, swift, clip, args, peak):
+def bench_networks(names, manifest, swift, clip, args, peak, portable=None):
     rows = []
     for name in names:
         entry = next(e for e in manifest["networks"] if e["name"] == name)
@@ -183,9 +185,12 @@ def bench_networks(names, manifest, swift, clip, args, peak):
         run_xnn()
         tfl_out = xnn.get_tensor(outp)[0].copy()
         n = runs_for(run_xnn, args.budget_ms * 1000 / args.rounds)
-        tf_s, sw_s, per_round = alternate(
+        more = [lambda: portable.ask("network", name, n, 20)["samples_us"]] if portable else []
+        if portable:
+            portable.ask("load", name, clip)
+        tf_s, sw_s, per_round, *portable_s = alternate(
             args.rounds, lambda: time_block(run_xnn, n),
-            lambda: swift.ask("network", name, n, 20)["samples_us"])
+            lambda: swift.ask("network", name, n, 20)["samples_us"], *more)
         sw_logits = np.asarray(swift.ask("network", name, 1, 0)["logits"], np.float32)
 
         def run_builtin():
@@ -214,6 +219,11 @@ def bench_networks(names, manifest, swift, clip, args, peak):
             "same_class_as_tflite": bool(sw_logits.argmax() == tfl_out.argmax()),
             "blocks": block_rows(blocks, keras_layer_macs(name), peak),
         })
+        if portable:
+            pq = percentiles(portable_s[0])
+            rows[-1]["portable_build"] = {"swift_us": round(pq["p50"], 2), "swift_p90_us": round(pq["p90"], 2),
+                                          "ratio": round(pq["p50"] / tq["p50"], 3),
+                                          "vs_native": round(pq["p50"] / sq["p50"], 2)}
         r = rows[-1]
         log(f"[{name}] swift p50 {r['swift_us']} µs, tflite+xnnpack p50 {r['tflite_us']} µs, ratio {r['ratio']}, "
             f"{r['gflops']} GFLOP/s")
@@ -365,11 +375,14 @@ def bench_cold_start(names, kws_native, swift_bench, clip, args):
 
 
 def markdown(res):
-    lines = ["| network | Swift p50 µs | Swift p90 µs | TFLite+XNNPACK p50 µs | ratio | Swift GFLOP/s | share of peak | TFLite no XNNPACK µs |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    portable = bool(res.get("portable_build"))
+    lines = ["| network | Swift p50 µs | Swift p90 µs | TFLite+XNNPACK p50 µs | ratio | Swift GFLOP/s | share of peak | TFLite no XNNPACK µs |"
+             + (" portable build p50 µs (ratio) |" if portable else ""),
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if portable else "")]
     for r in res["networks"]:
         lines.append(f"| {r['network']} | {r['swift_us']:.0f} | {r['swift_p90_us']:.0f} | {r['tflite_us']:.0f} | "
-                     f"**{r['ratio']:.2f}×** | {r['gflops']:.0f} | {100 * r['peak_share']:.0f} % | {r['tflite_builtin_us']:.0f} |")
+                     f"**{r['ratio']:.2f}×** | {r['gflops']:.0f} | {100 * r['peak_share']:.0f} % | {r['tflite_builtin_us']:.0f} |"
+                     + (f" {r['portable_build']['swift_us']:.0f} ({r['portable_build']['ratio']:.2f}×) |" if portable else ""))
     lines += ["", "| network | slowest Swift blocks: layer, kernel, µs, GFLOP/s (share of peak) |", "| --- | --- |"]
     for r in res["networks"]:
         top = sorted(r["blocks"], key=lambda b: -b["us"])[:3]
@@ -414,6 +427,9 @@ def main():
     ap.add_argument("--swift-bench", default=str(ROOT / ".build/release/kws-bench"))
     ap.add_argument("--kws-native", default=str(ROOT / ".build/release/kws-native"))
     ap.add_argument("--malloc-so", default=str(ROOT / ".build/bench/malloc_count.so"))
+    ap.add_argument("--portable-bench", default="",
+                    help="a kws-bench built without -target-cpu (run.sh --portable): timed beside the native one")
+    ap.add_argument("--portable", action="store_true", help=argparse.SUPPRESS)  # consumed by run.sh
     ap.add_argument("--swift-flags", default="-c release -Xswiftc -target-cpu -Xswiftc native")
     ap.add_argument("--clip", default="", help="WAV clip (default: the first clip of data/test_split.txt)")
     ap.add_argument("--out", default=str(HERE / "results.json"))
@@ -433,15 +449,19 @@ def main():
     info = machine_info()
     started = time.time()
     swift = SwiftBench(args.swift_bench)
+    portable = SwiftBench(args.portable_bench) if args.portable_bench else None
     try:
         peak = swift.ask("peak")
         log(f"peak (FMA loop): {peak['gflops']:.0f} GFLOP/s")
-        nets = bench_networks(names, manifest, swift, clip, args, peak["gflops"])
+        nets = bench_networks(names, manifest, swift, clip, args, peak["gflops"], portable)
         feats = bench_features(names, manifest, swift, clip, args)
         e2e = bench_end_to_end(names, manifest, swift, clip, args)
         peak_end = swift.ask("peak")
+        portable_peak = portable.ask("peak")["gflops"] if portable else None
     finally:
         swift.close()
+        if portable:
+            portable.close()
     peak["gflops_start"], peak["gflops_end"] = peak["gflops"], peak_end["gflops"]
     if peak_end["gflops"] > peak["gflops"]:
         log(f"peak at the end: {peak_end['gflops']:.0f} GFLOP/s (higher than at the start: shares recomputed)")
@@ -466,6 +486,10 @@ def main():
                             "BUILTIN_WITHOUT_DEFAULT_DELEGATES", "tf_threads": 1},
         "peak": {"gflops": round(peak["gflops"], 1), "how": peak["loop"] + ", measured at the start and the end; the higher",
                  "gflops_start": round(peak["gflops_start"], 1), "gflops_end": round(peak["gflops_end"], 1)},
+        "portable_build": None if not args.portable_bench else {
+            "swift_flags": "swift build -c release (no -target-cpu: generic x86-64, SSE2 only)",
+            "fma_loop_gflops": round(portable_peak, 1),
+            "note": "per network under networks[].portable_build, timed in the same alternation"},
         "gflops_note": "2 × the network's MACs (weights/manifest.json, dense count) ÷ Swift p50",
         "machine": info,
         "networks": nets, "features": feats, "end_to_end": e2e,
