@@ -167,31 +167,59 @@ extension Conv2D {
 /// Patches of an NHWC image as rows of a matrix: row (oy, ox) holds the window in (ky, kx, c) order,
 /// zeros where the window hangs over the (padded) edge.
 public enum Im2Col {
+    /// Copies `count` floats; short runs (the 3-value rows of a one-channel stem) as a plain loop, which
+    /// costs a fraction of a `memmove` call.
+    @inline(__always)
+    static func copy(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ count: Int) {
+        if count == 3 {
+            dst[0] = src[0]; dst[1] = src[1]; dst[2] = src[2]
+        } else if count <= 16 {
+            for i in 0..<count { dst[i] = src[i] }
+        } else {
+            dst.update(from: src, count: count)
+        }
+    }
+
     public static func gather(_ input: UnsafePointer<Float>, geometry g: WindowGeometry, channels: Int,
                               into cols: UnsafeMutablePointer<Float>) {
-        let rowLength = g.kernelWidth * channels
-        var dst = cols
+        let rowLength = g.kernelWidth * channels, patch = g.kernelHeight * rowLength
+        // Output columns whose window lies inside the image horizontally: [oxLo, oxHi).
+        let oxLo = min((g.padLeft + g.strideX - 1) / g.strideX, g.outputWidth)
+        let oxHi = max(oxLo, min(g.outputWidth, g.inputWidth + g.padLeft - g.kernelWidth >= 0
+                                 ? (g.inputWidth + g.padLeft - g.kernelWidth) / g.strideX + 1 : 0))
         for oy in 0..<g.outputHeight {
-            for ox in 0..<g.outputWidth {
-                let x0 = ox * g.strideX - g.padLeft
-                for ky in 0..<g.kernelHeight {
-                    let iy = oy * g.strideY + ky - g.padTop
-                    if iy < 0 || iy >= g.inputHeight {
-                        dst.update(repeating: 0, count: rowLength)
-                    } else if x0 >= 0 && x0 + g.kernelWidth <= g.inputWidth {
-                        dst.update(from: input + (iy * g.inputWidth + x0) * channels, count: rowLength)
-                    } else {
-                        for kx in 0..<g.kernelWidth {
-                            let ix = x0 + kx
-                            if ix < 0 || ix >= g.inputWidth {
-                                (dst + kx * channels).update(repeating: 0, count: channels)
-                            } else {
-                                (dst + kx * channels).update(from: input + (iy * g.inputWidth + ix) * channels, count: channels)
-                            }
+            for ky in 0..<g.kernelHeight {
+                let iy = oy * g.strideY + ky - g.padTop
+                let rowDst = cols + oy * g.outputWidth * patch + ky * rowLength
+                if iy < 0 || iy >= g.inputHeight {
+                    for ox in 0..<g.outputWidth {
+                        for i in 0..<rowLength { rowDst[ox * patch + i] = 0 }
+                    }
+                    continue
+                }
+                let src = input + iy * g.inputWidth * channels
+                /// One window row that hangs over the left or right edge.
+                func edge(_ ox: Int) {
+                    let x0 = ox * g.strideX - g.padLeft, dst = rowDst + ox * patch
+                    for kx in 0..<g.kernelWidth {
+                        let ix = x0 + kx
+                        if ix < 0 || ix >= g.inputWidth {
+                            for i in 0..<channels { dst[kx * channels + i] = 0 }
+                        } else {
+                            copy(dst + kx * channels, src + ix * channels, channels)
                         }
                     }
-                    dst += rowLength
                 }
+                for ox in 0..<oxLo { edge(ox) }
+                var s = src + (oxLo * g.strideX - g.padLeft) * channels
+                var d = rowDst + oxLo * patch
+                let step = g.strideX * channels
+                for _ in oxLo..<oxHi {
+                    copy(d, s, rowLength)
+                    s += step
+                    d += patch
+                }
+                for ox in oxHi..<g.outputWidth { edge(ox) }
             }
         }
     }
