@@ -5,11 +5,13 @@ import Tensor
 ///   convolution is a plain GEMM on the input. The Keras HWIO kernel flattened is already the
 ///   (kh·kw·Cin) × Cout GEMM operand: no repacking.
 /// - `.im2colPanel`: the same patches through `PanelGEMM` (packed weights, bias and clamp at the store).
+/// - `.winograd`: 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) (`WinogradF2x3.swift`), 16 panel GEMMs.
 /// - `.direct`: for small patches (the 3×3×1 stems: K = 9, where a GEMM is mostly overhead), SIMD over
 ///   output channels, one broadcast input value per tap.
 public final class Conv2D: Layer {
     public enum Kernel: String, Sendable, CaseIterable {
         case im2colGEMM = "im2col+gemm", im2colPanel = "im2col+panel-simd16", direct = "direct-simd8"
+        case winograd = "winograd-f2x3+panel"
     }
 
     /// The loader's rule: patches up to this many values (kh·kw·Cin) use the direct kernel.
@@ -20,16 +22,25 @@ public final class Conv2D: Layer {
         didSet {
             if kernelChoice == .im2colPanel && !PanelGEMM.supports(n: outChannels) { kernelChoice = .im2colGEMM }
             if kernelChoice == .direct && outChannels < SIMDKernels.width { kernelChoice = .im2colGEMM }
-            panel = kernelChoice == .im2colPanel ? PanelGEMM(b: kernel, k: patch, n: outChannels) : nil
+            if kernelChoice == .winograd && !WinogradF2x3.supports(geometry, outChannels: outChannels) { kernelChoice = .im2colGEMM }
+            rebuildPackedKernels()
         }
     }
     private var panel: PanelGEMM?
+    private var winograd: WinogradF2x3?
+
+    private func rebuildPackedKernels() {
+        panel = kernelChoice == .im2colPanel ? PanelGEMM(b: kernel, k: patch, n: outChannels) : nil
+        winograd = kernelChoice == .winograd
+            ? WinogradF2x3(geometry: geometry, inChannels: inChannels, outChannels: outChannels, kernel: kernel) : nil
+    }
 
     /// The kernels that can run this convolution.
     public var candidateKernels: [Kernel] {
         var k: [Kernel] = [.im2colGEMM]
         if PanelGEMM.supports(n: outChannels) { k.append(.im2colPanel) }
         if patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width { k.append(.direct) }
+        if WinogradF2x3.supports(geometry, outChannels: outChannels) { k.append(.winograd) }
         return k
     }
     public let geometry: WindowGeometry
@@ -61,7 +72,17 @@ public final class Conv2D: Layer {
     public var outputShape: [Int] { [geometry.outputHeight, geometry.outputWidth, outChannels] }
     var pixels: Int { geometry.outputHeight * geometry.outputWidth }
     var patch: Int { geometry.kernelHeight * geometry.kernelWidth * inChannels }
-    public var scratchCount: Int { kernelChoice == .direct ? patch : isPointwise ? 0 : pixels * patch }
+    public var scratchCount: Int { scratchCount(for: kernelChoice) }
+    /// The most scratch any candidate kernel needs (the loader times them all with one buffer).
+    public var maxScratchCount: Int { candidateKernels.map(scratchCount(for:)).max() ?? 0 }
+
+    func scratchCount(for choice: Kernel) -> Int {
+        switch choice {
+        case .direct: return patch
+        case .winograd: return 16 * ((geometry.outputHeight + 1) / 2) * ((geometry.outputWidth + 1) / 2) * (inChannels + outChannels)
+        case .im2colGEMM, .im2colPanel: return isPointwise ? 0 : pixels * patch
+        }
+    }
     public var macs: Int { pixels * patch * outChannels }
 
     /// Folds a per-output-channel affine map y = x·scale + shift (an inference BatchNormalization).
@@ -71,7 +92,7 @@ public final class Conv2D: Layer {
         }
         let b = bias ?? [Float](repeating: 0, count: outChannels)
         bias = (0..<outChannels).map { b[$0] * scale[$0] + shift[$0] }
-        if panel != nil { panel = PanelGEMM(b: kernel, k: patch, n: outChannels) }
+        rebuildPackedKernels()
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
@@ -82,6 +103,14 @@ public final class Conv2D: Layer {
                 } else {
                     forwardDirect(input, output, w.baseAddress!, nil, patch: scratch)
                 }
+            }
+            return
+        }
+        if let winograd {
+            if let bias {
+                bias.withUnsafeBufferPointer { winograd.run(input, output, scratch: scratch, bias: $0.baseAddress, activation: activation) }
+            } else {
+                winograd.run(input, output, scratch: scratch, bias: nil, activation: activation)
             }
             return
         }

@@ -335,8 +335,8 @@ struct KerasLoader {
     // MARK: - kernel choice
 
     /// Times each candidate kernel of every dense, 1×1, convolution and depthwise layer on this machine and
-    /// keeps the fastest (median of 5 runs of 3 after a warm-up; a candidate 4× slower than the best so far
-    /// on its warm-up run is dropped there). Candidates: OpenBLAS GEMM; the packed-panel SIMD16 GEMM (≥ 16
+    /// keeps the fastest (median of 5 runs of 3 after two warm-up runs; a candidate 4× slower than the best
+    /// so far on its second warm-up run is dropped there). Candidates: OpenBLAS GEMM; the packed-panel SIMD16 GEMM (≥ 16
     /// outputs); CSR when sparse kernels are allowed and at least `sparseMinZeroFraction` of the weights are
     /// zero; im2col+GEMM / im2col+panel / direct for convolutions; SIMD8 or plain loops for depthwise. The
     /// SIMD kernels are left out when `SIMDKernels.hasFastWideVectors` is false (a build without AVX, where
@@ -358,10 +358,8 @@ struct KerasLoader {
                 if zeros >= 0.05 { note = "\(Int((zeros * 100).rounded()))% zeros; " }
                 label = pickFastest(layer, candidates, scratch: 0, apply: dense.useKernel)
             case let conv as Conv2D:
-                let c = conv.geometry
                 label = pickFastest(layer, conv.candidateKernels.filter { $0 == .im2colGEMM || SIMDKernels.hasFastWideVectors },
-                                    scratch: conv.outputShape[0] * conv.outputShape[1] * c.kernelHeight * c.kernelWidth * conv.inChannels,
-                                    apply: { conv.kernelChoice = $0 })
+                                    scratch: conv.maxScratchCount, apply: { conv.kernelChoice = $0 })
             case let dw as DepthwiseConv2D:
                 label = pickFastest(layer, dw.candidateKernels, scratch: 0, apply: { dw.kernelChoice = $0 })
             default:
@@ -387,6 +385,7 @@ struct KerasLoader {
                     let x = xp.baseAddress!, y = yp.baseAddress!, s = sp.baseAddress!
                     for kernel in candidates {
                         apply(kernel)
+                        layer.forward(x, y, scratch: s)   // first touch of freshly packed weights, untimed
                         let warm = DispatchTime.now().uptimeNanoseconds
                         layer.forward(x, y, scratch: s)
                         let once = Double(DispatchTime.now().uptimeNanoseconds - warm)

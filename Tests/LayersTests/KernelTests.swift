@@ -62,11 +62,37 @@ struct ConvCase: CustomStringConvertible, Sendable {
                 let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
                                    kernel: kernel, bias: useBias ? bias : nil, activation: activation)
                 layer.kernelChoice = choice
-                let expectedChoice: Conv2D.Kernel = choice == .direct && c.cout < 8 || choice == .im2colPanel && c.cout < 16 ? .im2colGEMM : choice
+                let winogradFits = c.kh == 3 && c.kw == 3 && c.sy == 1 && c.sx == 1 && c.cout >= 16
+                let expectedChoice: Conv2D.Kernel = choice == .direct && c.cout < 8 || choice == .im2colPanel && c.cout < 16
+                    || choice == .winograd && !winogradFits ? .im2colGEMM : choice
                 #expect(layer.kernelChoice == expectedChoice)
                 #expect(layer.outputShape == [c.geometry.outputHeight, c.geometry.outputWidth, c.cout])
                 #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation) \(choice)")
             }
+        }
+    }
+
+    /// Winograd F(2×2, 3×3) on odd output sizes (a last tile half outside), 'same' and 'valid', extra
+    /// padding, one pixel, and channel counts around the panel widths.
+    @Test(arguments: [
+        ConvCase(h: 11, w: 7, cin: 40, cout: 48, kh: 3, kw: 3, sy: 1, sx: 1, same: false, extra: (0, 0, 0, 0)),
+        ConvCase(h: 6, w: 5, cin: 17, cout: 33, kh: 3, kw: 3, sy: 1, sx: 1, same: true, extra: (0, 0, 0, 0)),
+        ConvCase(h: 1, w: 1, cin: 3, cout: 16, kh: 3, kw: 3, sy: 1, sx: 1, same: true, extra: (0, 0, 0, 0)),
+        ConvCase(h: 2, w: 9, cin: 5, cout: 20, kh: 3, kw: 3, sy: 1, sx: 1, same: false, extra: (1, 1, 0, 2)),
+        ConvCase(h: 8, w: 8, cin: 1, cout: 69, kh: 3, kw: 3, sy: 1, sx: 1, same: true, extra: (0, 0, 0, 0)),
+    ])
+    func winogradMatchesReference(_ c: ConvCase) {
+        var rng = SeededRandom(UInt64(c.h * 100 + c.cin * 10 + c.cout))
+        let input = rng.floats(c.h * c.w * c.cin, in: -3...3)
+        let kernel = rng.floats(9 * c.cin * c.cout), bias = rng.floats(c.cout)
+        for activation in [FusedActivation.linear, .relu6] {
+            let expected = Conv2DReference.run(input: input, geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
+                                               kernel: kernel, bias: bias, activation: activation)
+            let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout, kernel: kernel, bias: bias, activation: activation)
+            layer.kernelChoice = .winograd
+            #expect(layer.kernelChoice == .winograd)
+            #expect(layer.candidateKernels.contains(.winograd))
+            #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation)")
         }
     }
 
