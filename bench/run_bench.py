@@ -137,37 +137,42 @@ def machine_info():
     return info
 
 
-def keras_layer_macs(name):
-    """Multiply-accumulates of every Conv2D / DepthwiseConv2D / Dense layer of weights/<name>.h5, by layer name."""
+def keras_layer_costs(name):
+    """(MACs, weight count) of every Conv2D / DepthwiseConv2D / Dense layer of weights/<name>.h5, by layer name."""
     import keras
     model = keras.models.load_model(ROOT / "weights" / f"{name}.h5", compile=False)
-    macs = {}
+    costs = {}
     for layer in model.layers:
         kind = type(layer).__name__
         if kind not in ("Conv2D", "DepthwiseConv2D", "Dense"):
             continue
         out = layer.output.shape
         if kind == "Dense":
-            macs[layer.name] = int(layer.input.shape[-1] * out[-1])
+            macs = int(layer.input.shape[-1] * out[-1])
         else:
             per_output = layer.kernel_size[0] * layer.kernel_size[1] * (layer.input.shape[-1] if kind == "Conv2D" else 1)
-            macs[layer.name] = int(np.prod(out[1:]) * per_output)
-    return macs
+            macs = int(np.prod(out[1:]) * per_output)
+        costs[layer.name] = (macs, int(layer.count_params()))
+    return costs
 
 
-def block_rows(blocks, layer_macs, peak):
+def block_rows(blocks, layer_costs, peak, gbps):
     rows = []
     for b in blocks:
-        macs = sum(layer_macs.get(l, 0) for l in b["layers"])
-        row = {"layers": b["layers"], "kind": b["kind"], "kernel": b["kernel"], "us": round(b["us"], 2), "macs": macs}
+        macs = sum(layer_costs.get(l, (0, 0))[0] for l in b["layers"])
+        weights = sum(layer_costs.get(l, (0, 0))[1] for l in b["layers"])
+        row = {"layers": b["layers"], "kind": b["kind"], "kernel": b["kernel"], "us": round(b["us"], 2), "macs": macs,
+               "weight_bytes": 4 * weights}
         if macs and b["us"] > 0:
             row["gflops"] = round(2 * macs / (b["us"] * 1e3), 1)
             row["peak_share"] = round(row["gflops"] / peak, 3)
+            row["weight_gbps"] = round(4 * weights / (b["us"] * 1e3), 1)
+            row["bandwidth_share"] = round(row["weight_gbps"] / gbps, 3)
         rows.append(row)
     return rows
 
 
-def bench_networks(names, manifest, swift, clip, args, peak, portable=None):
+def bench_networks(names, manifest, swift, clip, args, peak, gbps, portable=None):
     rows = []
     for name in names:
         entry = next(e for e in manifest["networks"] if e["name"] == name)
@@ -200,6 +205,8 @@ def bench_networks(names, manifest, swift, clip, args, peak, portable=None):
         blocks = swift.ask("blocks", name, 100)
 
         macs = entry.get("macs") or loaded["macs"]
+        costs = keras_layer_costs(name)
+        weight_bytes = 4 * sum(p for _, p in costs.values())
         tq, sq = percentiles(tf_s), percentiles(sw_s)
         gflops = 2 * macs / (sq["p50"] * 1e3)
         rows.append({
@@ -217,7 +224,9 @@ def bench_networks(names, manifest, swift, clip, args, peak, portable=None):
             "runs_per_side": n * args.rounds,
             "max_abs_diff_vs_tflite": float(np.abs(sw_logits - tfl_out).max()),
             "same_class_as_tflite": bool(sw_logits.argmax() == tfl_out.argmax()),
-            "blocks": block_rows(blocks, keras_layer_macs(name), peak),
+            "blocks": block_rows(blocks, costs, peak, gbps),
+            "weight_mb": round(weight_bytes / 1e6, 2),
+            "l3_weight_read_us": round(weight_bytes / (gbps * 1e3), 1),
         })
         if portable:
             pq = percentiles(portable_s[0])
@@ -383,11 +392,13 @@ def markdown(res):
         lines.append(f"| {r['network']} | {r['swift_us']:.0f} | {r['swift_p90_us']:.0f} | {r['tflite_us']:.0f} | "
                      f"**{r['ratio']:.2f}×** | {r['gflops']:.0f} | {100 * r['peak_share']:.0f} % | {r['tflite_builtin_us']:.0f} |"
                      + (f" {r['portable_build']['swift_us']:.0f} ({r['portable_build']['ratio']:.2f}×) |" if portable else ""))
-    lines += ["", "| network | slowest Swift blocks: layer, kernel, µs, GFLOP/s (share of peak) |", "| --- | --- |"]
+    lines += ["", "| network | slowest Swift blocks: layer, kernel, µs, GFLOP/s (share of peak), weight bytes ÷ time |",
+              "| --- | --- |"]
     for r in res["networks"]:
         top = sorted(r["blocks"], key=lambda b: -b["us"])[:3]
         cells = "; ".join(f"{b['layers'][0] if b['layers'] else b['kind']} {b['kind']} {b['kernel'].split(' (')[0]} "
-                          f"{b['us']:.0f} µs" + (f", {b['gflops']:.0f} ({100 * b['peak_share']:.0f} %)" if "gflops" in b else "")
+                          f"{b['us']:.0f} µs" + (f", {b['gflops']:.0f} ({100 * b['peak_share']:.0f} %), weights "
+                                                  f"{b['weight_gbps']:.0f} GB/s" if "gflops" in b else "")
                           for b in top)
         lines.append(f"| {r['network']} | {cells} |")
     lines += ["", "| features | Swift p50 µs | tf.function p50 µs | ratio (target ≤ 0.25) |", "| --- | ---: | ---: | ---: |"]
@@ -410,7 +421,8 @@ def markdown(res):
     for r in res["allocations"]:
         lines.append(f"| {r['network']} | {r['network_predict']:g} | {r['features']:g} | {r['end_to_end']:g} |")
     lines.append("")
-    lines.append(f"Peak: {res['peak']['gflops']:.0f} GFLOP/s ({res['peak']['how']}). Swift built with "
+    lines.append(f"Peak: {res['peak']['gflops']:.0f} GFLOP/s ({res['peak']['how']}); read bandwidth from L3 "
+                 f"{res['read_bandwidth']['gbps']:.0f} GB/s. Swift built with "
                  f"`{res['build']['swift_flags']}`; one thread each side; load average "
                  f"{res['machine']['load_average_start'][0]:.1f} at start, {res['machine']['load_average_end'][0]:.1f} at end.")
     return "\n".join(lines)
@@ -453,7 +465,9 @@ def main():
     try:
         peak = swift.ask("peak")
         log(f"peak (FMA loop): {peak['gflops']:.0f} GFLOP/s")
-        nets = bench_networks(names, manifest, swift, clip, args, peak["gflops"], portable)
+        bandwidth = swift.ask("bandwidth")
+        log(f"L3 read bandwidth: {bandwidth['gbps']:.0f} GB/s")
+        nets = bench_networks(names, manifest, swift, clip, args, peak["gflops"], bandwidth["gbps"], portable)
         feats = bench_features(names, manifest, swift, clip, args)
         e2e = bench_end_to_end(names, manifest, swift, clip, args)
         peak_end = swift.ask("peak")
@@ -486,6 +500,9 @@ def main():
                             "BUILTIN_WITHOUT_DEFAULT_DELEGATES", "tf_threads": 1},
         "peak": {"gflops": round(peak["gflops"], 1), "how": peak["loop"] + ", measured at the start and the end; the higher",
                  "gflops_start": round(peak["gflops_start"], 1), "gflops_end": round(peak["gflops_end"], 1)},
+        "read_bandwidth": {"gbps": round(bandwidth["gbps"], 1), "how": bandwidth["how"],
+                           "note": "blocks[].weight_gbps = the block's weight bytes / its time; l3_weight_read_us = "
+                                   "all weights read once at this rate (the floor when weights do not fit in L2)"},
         "portable_build": None if not args.portable_bench else {
             "swift_flags": "swift build -c release (no -target-cpu: generic x86-64, SSE2 only)",
             "fma_loop_gflops": round(portable_peak, 1),

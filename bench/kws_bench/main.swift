@@ -12,6 +12,7 @@ import Layers
 //   blocks NAME RUNS            median µs per planned block (Network.timeBlocks) with kind and kernel
 //   allocs NAME RUNS            heap allocations per call in steady state (needs malloc_count.so preloaded)
 //   loadtime NAME               median ms of Network.load with kernel tuning (the default) and without
+//   bandwidth                   best GB/s reading a 16 MB buffer (L3: where big weights stream from)
 //   peak                        best GFLOP/s of an FMA loop (SIMD16, 12 chains)
 //   quit
 //
@@ -63,6 +64,7 @@ struct BlockTime: Encodable { var layers: [String]; var kind: String; var kernel
 struct Allocations: Encodable { var network: Double?; var features: Double?; var end_to_end: Double?; var counter: Bool }
 struct Peak: Encodable { var gflops: Double; var loop: String; var checksum: Float }
 struct LoadTime: Encodable { var tuned_ms: Double; var untuned_ms: Double; var file: String }
+struct Bandwidth: Encodable { var gbps: Double; var how: String; var checksum: Float }
 struct Failure: Encodable { var error: String }
 
 /// The loaded networks and the command interpreter (one instance, used from the main thread only).
@@ -143,13 +145,16 @@ final class BenchServer {
                 return ms.sorted()[1]
             }
             reply(LoadTime(tuned_ms: try medianMillis(LoadOptions()), untuned_ms: try medianMillis(LoadOptions(tuneKernels: false)), file: path))
+        case "bandwidth":
+            let b = measureReadGBps()
+            reply(Bandwidth(gbps: b.gbps, how: "sum of a 16 MB float buffer with 4 SIMD16 accumulators, best of 20", checksum: b.checksum))
         case "peak":
             let p = measurePeakGFLOPS()
             reply(Peak(gflops: p.gflops, loop: "12 independent SIMD16<Float> FMA chains in Swift (vfmadd231ps zmm), best of 40 × 500k iterations", checksum: p.checksum))
         case "quit":
             return false
         default:
-            throw BenchError(description: "unknown command '\(words.first ?? "")' (load, network, features, e2e, blocks, allocs, loadtime, peak, quit)")
+            throw BenchError(description: "unknown command '\(words.first ?? "")' (load, network, features, e2e, blocks, allocs, loadtime, bandwidth, peak, quit)")
         }
         return true
     }
