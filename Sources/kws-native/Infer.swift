@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KWS
+import Layers
 
 /// `kws-native infer FILE.wav... [--model NAME] [--json]`: label, probability, score margin and the
 /// latency of each stage, per file. A file that cannot be decoded gets an error line and exit status 1.
@@ -36,10 +37,17 @@ struct Infer: AsyncParsableCommand {
         }
     }
 
+    /// Files from which load-time kernel tuning pays for itself (measured: ~95 ms of tuning for the little
+    /// network against ~0.1-0.3 ms saved per clip; bench/results.json, cold_start).
+    static let tuningBreakEvenFiles = 500
+
     func run() async throws {
         let spotter: KeywordSpotter
         do {
-            spotter = try ModelZoo(weightsDirectory: weights).spotter(model)
+            // Timing candidate kernels at load costs ~100 ms and saves well under 1 ms a clip, so a
+            // short run (the usual `infer` on a few files) loads with the default kernels instead.
+            let tune = files.count >= Self.tuningBreakEvenFiles
+            spotter = try ModelZoo(weightsDirectory: weights).spotter(model, options: LoadOptions(tuneKernels: tune))
         } catch {
             throw fail("\(error)")
         }

@@ -23,11 +23,12 @@ public struct ModelZoo: Sendable {
     }
 
     /// Loads the network `name` from its Keras file and pairs it with its feature extractor.
-    /// Each call loads a fresh, independent spotter (spotters are not thread-safe).
-    public func spotter(_ name: String) throws -> KeywordSpotter {
+    /// Each call loads a fresh, independent spotter (spotters are not thread-safe). `options` are the
+    /// loader's (e.g. `tuneKernels: false` for one-shot commands, where timing kernels costs more than it saves).
+    public func spotter(_ name: String, options: LoadOptions = .init()) throws -> KeywordSpotter {
         let e = try entry(name)
         let path = (weightsDirectory as NSString).appendingPathComponent(e.file)
-        let network = try Network.load(kerasFile: path)
+        let network = try Network.load(kerasFile: path, options: options)
         guard network.inputShape == e.inputShape else {
             throw ZooError("\(path): the network takes \(network.inputShape), the manifest says \(e.inputShape)")
         }
