@@ -56,7 +56,8 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
     /// Rows around the 8/6/4/2/1-row tiles (the last tile flush with row m), columns around the 32- and
     /// 16-wide panels (two 16-wide panels below 32 columns, an overlapping last panel above), odd k.
     @Test(arguments: [(1, 1, 16), (3, 5, 17), (4, 9, 32), (5, 69, 69), (9, 3, 47), (13, 70, 665), (8, 1, 31),
-                      (6, 7, 18), (7, 11, 48), (2, 5, 50), (33, 17, 70), (23, 166, 332), (17, 2, 34), (841, 9, 69)])
+                      (6, 7, 18), (7, 11, 48), (2, 5, 50), (33, 17, 70), (23, 166, 332), (17, 2, 34), (841, 9, 69),
+                      (36, 20, 40), (77, 9, 33)])
     func panelGEMMMatchesTripleLoopWithBiasAndClamp(_ dims: (Int, Int, Int)) {
         let (m, k, n) = dims
         var seed = UInt64(m * 31 + k * 3 + n)
