@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 python3 -m pip install -q -r reference/requirements.txt
-TF_CPP_MIN_LOG_LEVEL=2 python3 -m pytest -q reference/tests
+TF_CPP_MIN_LOG_LEVEL=2 python3 -m pytest -q reference/tests bench/tests
 swift build --build-tests
 .build/debug/kws-native verify
 swift test
