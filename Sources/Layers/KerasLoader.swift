@@ -336,13 +336,14 @@ struct KerasLoader {
 
     /// Times each candidate kernel of every dense, 1×1, convolution and depthwise layer on this machine and
     /// keeps the fastest (median of 5 runs of 3 after two warm-up runs; a candidate 4× slower than the best
-    /// so far on its second warm-up run is dropped there). Candidates: OpenBLAS GEMM; the packed-panel SIMD16 GEMM (≥ 16
-    /// outputs); CSR when sparse kernels are allowed and at least `sparseMinZeroFraction` of the weights are
-    /// zero; im2col+GEMM / im2col+panel / direct for convolutions; SIMD8 or plain loops for depthwise. The
-    /// SIMD kernels are left out when `SIMDKernels.hasFastWideVectors` is false (a build without AVX, where
-    /// SIMD8/SIMD16 lanes become scalar calls and measured 10–100× slower).
-    /// With `tuneKernels` off, the defaults: OpenBLAS GEMM, im2col+GEMM (direct for the stems), SIMD8
-    /// depthwise (plain loops and no direct convolution when the build has no fast vectors).
+    /// so far on its second warm-up run is dropped there). Candidates: OpenBLAS GEMM; the packed-panel
+    /// SIMD16 GEMM (≥ 16 outputs); CSR when sparse kernels are allowed and at least `sparseMinZeroFraction`
+    /// of the weights are zero; im2col+GEMM / im2col+panel / direct / Winograd F(2×2,3×3) (3×3 stride 1)
+    /// for convolutions; rows-simd16 (≥ 16 channels), SIMD8 or plain loops for depthwise. The SIMD kernels
+    /// are left out when `SIMDKernels.hasFastWideVectors` is false (a build without AVX, where SIMD8/SIMD16
+    /// lanes become scalar calls and measured 10–100× slower).
+    /// With `tuneKernels` off, the defaults: OpenBLAS GEMM, im2col+GEMM (direct for the stems), rows-simd16
+    /// or SIMD8 depthwise (plain loops and no direct convolution when the build has no fast vectors).
     private func chooseKernels(_ steps: inout [Step]) {
         guard options.tuneKernels else { return }
         for i in steps.indices {
