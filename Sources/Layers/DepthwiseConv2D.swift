@@ -1,32 +1,42 @@
 import Tensor
 
 /// DepthwiseConv2D, depth multiplier 1: direct, SIMD over channels, bias (folded BN) and activation clamp
-/// at the store. Channels go in 8-lane vectors; a channel count that is not a multiple of 8 finishes with
-/// one vector that overlaps the previous one (those lanes are recomputed to the same values), so there
-/// is no scalar tail unless C < 8. Interior pixels of a 3×3 kernel take an unrolled path with no bounds
-/// checks; border pixels skip the taps that fall in the padding.
+/// at the store. Four kernels (`Kernel`), timed by the loader: rows-simd16 and pixels-simd16x4 in their
+/// own files, and below the SIMD8 one (`run`) and plain loops. In the SIMD ones a channel count that is
+/// not a multiple of the vector width finishes with one vector that overlaps the previous one (those lanes
+/// are recomputed to the same values), so there is no scalar tail unless C is below the width. Interior
+/// pixels of a 3×3 kernel take an unrolled path with no bounds checks; border pixels skip the taps that
+/// fall in the padding. The kernels read 64-byte-aligned copies of the weights and bias.
 public final class DepthwiseConv2D: Layer {
     public let kind: String
     public let geometry: WindowGeometry
     public let channels: Int
-    public private(set) var kernel: [Float]      // (kh, kw, C)
-    public private(set) var bias: [Float]
+    public private(set) var kernel: [Float] { didSet { alignedKernel = AlignedFloats(kernel) } }   // (kh, kw, C)
+    public private(set) var bias: [Float] { didSet { alignedBias = AlignedFloats(bias) } }
+    /// 64-byte-aligned copies the kernels read (whole-cache-line loads when C is a multiple of 16).
+    private var alignedKernel: AlignedFloats
+    private var alignedBias: AlignedFloats
     public var activation: FusedActivation
 
     /// `.rows16`: channel blocks of 16 outermost, weights held in registers (`DepthwiseConv2D+Rows16.swift`;
-    /// C ≥ 16). `.simd8`: pixels outermost, 8-lane channel vectors. `.plainLoops`: the same computation as
+    /// C ≥ 16). `.pixels64`: pixels outermost, 64 channels at a time, for small images
+    /// (`DepthwiseConv2D+Pixels64.swift`; C ≥ 64). `.simd8`: pixels outermost, 8-lane channel vectors. `.plainLoops`: the same computation as
     /// plain loops over channels, left to LLVM's auto-vectoriser, which wins on builds without AVX (where
     /// SIMD lanes become calls).
     public enum Kernel: String, Sendable, CaseIterable {
-        case rows16 = "rows-simd16", simd8 = "direct-simd8", plainLoops = "direct-loops"
+        case rows16 = "rows-simd16", pixels64 = "pixels-simd16x4", simd8 = "direct-simd8", plainLoops = "direct-loops"
     }
     public var kernelChoice: Kernel {
-        didSet { if kernelChoice == .rows16 && channels < 16 { kernelChoice = .simd8 } }
+        didSet {
+            if kernelChoice == .rows16 && channels < 16 { kernelChoice = .simd8 }
+            if kernelChoice == .pixels64 && channels < 64 { kernelChoice = .simd8 }
+        }
     }
 
     /// The kernels that can run this layer on this build (the SIMD ones only with fast wide vectors).
     public var candidateKernels: [Kernel] {
         guard SIMDKernels.hasFastWideVectors else { return [.plainLoops] }
+        if channels >= 64 { return [.rows16, .pixels64, .simd8, .plainLoops] }
         return channels >= 16 ? [.rows16, .simd8, .plainLoops] : [.simd8, .plainLoops]
     }
 
@@ -38,6 +48,8 @@ public final class DepthwiseConv2D: Layer {
         self.channels = channels
         self.kernel = kernel
         self.bias = bias ?? [Float](repeating: 0, count: channels)
+        alignedKernel = AlignedFloats(kernel)
+        alignedBias = AlignedFloats(self.bias)
         self.activation = activation
         kernelChoice = !SIMDKernels.hasFastWideVectors ? .plainLoops : channels >= 16 ? .rows16 : .simd8
     }
@@ -47,21 +59,21 @@ public final class DepthwiseConv2D: Layer {
     public var macs: Int { geometry.outputHeight * geometry.outputWidth * geometry.kernelHeight * geometry.kernelWidth * channels }
 
     public func foldAffine(scale: [Float], shift: [Float]) {
-        for t in 0..<(kernel.count / channels) {
-            for c in 0..<channels { kernel[t * channels + c] *= scale[c] }
+        var scaled = kernel   // assigned once: each assignment refreshes the aligned copy
+        for t in 0..<(scaled.count / channels) {
+            for c in 0..<channels { scaled[t * channels + c] *= scale[c] }
         }
+        kernel = scaled
         bias = (0..<channels).map { bias[$0] * scale[$0] + shift[$0] }
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        kernel.withUnsafeBufferPointer { kp in
-            bias.withUnsafeBufferPointer { bp in
-                switch kernelChoice {
-                case .rows16: runRows16(input, output, kp.baseAddress!, bp.baseAddress!)
-                case .simd8: run(input, output, kp.baseAddress!, bp.baseAddress!)
-                case .plainLoops: runPlainLoops(input, output, kp.baseAddress!, bp.baseAddress!)
-                }
-            }
+        let k = UnsafePointer(alignedKernel.pointer), b = UnsafePointer(alignedBias.pointer)
+        switch kernelChoice {
+        case .rows16: runRows16(input, output, k, b)
+        case .pixels64: runPixels64(input, output, k, b)
+        case .simd8: run(input, output, k, b)
+        case .plainLoops: runPlainLoops(input, output, k, b)
         }
     }
 

@@ -48,6 +48,9 @@ public final class Network {
     private let layers: [any Layer]
     /// For each step, where it reads and writes: 0 = the caller's input, 1 = buffer A, 2 = buffer B.
     private let plan: [(source: Int, destination: Int)]
+    /// 64-byte aligned (`AlignedFloats`), so a layer whose channel count is a multiple of 16 loads whole
+    /// cache lines.
+    private let storage: [AlignedFloats]
     private let bufferA: UnsafeMutablePointer<Float>
     private let bufferB: UnsafeMutablePointer<Float>
     private let scratch: UnsafeMutablePointer<Float>
@@ -81,18 +84,10 @@ public final class Network {
         finalBuffer = current
         bufferCount = max(1, layers.map { $0.outputShape.reduce(1, *) }.max() ?? 1)
         scratchSize = max(1, layers.map(\.scratchCount).max() ?? 1)
-        bufferA = .allocate(capacity: bufferCount)
-        bufferB = .allocate(capacity: bufferCount)
-        scratch = .allocate(capacity: scratchSize)
-        bufferA.initialize(repeating: 0, count: bufferCount)
-        bufferB.initialize(repeating: 0, count: bufferCount)
-        scratch.initialize(repeating: 0, count: scratchSize)
-    }
-
-    deinit {
-        bufferA.deallocate()
-        bufferB.deallocate()
-        scratch.deallocate()
+        storage = [AlignedFloats(zeros: bufferCount), AlignedFloats(zeros: bufferCount), AlignedFloats(zeros: scratchSize)]
+        bufferA = storage[0].pointer
+        bufferB = storage[1].pointer
+        scratch = storage[2].pointer
     }
 
     /// Loads a Keras `.h5` (Sequential, or a Functional chain) and plans it.

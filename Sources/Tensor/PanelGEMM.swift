@@ -21,7 +21,7 @@ public struct PanelGEMM: Sendable {
     public let panelStarts: [Int]
     let panelWidths: [Int]
     let panelOffsets: [Int]
-    private let packed: [Float]
+    private let packed: AlignedFloats      // each panel starts on a 64-byte boundary
     private let zeroBias: [Float]
 
     public static func supports(n: Int) -> Bool { n >= minimumColumns }
@@ -43,12 +43,12 @@ public struct PanelGEMM: Sendable {
             starts.append(n - 16); widths.append(16)
         }
         var offsets: [Int] = [], total = 0
-        for w in widths { offsets.append(total); total += k * w }
-        var packed = [Float](repeating: 0, count: total)
+        for w in widths { offsets.append(total); total += k * w }   // k·16·4 bytes: multiples of 64
+        let packed = AlignedFloats(zeros: total)
         for p in starts.indices {
             let w = widths[p]
             for row in 0..<k {
-                for j in 0..<w { packed[offsets[p] + row * w + j] = b[row * n + starts[p] + j] }
+                for j in 0..<w { packed.pointer[offsets[p] + row * w + j] = b[row * n + starts[p] + j] }
             }
         }
         panelStarts = starts
@@ -63,11 +63,9 @@ public struct PanelGEMM: Sendable {
     public func multiply(_ a: UnsafePointer<Float>, m: Int, into c: UnsafeMutablePointer<Float>,
                          bias: UnsafePointer<Float>?, lower: Float, upper: Float, lda: Int? = nil, ldc: Int? = nil) {
         guard m > 0 else { return }
-        packed.withUnsafeBufferPointer { pb in
-            zeroBias.withUnsafeBufferPointer { zb in
-                run(a, m, lda ?? k, c, ldc ?? n, pb.baseAddress!, bias ?? zb.baseAddress!,
-                    Lane(repeating: lower), Lane(repeating: upper))
-            }
+        zeroBias.withUnsafeBufferPointer { zb in
+            run(a, m, lda ?? k, c, ldc ?? n, UnsafePointer(packed.pointer), bias ?? zb.baseAddress!,
+                Lane(repeating: lower), Lane(repeating: upper))
         }
     }
 

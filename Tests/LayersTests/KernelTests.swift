@@ -114,20 +114,42 @@ struct ConvCase: CustomStringConvertible, Sendable {
         }
     }
 
-    /// The 16-lane row kernel on the shapes the networks use (69, 166 channels: an overlapping last block;
-    /// widths that leave 0–3 pixels after the groups of four), stride 1 and 2, 'same' and 'valid'.
+    /// The 16-lane kernels on the shapes the networks use (69, 166 channels: an overlapping last block;
+    /// widths that leave 0–3 pixels after the groups of four; MobileNet's small images), stride 1 and 2,
+    /// 'same' and 'valid'. pixels-simd16x4 needs at least 64 channels.
     @Test(arguments: [(13, 11, 69, 1, true), (13, 11, 69, 1, false), (9, 14, 166, 1, false), (10, 9, 32, 2, true),
-                      (7, 7, 16, 2, false), (29, 29, 69, 1, false), (3, 6, 17, 1, true)])
-    func depthwiseRows16MatchesReferenceOnNetworkShapes(_ s: (Int, Int, Int, Int, Bool)) {
+                      (7, 7, 16, 2, false), (29, 29, 69, 1, false), (3, 6, 17, 1, true), (3, 2, 512, 1, true),
+                      (6, 4, 256, 2, true), (1, 1, 1024, 1, true), (5, 3, 100, 1, false), (4, 5, 64, 2, false)])
+    func depthwiseWideKernelsMatchReferenceOnNetworkShapes(_ s: (Int, Int, Int, Int, Bool)) {
         let (h, w, channels, stride, same) = s
         let g = WindowGeometry(inputHeight: h, inputWidth: w, kernel: (3, 3), strides: (stride, stride), same: same)
         var rng = SeededRandom(UInt64(h * 100 + w * 10 + channels))
         let input = rng.floats(h * w * channels, in: -4...4), kernel = rng.floats(9 * channels), bias = rng.floats(channels)
         let expected = DepthwiseConv2DReference.run(input: input, geometry: g, channels: channels, kernel: kernel, bias: bias, activation: .relu6)
         let layer = DepthwiseConv2D(geometry: g, channels: channels, kernel: kernel, bias: bias, activation: .relu6)
-        layer.kernelChoice = .rows16
-        #expect(layer.kernelChoice == .rows16)
-        #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(s)")
+        for choice in [DepthwiseConv2D.Kernel.rows16, .pixels64] where choice == .rows16 || channels >= 64 {
+            layer.kernelChoice = choice
+            #expect(layer.kernelChoice == choice)
+            #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(s) \(choice)")
+        }
+    }
+
+    /// A BatchNormalization folded into a depthwise layer reaches the aligned copy of the weights the
+    /// kernels read (not only the public arrays).
+    @Test func depthwiseFoldReachesTheKernels() {
+        var rng = SeededRandom(5)
+        let g = WindowGeometry(inputHeight: 5, inputWidth: 4, kernel: (3, 3), strides: (1, 1), same: true)
+        let c = 64
+        let input = rng.floats(5 * 4 * c), kernel = rng.floats(9 * c), bias = rng.floats(c)
+        let scale = rng.floats(c, in: 0.5...2), shift = rng.floats(c)
+        let layer = DepthwiseConv2D(geometry: g, channels: c, kernel: kernel, bias: bias)
+        layer.foldAffine(scale: scale, shift: shift)
+        let plain = DepthwiseConv2DReference.run(input: input, geometry: g, channels: c, kernel: kernel, bias: bias, activation: .linear)
+        let expected = plain.enumerated().map { $0.element * scale[$0.offset % c] + shift[$0.offset % c] }
+        for choice in DepthwiseConv2D.Kernel.allCases {
+            layer.kernelChoice = choice
+            #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(choice)")
+        }
     }
 
     @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 17, 5), (12, 64, 33), (1, 1024, 8), (25, 3, 40), (7, 69, 69), (4, 5, 16), (9, 11, 47)])

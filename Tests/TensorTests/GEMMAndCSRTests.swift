@@ -93,6 +93,16 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
         #expect(worst < 1e-5 * Float(k + 1), "\(dims): \(worst)")
     }
 
+    @Test func alignedFloatsAre64ByteAlignedCopies() {
+        for n in [0, 1, 17, 1000] {
+            let values = (0..<n).map { Float($0) * 0.5 - 3 }
+            let a = AlignedFloats(values)
+            #expect(Int(bitPattern: a.pointer) % 64 == 0)
+            #expect(a.count == n)
+            #expect(Array(UnsafeBufferPointer(start: a.pointer, count: n)) == values)
+        }
+    }
+
     @Test func tensorSharesStorageAndIndexesRowMajor() {
         var t = Tensor(shape: [2, 3], values: [0, 1, 2, 3, 4, 5])
         #expect(t[1, 2] == 5 && t[0, 1] == 1)
