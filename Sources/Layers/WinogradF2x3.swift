@@ -29,19 +29,25 @@ struct WinogradF2x3: Sendable {
         self.outChannels = outChannels
         tilesHigh = (g.outputHeight + 1) / 2
         tilesWide = (g.outputWidth + 1) / 2
-        let G: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
         let io = inChannels * outChannels
         var u = [[Float]](repeating: [Float](repeating: 0, count: io), count: 16)
+        // U = G g Gᵀ per (cin, cout) pair, in double precision, G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].
+        @inline(__always) func rowOfG(_ i: Int, _ a: Double, _ b: Double, _ c: Double) -> Double {
+            switch i {
+            case 0: return a
+            case 1: return 0.5 * (a + b + c)
+            case 2: return 0.5 * (a - b + c)
+            default: return c
+            }
+        }
         for p in 0..<io {
-            // g (3×3) for this (cin, cout) pair; U = G g Gᵀ in double precision.
-            var gg = [[Double]](repeating: [0, 0, 0], count: 3)
-            for ky in 0..<3 { for kx in 0..<3 { gg[ky][kx] = Double(kernel[(ky * 3 + kx) * io + p]) } }
+            @inline(__always) func g(_ ky: Int, _ kx: Int) -> Double { Double(kernel[(ky * 3 + kx) * io + p]) }
             for i in 0..<4 {
-                for j in 0..<4 {
-                    var s = 0.0
-                    for a in 0..<3 { for b in 0..<3 { s += G[i][a] * gg[a][b] * G[j][b] } }
-                    u[i * 4 + j][p] = Float(s)
-                }
+                // Row i of G g (three values), then times Gᵀ.
+                let t0 = rowOfG(i, g(0, 0), g(1, 0), g(2, 0))
+                let t1 = rowOfG(i, g(0, 1), g(1, 1), g(2, 1))
+                let t2 = rowOfG(i, g(0, 2), g(1, 2), g(2, 2))
+                for j in 0..<4 { u[i * 4 + j][p] = Float(rowOfG(j, t0, t1, t2)) }
             }
         }
         gemms = u.map { PanelGEMM(b: $0, k: inChannels, n: outChannels) }
