@@ -215,6 +215,17 @@ struct ConvCase: CustomStringConvertible, Sendable {
         #expect(run(clamp, [-3, -0.5, 0, 0.5, 5.9, 6, 6.1, 100, -100]) == [0, 0, 0, 0.5, 5.9, 6, 6, 6, 0])
     }
 
+    /// Against the mean computed in double precision (odd pixel and channel counts), by the verify rule.
+    @Test(arguments: [(25, 25, 34), (18, 9, 665), (1, 1, 16), (3, 1, 17), (6, 4, 256), (2, 1, 5)])
+    func globalAveragePoolingMatchesMean(_ shape: (Int, Int, Int)) {
+        let (h, w, c) = shape
+        var rng = SeededRandom(UInt64(h * 1000 + w * 10 + c))
+        let input = rng.floats(h * w * c, in: -5...5)
+        let expected = (0..<c).map { ch in Float((0..<(h * w)).reduce(0.0) { $0 + Double(input[$1 * c + ch]) } / Double(h * w)) }
+        let gap = GlobalAveragePooling2D(inputShape: [h, w, c], keepDims: false)
+        #expect(worstRelativeError(run(gap, input), expected) < 1e-4, "\(shape)")
+    }
+
     @Test func sameGeometryFollowsTensorFlow() {
         // TF: out = ceil(in / stride), the odd padding pixel goes to the bottom/right.
         let g = WindowGeometry(inputHeight: 49, inputWidth: 32, kernel: (3, 3), strides: (2, 2), same: true)
