@@ -37,15 +37,15 @@ struct Infer: AsyncParsableCommand {
         }
     }
 
-    /// Files from which load-time kernel tuning pays for itself (measured: ~95 ms of tuning for the little
-    /// network against ~0.1-0.3 ms saved per clip; bench/results.json, cold_start).
+    /// Files from which load-time kernel tuning pays for itself (measured: 16-80 ms of tuning against
+    /// ~0.1-0.3 ms saved per clip; bench/results.json, cold_start).
     static let tuningBreakEvenFiles = 500
 
     func run() async throws {
         let spotter: KeywordSpotter
         do {
-            // Timing candidate kernels at load costs ~100 ms and saves well under 1 ms a clip, so a
-            // short run (the usual `infer` on a few files) loads with the default kernels instead.
+            // Timing candidate kernels at load costs 16-80 ms (little to coop1) and saves well under 1 ms
+            // a clip, so a short run (the usual `infer` on a few files) loads with the default kernels.
             let tune = files.count >= Self.tuningBreakEvenFiles
             spotter = try ModelZoo(weightsDirectory: weights).spotter(model, options: LoadOptions(tuneKernels: tune))
         } catch {
