@@ -8,9 +8,12 @@ public final class FeatureExtractor {
     private let scratch: STFTMagnitude.Scratch
     private var magnitude: [Float]
     private var mel: [Float]
+    /// Floats per clip; stored because `spec.outputShape` builds an array (a heap allocation) per call.
+    public let outputCount: Int
 
     public init(spec: FeatureSpec) throws(FeatureSpecError) {
         self.spec = spec
+        outputCount = spec.outputShape.reduce(1, *)
         tables = try FeatureTables.shared(spec)
         scratch = tables.stft.makeScratch()
         magnitude = [Float](repeating: 0, count: spec.frames * spec.bins)
@@ -19,7 +22,6 @@ public final class FeatureExtractor {
 
     /// [height, width, channels].
     public var outputShape: [Int] { spec.outputShape }
-    public var outputCount: Int { outputShape.reduce(1, *) }
 
     public func callAsFunction(_ samples: [Float]) -> [Float] {
         var out = [Float](repeating: 0, count: outputCount)
