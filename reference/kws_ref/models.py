@@ -11,14 +11,11 @@ from keras import layers
 N_CLASSES = 8
 
 
-def _ds_block(x, filters, bn=True, relu=True, pointwise=True, name=None):
-    x.append(layers.DepthwiseConv2D(kernel_size=(3, 3), strides=(1, 1), use_bias=False))
-    if pointwise:
-        x.append(layers.Conv2D(filters, (1, 1), strides=(1, 1), use_bias=False))
-    if bn:
-        x.append(layers.BatchNormalization(momentum=0.9))
-    if relu:
-        x.append(layers.ReLU())
+def _ds_block(x, filters):
+    """Depthwise 3x3, pointwise 1x1, BN, ReLU (appended to the layer list x)."""
+    x += [layers.DepthwiseConv2D(kernel_size=(3, 3), strides=(1, 1), use_bias=False),
+          layers.Conv2D(filters, (1, 1), strides=(1, 1), use_bias=False),
+          layers.BatchNormalization(momentum=0.9), layers.ReLU()]
 
 
 def _stem(filters, strides):
@@ -26,13 +23,8 @@ def _stem(filters, strides):
             layers.BatchNormalization(momentum=0.9), layers.ReLU()]
 
 
-def _sequential(name, shape, body, l2=0.0):
-    model = keras.Sequential([keras.Input(shape=shape)] + body, name=name)
-    if l2:
-        for layer in model.layers:
-            if isinstance(layer, (layers.Conv2D, layers.Dense)) and not isinstance(layer, layers.DepthwiseConv2D):
-                layer.kernel_regularizer = keras.regularizers.L2(l2)
-    return model
+def _sequential(name, shape, body):
+    return keras.Sequential([keras.Input(shape=shape)] + body, name=name)
 
 
 def little(alpha=0.27):
