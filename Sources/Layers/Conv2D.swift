@@ -135,15 +135,7 @@ public final class Conv2D: Layer {
             GEMM.multiply(m: pixels, n: outChannels, k: patch, a: operand, lda: patch,
                           b: w.baseAddress!, ldb: outChannels, c: output, ldc: outChannels)
         }
-        if let bias {
-            bias.withUnsafeBufferPointer {
-                SIMDKernels.biasClamp(output, rows: pixels, cols: outChannels, bias: $0.baseAddress,
-                                      lower: activation.lower, upper: activation.upper)
-            }
-        } else if activation != .linear {
-            SIMDKernels.biasClamp(output, rows: pixels, cols: outChannels, bias: nil,
-                                  lower: activation.lower, upper: activation.upper)
-        }
+        activation.finishGEMM(output, rows: pixels, cols: outChannels, bias: bias)
     }
 }
 

@@ -86,15 +86,7 @@ public final class Dense: Layer {
                               b: w.baseAddress!, ldb: outFeatures, c: output, ldc: outFeatures)
             }
         }
-        if let bias {
-            bias.withUnsafeBufferPointer {
-                SIMDKernels.biasClamp(output, rows: rows, cols: outFeatures, bias: $0.baseAddress,
-                                      lower: activation.lower, upper: activation.upper)
-            }
-        } else if activation != .linear {
-            SIMDKernels.biasClamp(output, rows: rows, cols: outFeatures, bias: nil,
-                                  lower: activation.lower, upper: activation.upper)
-        }
+        activation.finishGEMM(output, rows: rows, cols: outFeatures, bias: bias)
     }
 }
 

@@ -1,3 +1,4 @@
+import Tensor
 /// One planned step of a network: shapes fixed at load time, evaluated many times without allocating.
 /// `input` and `output` never alias (the network ping-pongs between two buffers); `scratch` holds
 /// at least `scratchCount` floats.
@@ -30,6 +31,18 @@ public enum FusedActivation: String, Sendable, Equatable {
 
     @inline(__always)
     public func apply(_ x: Float) -> Float { min(max(x, lower), upper) }
+
+    /// The epilogue of a plain GEMM (one without a fused store): adds `bias` to every row of the
+    /// rows × cols `output` and applies this activation; nothing to do for a linear layer without bias.
+    func finishGEMM(_ output: UnsafeMutablePointer<Float>, rows: Int, cols: Int, bias: [Float]?) {
+        if let bias {
+            bias.withUnsafeBufferPointer {
+                SIMDKernels.biasClamp(output, rows: rows, cols: cols, bias: $0.baseAddress, lower: lower, upper: upper)
+            }
+        } else if self != .linear {
+            SIMDKernels.biasClamp(output, rows: rows, cols: cols, bias: nil, lower: lower, upper: upper)
+        }
+    }
 }
 
 /// Spatial geometry of a convolution or pooling window in Keras ('valid' / 'same') terms, plus any
