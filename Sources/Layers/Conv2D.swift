@@ -122,13 +122,7 @@ public final class Conv2D: Layer {
             operand = UnsafePointer(scratch)
         }
         if let panel {
-            if let bias {
-                bias.withUnsafeBufferPointer {
-                    panel.multiply(operand, m: pixels, into: output, bias: $0.baseAddress, lower: activation.lower, upper: activation.upper)
-                }
-            } else {
-                panel.multiply(operand, m: pixels, into: output, bias: nil, lower: activation.lower, upper: activation.upper)
-            }
+            panel.multiply(operand, m: pixels, into: output, bias: bias, activation: activation)
             return
         }
         kernel.withUnsafeBufferPointer { w in

@@ -69,13 +69,7 @@ public final class Dense: Layer {
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         if let panel {
             // Bias and activation are applied at the panel kernel's store.
-            if let bias {
-                bias.withUnsafeBufferPointer {
-                    panel.multiply(input, m: rows, into: output, bias: $0.baseAddress, lower: activation.lower, upper: activation.upper)
-                }
-            } else {
-                panel.multiply(input, m: rows, into: output, bias: nil, lower: activation.lower, upper: activation.upper)
-            }
+            panel.multiply(input, m: rows, into: output, bias: bias, activation: activation)
             return
         }
         if let sparse {

@@ -45,6 +45,20 @@ public enum FusedActivation: String, Sendable, Equatable {
     }
 }
 
+extension PanelGEMM {
+    /// The panel product with `bias` and `activation` applied at its store (Conv2D's and Dense's path).
+    func multiply(_ a: UnsafePointer<Float>, m: Int, into c: UnsafeMutablePointer<Float>,
+                  bias: [Float]?, activation: FusedActivation) {
+        if let bias {
+            bias.withUnsafeBufferPointer {
+                multiply(a, m: m, into: c, bias: $0.baseAddress, lower: activation.lower, upper: activation.upper)
+            }
+        } else {
+            multiply(a, m: m, into: c, bias: nil, lower: activation.lower, upper: activation.upper)
+        }
+    }
+}
+
 /// Spatial geometry of a convolution or pooling window in Keras ('valid' / 'same') terms, plus any
 /// explicit zero padding folded in from a preceding ZeroPadding2D.
 public struct WindowGeometry: Sendable, Equatable {
