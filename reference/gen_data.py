@@ -12,5 +12,5 @@ if __name__ == "__main__":
     if out.exists():
         shutil.rmtree(out)
     t = time.time()
-    synth.generate({s: out / s for s in ("train", "val", "test")}, progress=lambda m: print(m, flush=True))
+    synth.generate({s: out / s for s in ("train", "train_aug", "val", "test")}, progress=lambda m: print(m, flush=True))
     print(f"generated in {time.time() - t:.0f} s", flush=True)

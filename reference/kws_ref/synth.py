@@ -13,6 +13,12 @@ together, a cheap vocal-tract-length perturbation), prosody is randomised per en
 amplitude), the word is placed at a random offset in the 1 s window, an optional random band limit
 simulates a microphone, and background noise of one of five colours is mixed at 0-25 dB SNR (some clips
 cleaner). Every clip's randomness comes from a seed derived from (split, word, index) only.
+
+`train_aug` is a second, independent rendering of training material (training voices only, its own plan and
+seeds) with stronger perturbation: wider vocal-tract-length range (0.80-1.25), wider engine prosody (flite
+pitch mean and spread always randomised), a random spectral tilt and, for a third of the clips, a synthetic
+room reverberation. Training draws from train + train_aug; val and test are rendered exactly as before, so
+the bundled test split is bit-identical and the validation split still compares old and new models.
 """
 import hashlib
 import warnings
@@ -28,12 +34,15 @@ import scipy.signal as sps
 
 from . import LABELS, SAMPLE_RATE
 
-SPLIT_SIZES = {"train": 800, "val": 100, "test": 100}
+SPLIT_SIZES = {"train": 800, "train_aug": 800, "val": 100, "test": 100}
+# Pseudo-splits: extra renderings that draw their voices from another split.
+VOICE_SPLIT = {"train_aug": "train"}
 ESPEAK_VOICES = ["en-gb", "en-us", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
                  "en-029", "en-us-nyc"]
 FLITE_SPLIT = {"kal": "train", "kal16": "train", "rms": "train", "slt": "train", "awb": "test"}
 # Share of each split's clips per engine.
 ENGINE_MIX = {"train": [("espeak", 0.62), ("flite", 0.23), ("piper", 0.15)],
+              "train_aug": [("espeak", 0.55), ("flite", 0.30), ("piper", 0.15)],
               "val": [("espeak", 1.0)],
               "test": [("espeak", 0.70), ("flite", 0.30)]}
 
@@ -64,17 +73,22 @@ def _read_wav_bytes(data):
     return rate, x.astype(np.float32) / 32768.0
 
 
-def synth_espeak(word, combo, rng):
-    args = ["espeak-ng", "-v", combo, "-s", str(int(rng.integers(120, 230))), "-p", str(int(rng.integers(15, 85))),
+def synth_espeak(word, combo, rng, strong=False):
+    rate, pitch = ((100, 260), (0, 99)) if strong else ((120, 230), (15, 85))
+    args = ["espeak-ng", "-v", combo, "-s", str(int(rng.integers(*rate))), "-p", str(int(rng.integers(*pitch))),
             "-a", str(int(rng.integers(80, 180))), "--stdout", word]
     return _read_wav_bytes(subprocess.run(args, capture_output=True, check=True).stdout)
 
 
-def synth_flite(word, voice, rng):
+def synth_flite(word, voice, rng, strong=False):
     with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
         args = ["flite", "-voice", voice, "-t", word, "-o", tmp.name,
                 "--setf", f"duration_stretch={rng.uniform(0.8, 1.35):.3f}"]
-        if rng.random() < 0.7:
+        if strong:
+            base = 170 if voice == "slt" else 105
+            args += ["--setf", f"int_f0_target_mean={base * rng.uniform(0.7, 1.45):.1f}",
+                     "--setf", f"int_f0_target_stddev={rng.uniform(5, 45):.1f}"]
+        elif rng.random() < 0.7:
             base = 170 if voice == "slt" else 105
             args += ["--setf", f"int_f0_target_mean={base * rng.uniform(0.8, 1.25):.1f}"]
         subprocess.run(args, capture_output=True, check=True)
@@ -115,9 +129,26 @@ def _coloured_noise(n, colour, rng):
     return np.fft.irfft(spectrum / f ** exponent, n)
 
 
-def render(raw_rate, raw, rng):
+def _room(x, rng):
+    """Synthetic room: exponentially decaying noise impulse response (RT60 0.15-0.6 s), direct path kept."""
+    rt60 = rng.uniform(0.15, 0.6)
+    n = int(rt60 * SAMPLE_RATE)
+    t = np.arange(n) / SAMPLE_RATE
+    ir = rng.normal(size=n) * np.exp(-6.9 * t / rt60) * rng.uniform(0.1, 0.5)
+    ir[0] = 1.0
+    y = sps.fftconvolve(x, ir)[:len(x)]
+    return (y * np.abs(x).max() / (np.abs(y).max() + 1e-9)).astype(np.float32)
+
+
+def _tilt(x, rng):
+    """Random first-order spectral tilt (a different microphone or channel)."""
+    a = rng.uniform(-0.9, 0.9)
+    return sps.lfilter([1.0, -a], [1.0], x).astype(np.float32)
+
+
+def render(raw_rate, raw, rng, strong=False):
     """Pseudo-speaker resampling, random placement, band limit, noise: -> (16000,) float32."""
-    factor = rng.uniform(0.85, 1.18)                      # >1: higher and faster
+    factor = rng.uniform(0.80, 1.25) if strong else rng.uniform(0.85, 1.18)   # >1: higher and faster
     src = int(round(raw_rate * factor / 50)) * 50
     g = np.gcd(SAMPLE_RATE, src)
     x = sps.resample_poly(_trim(raw), SAMPLE_RATE // g, src // g).astype(np.float32)
@@ -125,6 +156,10 @@ def render(raw_rate, raw, rng):
     out = np.zeros(SAMPLE_RATE, np.float32)
     start = int(rng.integers(0, SAMPLE_RATE - len(x) + 1))
     out[start:start + len(x)] = x
+    if strong:
+        out = _tilt(out, rng)
+        if rng.random() < 0.35:
+            out = _room(out, rng)
     if rng.random() < 0.3:
         lo, hi = rng.uniform(60, 300), rng.uniform(3000, 7500)
         sos = sps.butter(2, [lo, hi], btype="bandpass", fs=SAMPLE_RATE, output="sos")
@@ -142,7 +177,8 @@ def render(raw_rate, raw, rng):
 def clip_plan(split, combos):
     """Deterministic list of (label, index, engine, voice) for one split."""
     plan = []
-    flite_voices = sorted(v for v, s in FLITE_SPLIT.items() if s == split)
+    voice_split = VOICE_SPLIT.get(split, split)
+    flite_voices = sorted(v for v, s in FLITE_SPLIT.items() if s == voice_split)
     for label in LABELS:
         rng = np.random.default_rng(_stable_hash(f"plan/{split}/{label}"))
         n = SPLIT_SIZES[split]
@@ -150,7 +186,7 @@ def clip_plan(split, combos):
         engines += [ENGINE_MIX[split][0][0]] * (n - len(engines))
         for i, engine in enumerate(engines):
             if engine == "espeak":
-                voice = combos[split][int(rng.integers(len(combos[split])))]
+                voice = combos[voice_split][int(rng.integers(len(combos[voice_split])))]
             elif engine == "flite":
                 voice = flite_voices[int(rng.integers(len(flite_voices)))]
             else:
@@ -162,13 +198,14 @@ def clip_plan(split, combos):
 def make_clip(split, item):
     label, i, engine, voice = item
     rng = np.random.default_rng(_stable_hash(f"clip/{split}/{label}/{i}"))
+    strong = split == "train_aug"
     if engine == "espeak":
-        rate, raw = synth_espeak(label, voice, rng)
+        rate, raw = synth_espeak(label, voice, rng, strong)
     elif engine == "flite":
-        rate, raw = synth_flite(label, voice, rng)
+        rate, raw = synth_flite(label, voice, rng, strong)
     else:
         rate, raw = synth_piper(label, rng)
-    return render(rate, raw, rng)
+    return render(rate, raw, rng, strong)
 
 
 def voice_tag(engine, voice):

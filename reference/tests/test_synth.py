@@ -31,6 +31,11 @@ def test_plans_have_the_split_sizes_and_no_shared_voice(combos):
     assert not voices["val"] & voices["test"]
     assert "flite-awb" in voices["test"]            # a whole flite voice held out for test
     assert not any(v.startswith("flite-awb") for v in voices["train"])
+    aug = synth.clip_plan("train_aug", combos)       # the second training rendering: training voices only
+    assert len(aug) == synth.SPLIT_SIZES["train_aug"] * len(LABELS)
+    aug_voices = {synth.voice_tag(e, v) for _, _, e, v in aug}
+    assert aug_voices <= synth.voices_by_split()["train"]
+    assert not aug_voices & (voices["val"] | voices["test"])
 
 
 def test_same_clip_twice_is_bit_identical_and_different_clips_differ(combos):
