@@ -39,18 +39,55 @@ def seed_of(name):
     return SEED + 1000 * list(CONFIGS).index(name)
 
 
-def read_split(root, split):
-    """-> (waves (N, 16000) float32, labels (N,), relative paths) in split-file order."""
+def split_file(data_root, split):
+    """Where a split's list is: the generator's layout (ROOT/<split>/<split>_split.txt, paths relative to
+    ROOT/<split>) or a real mini_speech_commands directory (ROOT/<split>_split.txt or the course's
+    ROOT/kws_<split>_split.txt, paths relative to ROOT). -> (base directory, split file) or None."""
+    root = pathlib.Path(data_root)
+    for base, f in ((root / split, root / split / f"{split}_split.txt"), (root, root / f"{split}_split.txt"),
+                    (root, root / f"kws_{split}_split.txt")):
+        if f.exists():
+            return base, f
+    return None
+
+
+def _resolve(base, line):
+    """A split line as a path under base: as written, or its last two components (<label>/<clip>.wav) when
+    the list was written from elsewhere (the course's files say data/mini_speech_commands/<label>/...)."""
+    rel = line.strip()
+    if (base / rel).exists():
+        return rel
+    return "/".join(pathlib.PurePosixPath(rel).parts[-2:])
+
+
+def read_split(root, split, listing=None):
+    """-> (waves (N, 16000) float32, labels (N,), relative paths) in split-file order. Shorter clips are
+    zero-padded, longer ones cut (as the Swift side does); anything but 16 kHz 16-bit mono is an error."""
     root = pathlib.Path(root)
-    rels = [l for l in (root / f"{split}_split.txt").read_text().split("\n") if l]
+    listing = pathlib.Path(listing) if listing else root / f"{split}_split.txt"
+    rels = [_resolve(root, l) for l in listing.read_text().split("\n") if l.strip()]
     waves = np.zeros((len(rels), 16000), np.float32)
     for i, rel in enumerate(rels):
         rate, x = wavfile.read(root / rel)
-        assert rate == 16000 and x.dtype == np.int16, rel
+        if rate != 16000 or x.dtype != np.int16 or x.ndim != 1:
+            raise ValueError(f"{root / rel}: need 16 kHz 16-bit mono PCM, found {rate} Hz {x.dtype} {x.shape}")
         x = x.astype(np.float32) / 32768.0
         waves[i, :min(len(x), 16000)] = x[:16000]
-    labels = np.array([LABELS.index(r.split("/")[0]) for r in rels], np.int32)
-    return waves, labels, rels
+    labels = []
+    for r in rels:
+        label = r.split("/")[0]
+        if label not in LABELS:
+            raise ValueError(f"{listing}: {r}: label {label!r} is not one of {LABELS}")
+        labels.append(LABELS.index(label))
+    return waves, np.array(labels, np.int32), rels
+
+
+def load_split(data_root, split):
+    found = split_file(data_root, split)
+    if found is None:
+        raise FileNotFoundError(f"{data_root}: no {split} split (looked for {split}/{split}_split.txt, "
+                                f"{split}_split.txt and kws_{split}_split.txt)")
+    return read_split(found[0], split, found[1])
 
 
 def cached_features(cache, data_root, split, spec):
@@ -58,7 +95,7 @@ def cached_features(cache, data_root, split, spec):
     path = pathlib.Path(cache) / name
     if path.exists():
         return np.load(path)
-    waves, _, _ = read_split(pathlib.Path(data_root) / split, split)
+    waves, _, _ = load_split(data_root, split)
     feats = F.batch_features(waves, spec)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, feats)
@@ -156,7 +193,7 @@ def sparsity_of(model):
 
 def training_splits(data_root):
     """train, plus train_aug (the second rendering) when it is there (a real data set has only train)."""
-    return [s for s in ("train", "train_aug") if (pathlib.Path(data_root) / s / f"{s}_split.txt").exists()]
+    return [s for s in ("train", "train_aug") if split_file(data_root, s)]
 
 
 def train(name, data_root, cache, out_dir, log=print):
@@ -164,10 +201,11 @@ def train(name, data_root, cache, out_dir, log=print):
     seed = seed_of(name)
     keras.utils.set_random_seed(seed)
     splits = training_splits(data_root)
-    xtr = np.concatenate([cached_features(cache, data_root, s, cfg["spec"]) for s in splits])
-    ytr = np.concatenate([read_split(pathlib.Path(data_root) / s, s)[1] for s in splits])
+    parts = {s: cached_features(cache, data_root, s, cfg["spec"]) for s in splits}
+    xtr = np.concatenate(list(parts.values()))
+    ytr = np.concatenate([load_split(data_root, s)[1] for s in splits])
     xva = cached_features(cache, data_root, "val", cfg["spec"])
-    _, yva, _ = read_split(pathlib.Path(data_root) / "val", "val")
+    _, yva, _ = load_split(data_root, "val")
     steps = STEPS_PER_EPOCH
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
         [d * steps for d in cfg["drops"]], [cfg["lr"], cfg["lr"] / 10, cfg["lr"] / 100])
@@ -204,8 +242,7 @@ def train(name, data_root, cache, out_dir, log=print):
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / f"{name}.h5", include_optimizer=False)
     info = {"name": name, "epochs": cfg["epochs"], "steps_per_epoch": steps, "batch": BATCH, "seed": seed,
-            "training_splits": {s: int(n) for s, n in zip(splits, [len(read_split(pathlib.Path(data_root) / s, s)[1])
-                                                                   for s in splits])},
+            "training_splits": {s: len(x) for s, x in parts.items()},
             "optimizer": type(opt).__name__,
             "lr": cfg["lr"], "lr_drops_at_epochs": list(cfg["drops"]), "weight_decay": cfg.get("weight_decay"),
             "pruning": cfg.get("prune"), "augmentation": "SpecAugment (1 time + 1 freq mask <=15 %, p 0.8), "
