@@ -67,9 +67,9 @@ struct Profile: AsyncParsableCommand {
         decode.reserveCapacity(runs); features.reserveCapacity(runs); network.reserveCapacity(runs); total.reserveCapacity(runs)
         for i in 0..<(runs + 10) {
             let t0 = Stopwatch.now()
-            let samples = try! WAVDecoder.decode(bytes)  // decoded once above: cannot fail
+            try! spotter.decode(wav: bytes)  // decoded once above: cannot fail
             let t1 = Stopwatch.now()
-            samples.withUnsafeBufferPointer { spotter.extractFeatures($0) }
+            spotter.extractFeaturesOfDecoded()
             let t2 = Stopwatch.now()
             spotter.runNetwork()
             let t3 = Stopwatch.now()

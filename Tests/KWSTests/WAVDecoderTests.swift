@@ -135,4 +135,65 @@ struct WAVBuilder {
         _ = FileManager.default.createFile(atPath: empty, contents: Data())
         #expect(throws: WAVError.self) { try WAVDecoder.decode(contentsOf: empty) }
     }
+
+    /// `decode(_:into:)` writes exactly what `decode` returns, for every sample format and for short, exact
+    /// and long clips, into buffers of other lengths too (padded or cut to the buffer).
+    @Test func intoBufferEqualsDecodeOnGoodFiles() throws {
+        let builders = [
+            WAVBuilder(data: WAVBuilder.pcm16([0, 16384, -32768, 32767])),
+            WAVBuilder(data: WAVBuilder.pcm16((0..<20000).map { Int16(truncatingIfNeeded: $0 * 37) })),
+            WAVBuilder(data: WAVBuilder.pcm16((0..<16000).map { Int16(truncatingIfNeeded: $0 * 11 - 7000) })),
+            WAVBuilder(bits: 8, data: [128, 192, 0, 255, 7]),
+            WAVBuilder(bits: 24, data: [0, 0, 0x40, 0, 0, 0x80, 0xff, 0xff, 0xff]),
+            WAVBuilder(bits: 32, data: WAVBuilder.le32(0xC000_0000) + WAVBuilder.le32(0x1234_5678)),
+            WAVBuilder(formatTag: 3, bits: 32, data: WAVBuilder.le32(Float(0.25).bitPattern) + WAVBuilder.le32(Float(-0.75).bitPattern)),
+            WAVBuilder(data: WAVBuilder.pcm16([100, -100]), extraChunkBeforeFormat: true),
+            WAVBuilder(data: []),
+        ]
+        for builder in builders {
+            let bytes = builder.bytes
+            let expected = try WAVDecoder.decode(bytes)
+            var out = [Float](repeating: .nan, count: WAVDecoder.clipSamples)
+            try out.withUnsafeMutableBufferPointer { (o) throws(WAVError) in try WAVDecoder.decode(bytes, into: o) }
+            #expect(out == expected)
+            // A shorter buffer gets the first samples, a longer one zeros after the clip.
+            let samples = try WAVDecoder.parse(bytes).samples
+            for length in [3, 16003] {
+                var other = [Float](repeating: .nan, count: length)
+                try other.withUnsafeMutableBufferPointer { (o) throws(WAVError) in try WAVDecoder.decode(bytes, into: o) }
+                #expect(other == WAVDecoder.padOrCut(samples, to: length))
+            }
+        }
+    }
+
+    /// On bad files `decode(_:into:)` throws the same error (kind and message) as `decode`.
+    @Test func intoBufferThrowsTheSameErrors() {
+        let good = WAVBuilder(data: WAVBuilder.pcm16([1, 2, 3, 4]))
+        var bad: [[UInt8]] = [[], Array("hello, not a wav file at all".utf8), Array(good.bytes[0..<10]),
+                              Array(good.bytes[0..<30]), Array(good.bytes[0..<36]), Array(good.bytes[0..<16])]
+        var avi = good.bytes
+        avi.replaceSubrange(8..<12, with: Array("AVI ".utf8))
+        bad.append(avi)
+        var variants: [WAVBuilder] = []
+        var b = good; b.channels = 2; variants.append(b)
+        b = good; b.sampleRate = 44100; variants.append(b)
+        b = good; b.dataSizeOverride = 1_000_000; variants.append(b)
+        b = good; b.data = [1, 2, 3]; variants.append(b)
+        b = good; b.formatTag = 2; variants.append(b)
+        b = good; b.bits = 12; variants.append(b)
+        b = good; b.formatTag = 3; b.bits = 64; variants.append(b)
+        b = good; b.blockAlign = 3; variants.append(b)
+        bad += variants.map(\.bytes)
+        for bytes in bad {
+            var expected: WAVError?
+            do { _ = try WAVDecoder.decode(bytes) } catch { expected = error }
+            var got: WAVError?
+            var out = [Float](repeating: 0, count: WAVDecoder.clipSamples)
+            do {
+                try out.withUnsafeMutableBufferPointer { (o) throws(WAVError) in try WAVDecoder.decode(bytes, into: o) }
+            } catch { got = error }
+            #expect(expected != nil)
+            #expect(got == expected)
+        }
+    }
 }

@@ -28,20 +28,11 @@ final class Workloads {
         samples.withUnsafeBufferPointer { spotter.extractFeatures($0) }
     }
 
-    /// WAV bytes in memory → decoded samples → features → network → arg-max class id.
+    /// WAV bytes in memory → decoded samples (into the spotter's buffer) → features → network → arg-max class id.
     @discardableResult
     func runEndToEnd() -> Int {
-        let decoded = try! WAVDecoder.decode(wavBytes)  // decoded once in init: cannot fail
-        decoded.withUnsafeBufferPointer { spotter.extractFeatures($0) }
-        spotter.runNetwork()
-        return argmax(spotter.lastLogits)
+        try! spotter.classIndex(wav: wavBytes)  // decoded once in init: cannot fail
     }
 
     var networkLogits: [Float] { runNetwork(); return logits }
-}
-
-func argmax(_ values: [Float]) -> Int {
-    var best = 0
-    for i in values.indices where values[i] > values[best] { best = i }
-    return best
 }

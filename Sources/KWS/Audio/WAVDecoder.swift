@@ -19,13 +19,27 @@ public enum WAVDecoder {
     /// Decodes 16 kHz mono audio and zero-pads or cuts it to `clipSamples`.
     public static func decode(_ bytes: [UInt8]) throws(WAVError) -> [Float] {
         let audio = try parse(bytes)
-        guard audio.channels == 1 else {
-            throw WAVError(.notMono, "\(audio.channels) channels")
-        }
-        guard audio.sampleRate == sampleRate else {
-            throw WAVError(.wrongSampleRate, "sample rate \(audio.sampleRate) Hz; resample it to 16000 Hz first")
-        }
+        try checkClipFormat(channels: audio.channels, sampleRate: audio.sampleRate)
         return padOrCut(audio.samples, to: clipSamples)
+    }
+
+    /// Allocation-free `decode`: the same checks and errors, but the samples go straight into `samples`,
+    /// zero-padded or cut to its length (normally `clipSamples`). On error `samples` may be partly written.
+    public static func decode(_ bytes: [UInt8], into samples: UnsafeMutableBufferPointer<Float>) throws(WAVError) {
+        let layout = try locateSamples(bytes)
+        try checkClipFormat(channels: layout.channels, sampleRate: layout.sampleRate)
+        let n = min(layout.sampleCount, samples.count)
+        bytes.withUnsafeBufferPointer { convert($0, layout, count: n, into: samples.baseAddress!) }
+        if n < samples.count { (samples.baseAddress! + n).update(repeating: 0, count: samples.count - n) }
+    }
+
+    private static func checkClipFormat(channels: Int, sampleRate rate: Int) throws(WAVError) {
+        guard channels == 1 else {
+            throw WAVError(.notMono, "\(channels) channels")
+        }
+        guard rate == sampleRate else {
+            throw WAVError(.wrongSampleRate, "sample rate \(rate) Hz; resample it to 16000 Hz first")
+        }
     }
 
     public static func decode(contentsOf path: String) throws(WAVError) -> [Float] {
@@ -53,6 +67,30 @@ public enum WAVDecoder {
 
     /// Parses the RIFF structure and converts every sample to Float (interleaved if several channels).
     public static func parse(_ bytes: [UInt8]) throws(WAVError) -> Audio {
+        let layout = try locateSamples(bytes)
+        var samples = [Float](repeating: 0, count: layout.sampleCount)
+        bytes.withUnsafeBufferPointer { b in
+            samples.withUnsafeMutableBufferPointer { convert(b, layout, count: layout.sampleCount, into: $0.baseAddress!) }
+        }
+        return Audio(sampleRate: layout.sampleRate, channels: layout.channels, bitsPerSample: layout.width * 8,
+                     isFloat: layout.isFloat, samples: samples)
+    }
+
+    /// Where a WAV file's samples are and how they are stored, once the header has been checked.
+    struct SampleLayout {
+        var sampleRate: Int
+        var channels: Int
+        var isFloat: Bool
+        /// Bytes per sample: 1, 2, 3 or 4.
+        var width: Int
+        /// Byte offset of the first sample in the file.
+        var start: Int
+        /// Samples in the 'data' chunk (all channels, interleaved).
+        var sampleCount: Int
+    }
+
+    /// Walks the RIFF chunks and checks the format; allocates nothing unless it throws.
+    static func locateSamples(_ bytes: [UInt8]) throws(WAVError) -> SampleLayout {
         guard !bytes.isEmpty else { throw WAVError(.empty, "the file is empty") }
         guard bytes.count >= 12 else {
             throw WAVError(.truncated, "only \(bytes.count) bytes; a WAV header needs at least 44")
@@ -90,7 +128,7 @@ public enum WAVDecoder {
                 guard body + size <= bytes.count else {
                     throw WAVError(.badChunkSize, "'data' chunk claims \(size) bytes but only \(bytes.count - body) follow (truncated file or a size that lies)")
                 }
-                return try convert(bytes, from: body, count: size, format: f)
+                return try checkFormat(from: body, count: size, format: f)
             }
             offset = body + size + (size & 1)  // chunks are padded to even sizes
         }
@@ -103,15 +141,15 @@ public enum WAVDecoder {
         throw WAVError(.missingData, "no 'data' chunk found (truncated file?)")
     }
 
-    private static func convert(_ bytes: [UInt8], from start: Int, count: Int,
-                                format f: (tag: Int, channels: Int, rate: Int, blockAlign: Int, bits: Int)) throws(WAVError) -> Audio {
+    private static func checkFormat(from start: Int, count: Int,
+                                    format f: (tag: Int, channels: Int, rate: Int, blockAlign: Int, bits: Int)) throws(WAVError) -> SampleLayout {
         guard f.tag == 1 || f.tag == 3 else {
             throw WAVError(.unsupportedFormat, "format tag \(f.tag) (compressed audio)")
         }
         guard f.channels >= 1 else { throw WAVError(.notMono, "\(f.channels) channels in the 'fmt ' chunk") }
         let isFloat = f.tag == 3
-        let validBits = isFloat ? [32] : [8, 16, 24, 32]
-        guard validBits.contains(f.bits) else {
+        let validBits = isFloat ? f.bits == 32 : (f.bits == 8 || f.bits == 16 || f.bits == 24 || f.bits == 32)
+        guard validBits else {
             throw WAVError(.unsupportedBitDepth, "\(isFloat ? "float" : "integer") samples of \(f.bits) bits")
         }
         let width = f.bits / 8
@@ -122,21 +160,35 @@ public enum WAVDecoder {
             throw WAVError(.badChunkSize, "'data' chunk of \(count) bytes is not a whole number of \(f.blockAlign)-byte frames")
         }
         guard f.rate > 0 else { throw WAVError(.wrongSampleRate, "sample rate 0 Hz") }
-        let n = count / width
-        var samples = [Float](repeating: 0, count: n)
-        for i in 0..<n {
-            let p = start + i * width
-            switch (isFloat, width) {
-            case (true, _): samples[i] = Float(bitPattern: le32(bytes, p))
-            case (false, 1): samples[i] = (Float(bytes[p]) - 128) / 128
-            case (false, 2): samples[i] = Float(Int16(bitPattern: le16(bytes, p))) / 32768
-            case (false, 3):
-                let v = Int32(bitPattern: UInt32(bytes[p]) << 8 | UInt32(bytes[p + 1]) << 16 | UInt32(bytes[p + 2]) << 24) >> 8
-                samples[i] = Float(v) / 8_388_608
-            default: samples[i] = Float(Double(Int32(bitPattern: le32(bytes, p))) / 2_147_483_648)
+        return SampleLayout(sampleRate: f.rate, channels: f.channels, isFloat: isFloat, width: width, start: start,
+                            sampleCount: count / width)
+    }
+
+    /// Converts the first `count` samples of `layout` to Float; one loop per sample format.
+    private static func convert(_ bytes: UnsafeBufferPointer<UInt8>, _ layout: SampleLayout, count n: Int,
+                                into out: UnsafeMutablePointer<Float>) {
+        precondition(n <= layout.sampleCount && layout.start + n * layout.width <= bytes.count)
+        let p = bytes.baseAddress! + layout.start
+        switch (layout.isFloat, layout.width) {
+        case (true, _):
+            for i in 0..<n { out[i] = Float(bitPattern: load32(p + 4 * i)) }
+        case (false, 1):
+            for i in 0..<n { out[i] = (Float(p[i]) - 128) / 128 }
+        case (false, 2):
+            for i in 0..<n { out[i] = Float(Int16(bitPattern: UInt16(p[2 * i]) | UInt16(p[2 * i + 1]) << 8)) / 32768 }
+        case (false, 3):
+            for i in 0..<n {
+                let q = p + 3 * i
+                let v = Int32(bitPattern: UInt32(q[0]) << 8 | UInt32(q[1]) << 16 | UInt32(q[2]) << 24) >> 8
+                out[i] = Float(v) / 8_388_608
             }
+        default:
+            for i in 0..<n { out[i] = Float(Double(Int32(bitPattern: load32(p + 4 * i))) / 2_147_483_648) }
         }
-        return Audio(sampleRate: f.rate, channels: f.channels, bitsPerSample: f.bits, isFloat: isFloat, samples: samples)
+    }
+
+    private static func load32(_ q: UnsafePointer<UInt8>) -> UInt32 {
+        UInt32(q[0]) | UInt32(q[1]) << 8 | UInt32(q[2]) << 16 | UInt32(q[3]) << 24
     }
 
     private static func le16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }

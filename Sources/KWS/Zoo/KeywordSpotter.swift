@@ -8,6 +8,7 @@ public final class KeywordSpotter {
     public let labels: [String]
     public let network: Network
     public let extractor: FeatureExtractor
+    private var sampleBuffer: [Float]
     private var featureBuffer: [Float]
     private var logitBuffer: [Float]
 
@@ -25,6 +26,7 @@ public final class KeywordSpotter {
         self.labels = labels
         self.network = network
         self.extractor = extractor
+        sampleBuffer = [Float](repeating: 0, count: WAVDecoder.clipSamples)
         featureBuffer = [Float](repeating: 0, count: extractor.outputCount)
         logitBuffer = [Float](repeating: 0, count: network.outputCount)
     }
@@ -36,7 +38,7 @@ public final class KeywordSpotter {
 
     public func classify(samples: [Float]) -> Prediction {
         let t0 = Stopwatch.now()
-        samples.withUnsafeBufferPointer { s in featureBuffer.withUnsafeMutableBufferPointer { extractor.extract(s, into: $0) } }
+        samples.withUnsafeBufferPointer { extractFeatures($0) }
         let t1 = Stopwatch.now()
         runNetwork()
         let t2 = Stopwatch.now()
@@ -57,11 +59,34 @@ public final class KeywordSpotter {
     /// Decodes a WAV file's bytes and classifies it; the decode time is part of the timings.
     public func classify(wav bytes: [UInt8]) throws(WAVError) -> Prediction {
         let t0 = Stopwatch.now()
-        let samples = try WAVDecoder.decode(bytes)
-        let decode = Stopwatch.micros(since: t0)
-        var p = classify(samples: samples)
-        p.timings.decodeMicros = decode
-        return p
+        try decode(wav: bytes)
+        let t1 = Stopwatch.now()
+        extractFeaturesOfDecoded()
+        let t2 = Stopwatch.now()
+        runNetwork()
+        let t3 = Stopwatch.now()
+        return Prediction(logits: logitBuffer, labels: labels,
+                          timings: StageTimings(decodeMicros: Double(t1 - t0) / 1000, featuresMicros: Double(t2 - t1) / 1000,
+                                                networkMicros: Double(t3 - t2) / 1000))
+    }
+
+    /// Allocation-free `wav → class id`: decodes into the spotter's sample buffer, then features, network and
+    /// arg-max of the logits (`lastLogits` holds them afterwards).
+    public func classIndex(wav bytes: [UInt8]) throws(WAVError) -> Int {
+        try decode(wav: bytes)
+        extractFeaturesOfDecoded()
+        runNetwork()
+        return Softmax.argmax(logitBuffer) ?? 0
+    }
+
+    /// Decodes a WAV file's bytes into the spotter's own sample buffer (`WAVDecoder.decode(_:into:)`).
+    public func decode(wav bytes: [UInt8]) throws(WAVError) {
+        try sampleBuffer.withUnsafeMutableBufferPointer { (s) throws(WAVError) in try WAVDecoder.decode(bytes, into: s) }
+    }
+
+    /// Features of the clip last decoded by `decode(wav:)`, into the internal buffer.
+    public func extractFeaturesOfDecoded() {
+        sampleBuffer.withUnsafeBufferPointer { extractFeatures($0) }
     }
 
     /// Allocation-free stages for profiling and batch evaluation: features into the internal buffer, then
