@@ -14,7 +14,7 @@ python3 -m pip install -q -r reference/requirements.txt
 export TF_CPP_MIN_LOG_LEVEL=2
 step() { echo "== $1 ($(( $(date +%s) - start )) s)"; }
 step "synthesise data";        python3 reference/gen_data.py
-step "train seven networks";   python3 reference/train_all.py
+step "train seven networks";   python3 reference/train_all.py --jobs 2
 step "feature fixtures";       python3 reference/make_feature_fixtures.py
 step "export";                 python3 reference/export.py
 step "TFLite baseline";        python3 reference/bench_tflite.py
