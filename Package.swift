@@ -24,8 +24,9 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CPrefetch"),   // header only: __builtin_prefetch for the streaming GEMM
 
-        .target(name: "Tensor", dependencies: ["CBLAS", "CHDF5"]),
+        .target(name: "Tensor", dependencies: ["CBLAS", "CHDF5", "CPrefetch"]),
         .target(name: "Layers", dependencies: ["Tensor"]),
         .target(name: "KWS", dependencies: ["Tensor", "Layers", "CFFTW"]),
         .target(

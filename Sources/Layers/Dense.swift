@@ -1,10 +1,14 @@
 import Tensor
 
 /// Dense on the last axis: (rows × inFeatures) · (inFeatures × outFeatures) + bias, activation at the store.
-/// Also serves a 1×1 convolution after a folded GEMM; dense weights go to OpenBLAS, sparse ones (when the
-/// loader measured them faster) to a CSR product.
+/// Also serves a 1×1 convolution after a folded GEMM. Kernels (the loader times them and keeps the fastest):
+/// OpenBLAS GEMM; the packed-panel SIMD16 GEMM; for 1–4 rows the streaming GEMM (weights in read order,
+/// software prefetch); for pruned weights a CSR product and the pixels-SIMD sparse product.
 public final class Dense: Layer {
-    public enum Kernel: String, Sendable { case gemm, csr, panel = "panel-simd16" }
+    public enum Kernel: String, Sendable, CaseIterable {
+        case gemm, csr, panel = "panel-simd16", stream = "stream-prefetch-simd16x32"
+        case sparsePixels = "sparse-pixels-simd16x64", sparsePixelsOneSet = "sparse-pixels-simd16x64-1set"
+    }
 
     public let kind: String
     public let rows: Int
@@ -16,6 +20,8 @@ public final class Dense: Layer {
     public private(set) var kernelChoice: Kernel = .gemm
     private var sparse: CSRMatrix?
     private var panel: PanelGEMM?
+    private var stream: StreamingGEMM?
+    private var sparsePixels: SparsePixelGEMM?
 
     public init(kind: String = "dense", leadingShape: [Int], inFeatures: Int, outFeatures: Int,
                 weights: [Float], bias: [Float]?, activation: FusedActivation = .linear) {
@@ -33,6 +39,26 @@ public final class Dense: Layer {
     public var inputShape: [Int] { leadingShape + [inFeatures] }
     public var outputShape: [Int] { leadingShape + [outFeatures] }
     public var macs: Int { rows * inFeatures * outFeatures }
+    public var scratchCount: Int { sparsePixels == nil ? 0 : maxScratchCount }
+    /// The scratch of the most demanding kernel this layer can run (the network plans for it, so that a
+    /// kernel can be switched after loading, as `Network.compareDenseKernels` does).
+    public var maxScratchCount: Int {
+        SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) ? SparsePixelGEMM.scratchCount(k: inFeatures, n: outFeatures) : 0
+    }
+
+    /// The kernels that can run this layer: the sparse ones only when `allowSparse` and at least
+    /// `minZeroFraction` of the weights are zero; the SIMD16 ones only with fast wide vectors.
+    public func candidateKernels(allowSparse: Bool, minZeroFraction: Double) -> [Kernel] {
+        var k: [Kernel] = [.gemm]
+        let simd = SIMDKernels.hasFastWideVectors
+        if PanelGEMM.supports(n: outFeatures) && simd { k.append(.panel) }
+        if StreamingGEMM.supports(m: rows, n: outFeatures) && simd { k.append(.stream) }
+        if allowSparse && zeroFraction >= minZeroFraction {
+            k.append(.csr)
+            if SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) && simd { k += [.sparsePixels, .sparsePixelsOneSet] }
+        }
+        return k
+    }
     public var zeroFraction: Double {
         Double(weights.lazy.filter { $0 == 0 }.count) / Double(max(weights.count, 1))
     }
@@ -46,12 +72,23 @@ public final class Dense: Layer {
         if kernelChoice != .gemm { useKernel(kernelChoice) }
     }
 
-    /// Switches between the OpenBLAS GEMM, the CSR product (Wᵀ stored as CSR rows) and the packed-panel
-    /// SIMD16 GEMM (only when outFeatures ≥ 16; otherwise the GEMM stays).
+    /// Switches between the OpenBLAS GEMM, the CSR product (Wᵀ stored as CSR rows), the packed-panel
+    /// SIMD16 GEMM (only when outFeatures ≥ 16), the streaming GEMM (1–4 rows, outFeatures ≥ 32) and the
+    /// pixels-SIMD sparse product (≥ 64 rows, ≥ 16 in and out); where a kernel does not apply the GEMM stays.
     public func useKernel(_ kernel: Kernel) {
         kernelChoice = kernel
         panel = nil
-        if kernel == .panel {
+        stream = nil
+        sparsePixels = nil
+        if kernel == .stream {
+            sparse = nil
+            guard StreamingGEMM.supports(m: rows, n: outFeatures) else { kernelChoice = .gemm; return }
+            stream = StreamingGEMM(b: weights, k: inFeatures, n: outFeatures)
+        } else if kernel == .sparsePixels || kernel == .sparsePixelsOneSet {
+            sparse = nil
+            guard SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) else { kernelChoice = .gemm; return }
+            sparsePixels = SparsePixelGEMM(b: weights, k: inFeatures, n: outFeatures, pairs: kernel == .sparsePixels)
+        } else if kernel == .panel {
             guard PanelGEMM.supports(n: outFeatures) else { kernelChoice = .gemm; sparse = nil; return }
             panel = PanelGEMM(b: weights, k: inFeatures, n: outFeatures)
             sparse = nil
@@ -72,6 +109,16 @@ public final class Dense: Layer {
             panel.multiply(input, m: rows, into: output, bias: bias, activation: activation)
             return
         }
+        if let stream {
+            withBias { stream.multiply(input, m: rows, into: output, bias: $0, lower: activation.lower, upper: activation.upper) }
+            return
+        }
+        if let sparsePixels {
+            withBias {
+                sparsePixels.multiply(input, m: rows, into: output, bias: $0, lower: activation.lower, upper: activation.upper, scratch: scratch)
+            }
+            return
+        }
         if let sparse {
             sparse.multiplyRows(input, count: rows, into: output)
         } else {
@@ -81,6 +128,13 @@ public final class Dense: Layer {
             }
         }
         activation.finishGEMM(output, rows: rows, cols: outFeatures, bias: bias)
+    }
+}
+
+extension Dense {
+    @inline(__always)
+    private func withBias(_ body: (UnsafePointer<Float>?) -> Void) {
+        if let bias { bias.withUnsafeBufferPointer { body($0.baseAddress) } } else { body(nil) }
     }
 }
 

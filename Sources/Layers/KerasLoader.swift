@@ -352,12 +352,10 @@ struct KerasLoader {
             let label: String
             switch layer {
             case let dense as Dense:
-                var candidates: [Dense.Kernel] = [.gemm]
-                if PanelGEMM.supports(n: dense.outFeatures) && SIMDKernels.hasFastWideVectors { candidates.append(.panel) }
+                let candidates = dense.candidateKernels(allowSparse: options.allowSparse, minZeroFraction: options.sparseMinZeroFraction)
                 let zeros = dense.zeroFraction
-                if options.allowSparse && zeros >= options.sparseMinZeroFraction { candidates.append(.csr) }
                 if zeros >= 0.05 { note = "\(Int((zeros * 100).rounded()))% zeros; " }
-                label = pickFastest(layer, candidates, scratch: 0, apply: dense.useKernel)
+                label = pickFastest(layer, candidates, scratch: dense.maxScratchCount, apply: dense.useKernel)
             case let conv as Conv2D:
                 label = pickFastest(layer, conv.candidateKernels.filter { $0 == .im2colGEMM || SIMDKernels.hasFastWideVectors },
                                     scratch: conv.maxScratchCount, apply: { conv.kernelChoice = $0 })

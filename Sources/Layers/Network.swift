@@ -83,7 +83,7 @@ public final class Network {
         self.plan = plan
         finalBuffer = current
         bufferCount = max(1, layers.map { $0.outputShape.reduce(1, *) }.max() ?? 1)
-        scratchSize = max(1, layers.map(\.scratchCount).max() ?? 1)
+        scratchSize = max(1, layers.map { max($0.scratchCount, ($0 as? Dense)?.maxScratchCount ?? 0) }.max() ?? 1)
         storage = [AlignedFloats(zeros: bufferCount), AlignedFloats(zeros: bufferCount), AlignedFloats(zeros: scratchSize)]
         bufferA = storage[0].pointer
         bufferB = storage[1].pointer
@@ -139,6 +139,58 @@ public final class Network {
             }
         }
         return samples.map { $0.sorted()[$0.count / 2] }
+    }
+
+    /// One dense / 1×1 step's candidate kernels, timed inside whole inferences.
+    public struct KernelComparison: Sendable {
+        public let block: Int
+        public let chosen: String
+        /// Median µs of the step with each candidate kernel, in candidate order.
+        public let microseconds: [(kernel: String, us: Double)]
+    }
+
+    /// Times every candidate kernel of every Dense step (1×1 convolutions included) that has more than one,
+    /// interleaved in one process: in round r each such step runs its candidate (r + j) mod count, and the
+    /// whole network runs `runsPerRound` times with every step timed (as `timeBlocks`); medians per step
+    /// and kernel over all rounds. The loader's choices are restored afterwards. Switching kernels repacks
+    /// weights (allocates): for benchmarks, not for serving.
+    public func compareDenseKernels(_ input: [Float], rounds: Int = 12, runsPerRound: Int = 20,
+                                    allowSparse: Bool = true, minZeroFraction: Double = 0.3) -> [KernelComparison] {
+        precondition(input.count == inputCount, "\(name): expected \(inputCount) inputs, got \(input.count)")
+        let tuned: [(index: Int, layer: Dense, candidates: [Dense.Kernel], chosen: Dense.Kernel)] = layers.indices.compactMap { i in
+            guard let d = layers[i] as? Dense, plan[i].source != plan[i].destination else { return nil }
+            let c = d.candidateKernels(allowSparse: allowSparse, minZeroFraction: minZeroFraction)
+            return c.count > 1 ? (i, d, c, d.kernelChoice) : nil
+        }
+        guard !tuned.isEmpty else { return [] }
+        let most = tuned.map(\.candidates.count).max()!
+        let roundCount = max(rounds, most) + (most - max(rounds, most) % most) % most
+        var samples = tuned.map { [[Double]](repeating: [], count: $0.candidates.count) }
+        input.withUnsafeBufferPointer { ip in
+            let x = ip.baseAddress!
+            for r in 0..<roundCount {
+                for (t, entry) in tuned.enumerated() { entry.layer.useKernel(entry.candidates[(r + t) % entry.candidates.count]) }
+                for run in 0..<(runsPerRound + 1) {
+                    var slot = 0
+                    for i in 0..<layers.count {
+                        let (s, d) = plan[i]
+                        guard s != d else { continue }
+                        let start = DispatchTime.now().uptimeNanoseconds
+                        layers[i].forward(buffer(s, input: x), d == 1 ? bufferA : bufferB, scratch: scratch)
+                        let us = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
+                        if slot < tuned.count && tuned[slot].index == i {
+                            if run > 0 { samples[slot][(r + slot) % tuned[slot].candidates.count].append(us) }  // run 0 warms up
+                            slot += 1
+                        }
+                    }
+                }
+            }
+        }
+        for entry in tuned { entry.layer.useKernel(entry.chosen) }
+        return tuned.enumerated().map { t, entry in
+            KernelComparison(block: entry.index, chosen: entry.chosen.rawValue,
+                             microseconds: zip(entry.candidates, samples[t]).map { ($0.rawValue, $1.sorted()[$1.count / 2]) })
+        }
     }
 
     /// Runs one input and returns every block's output (for verification; this one allocates).

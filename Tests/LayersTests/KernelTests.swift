@@ -152,8 +152,9 @@ struct ConvCase: CustomStringConvertible, Sendable {
         }
     }
 
-    @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 17, 5), (12, 64, 33), (1, 1024, 8), (25, 3, 40), (7, 69, 69), (4, 5, 16), (9, 11, 47)])
-    func denseGemmAndCsrMatchReference(_ shape: (Int, Int, Int)) {
+    @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 17, 5), (12, 64, 33), (1, 1024, 8), (25, 3, 40), (7, 69, 69), (4, 5, 16), (9, 11, 47),
+                      (2, 512, 1024), (3, 20, 70), (841, 69, 69), (70, 16, 34)])
+    func denseKernelsMatchReference(_ shape: (Int, Int, Int)) {
         let (rows, k, n) = shape
         var rng = SeededRandom(UInt64(rows * 7 + k * 13 + n))
         // About 60 % zeros, like the pruned little network.
@@ -162,9 +163,15 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let expected = DenseReference.run(input: input, rows: rows, inFeatures: k, outFeatures: n,
                                           weights: weights, bias: bias, activation: .relu)
         let layer = Dense(leadingShape: [rows], inFeatures: k, outFeatures: n, weights: weights, bias: bias, activation: .relu)
-        for kernel in [Dense.Kernel.gemm, .csr, .panel] {
+        for kernel in Dense.Kernel.allCases {
             layer.useKernel(kernel)
-            #expect(layer.kernelChoice == (kernel == .panel && n < 16 ? .gemm : kernel))
+            let applies = switch kernel {
+            case .panel: n >= 16
+            case .stream: rows <= 4 && n >= 32
+            case .sparsePixels, .sparsePixelsOneSet: rows >= 64 && k >= 16 && n >= 16
+            case .gemm, .csr: true
+            }
+            #expect(layer.kernelChoice == (applies ? kernel : .gemm))
             #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(kernel)")
         }
     }

@@ -76,6 +76,23 @@ import Tensor
         #expect(worstRelativeError(sparse.predict(x), dense.predict(x)) < 1e-4)
     }
 
+    /// Timing every dense candidate inside whole inferences lists each candidate once with a time, and
+    /// leaves the loader's choices (and so the predictions) as they were.
+    @Test(arguments: models)
+    func comparingDenseKernelsRestoresThePlan(_ name: String) throws {
+        let net = try load(name)
+        var rng = SeededRandom(23)
+        let x = rng.floats(net.inputShape.reduce(1, *))
+        let before = net.predict(x)
+        let found = net.compareDenseKernels(x, rounds: 2, runsPerRound: 1)
+        for c in found {
+            #expect(c.microseconds.count >= 2 && Set(c.microseconds.map(\.kernel)).count == c.microseconds.count)
+            #expect(c.microseconds.allSatisfy { $0.us.isFinite && $0.us >= 0 })
+            #expect(net.blocks[c.block].kernel.hasPrefix(c.chosen))
+        }
+        #expect(net.predict(x) == before)
+    }
+
     @Test(arguments: models)
     func tunedAndUntunedPlansAgree(_ name: String) throws {
         let plain = try Network.load(kerasFile: resource("models/\(name).h5"), options: LoadOptions(tuneKernels: false))

@@ -93,6 +93,71 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
         #expect(worst < 1e-5 * Float(k + 1), "\(dims): \(worst)")
     }
 
+    /// 1–4 rows, columns at and around the 32-wide panels (an overlapping last panel), odd and even k (the
+    /// one-row tile splits k in two sets), against the triple loop with bias and clamp.
+    @Test(arguments: [(1, 1, 32), (1, 7, 33), (2, 16, 128), (3, 33, 100), (4, 512, 1024), (1, 1024, 1024), (4, 5, 64),
+                      (2, 9, 47), (3, 2, 200)])
+    func streamingGEMMMatchesTripleLoopWithBiasAndClamp(_ dims: (Int, Int, Int)) {
+        let (m, k, n) = dims
+        var seed = UInt64(m * 29 + k * 5 + n)
+        let a = randomMatrix(m * k, seed: &seed), b = randomMatrix(k * n, seed: &seed), bias = randomMatrix(n, seed: &seed)
+        var expected = [Float](repeating: 0, count: m * n)
+        GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected, ldc: n)
+        let gemm = StreamingGEMM(b: b, k: k, n: n)
+        for (lower, upper) in [(-Float.infinity, Float.infinity), (0, 0.5)] {
+            var c = [Float](repeating: .nan, count: m * n)
+            gemm.multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper)
+            let want = expected.enumerated().map { min(max($0.element + bias[$0.offset % n], lower), upper) }
+            let worst = zip(c, want).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-5 * Float(k + 1), "m\(m) k\(k) n\(n) clamp \(lower)…\(upper): \(worst)")
+        }
+        var noBias = [Float](repeating: .nan, count: m * n)
+        gemm.multiply(a, m: m, into: &noBias, bias: nil, lower: -.infinity, upper: .infinity)
+        #expect((zip(noBias, expected).map { abs($0 - $1) }.max() ?? 0) < 1e-5 * Float(k + 1))
+        #expect(StreamingGEMM.supports(m: 4, n: 32) && !StreamingGEMM.supports(m: 5, n: 64) && !StreamingGEMM.supports(m: 1, n: 31))
+    }
+
+    /// Pixel counts at and around the 64-pixel blocks (an overlapping last block), channel counts at and
+    /// around the 16×16 transposes (overlapping last channel blocks), about 58 % zeros and also none, all
+    /// zeros in some output channels; against the triple loop on the dense weights.
+    @Test(arguments: [(64, 16, 16, 0.58), (65, 17, 33, 0.58), (841, 69, 69, 0.58), (625, 69, 34, 0.58), (130, 40, 20, 0.0),
+                      (200, 16, 80, 0.9), (96, 31, 47, 0.3)])
+    func sparsePixelGEMMMatchesTripleLoop(_ dims: (Int, Int, Int, Double)) {
+        let (m, k, n, zeros) = dims
+        var seed = UInt64(m * 3 + k * 11 + n)
+        let a = randomMatrix(m * k, seed: &seed), bias = randomMatrix(n, seed: &seed)
+        var b = randomMatrix(k * n, seed: &seed, zeros: Float(zeros))
+        for i in 0..<k { b[i * n + n - 1] = 0 }   // an output channel without any nonzero weight
+        var expected = [Float](repeating: 0, count: m * n)
+        GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected, ldc: n)
+        for pairs in [true, false] {
+        let sparse = SparsePixelGEMM(b: b, k: k, n: n, pairs: pairs)
+        #expect(sparse.nonZeroCount == b.filter { $0 != 0 }.count)
+        var scratch = [Float](repeating: .nan, count: SparsePixelGEMM.scratchCount(k: k, n: n))
+        for (lower, upper) in [(-Float.infinity, Float.infinity), (0, 0.5)] {
+            var c = [Float](repeating: .nan, count: m * n)
+            sparse.multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper, scratch: &scratch)
+            let want = expected.enumerated().map { min(max($0.element + bias[$0.offset % n], lower), upper) }
+            let worst = zip(c, want).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst < 1e-5 * Float(k + 1), "m\(m) k\(k) n\(n) pairs \(pairs) clamp \(lower)…\(upper): \(worst)")
+        }
+        }
+        #expect(SparsePixelGEMM.supports(m: 64, k: 16, n: 16) && !SparsePixelGEMM.supports(m: 63, k: 16, n: 16)
+                && !SparsePixelGEMM.supports(m: 64, k: 15, n: 16))
+    }
+
+    @Test func transpose16MatchesIndexSwap() {
+        let src = (0..<(16 * 20)).map { Float($0) }
+        var dst = [Float](repeating: .nan, count: 16 * 18)
+        src.withUnsafeBufferPointer { s in
+            dst.withUnsafeMutableBufferPointer { SparsePixelGEMM.transpose16(s.baseAddress!, 20, $0.baseAddress!, 18) }
+        }
+        for r in 0..<16 {
+            for c in 0..<16 { #expect(dst[r * 18 + c] == src[c * 20 + r]) }
+            for c in 16..<18 { #expect(dst[r * 18 + c].isNaN) }
+        }
+    }
+
     @Test func alignedFloatsAre64ByteAlignedCopies() {
         for n in [0, 1, 17, 1000] {
             let values = (0..<n).map { Float($0) * 0.5 - 3 }
