@@ -203,6 +203,7 @@ def bench_networks(names, manifest, swift, clip, args, peak, gbps, portable=None
             builtin.invoke()
         builtin_s = time_block(run_builtin, max(20, n // 4), warmup=5)
         blocks = swift.ask("blocks", name, 100)
+        kernels = swift.ask("kernels", name, 12, 20)
 
         macs = entry.get("macs") or loaded["macs"]
         costs = keras_layer_costs(name)
@@ -225,6 +226,8 @@ def bench_networks(names, manifest, swift, clip, args, peak, gbps, portable=None
             "max_abs_diff_vs_tflite": float(np.abs(sw_logits - tfl_out).max()),
             "same_class_as_tflite": bool(sw_logits.argmax() == tfl_out.argmax()),
             "blocks": block_rows(blocks, costs, peak, gbps),
+            "dense_kernels": [{"layer": k["layers"][0] if k["layers"] else k["kind"], "chosen": k["chosen"],
+                               "us": {n: round(v, 2) for n, v in k["us"].items()}} for k in kernels],
             "weight_mb": round(weight_bytes / 1e6, 2),
             "l3_weight_read_us": round(weight_bytes / (gbps * 1e3), 1),
         })
@@ -401,6 +404,14 @@ def markdown(res):
                                                   f"{b['weight_gbps']:.0f} GB/s" if "gflops" in b else "")
                           for b in top)
         lines.append(f"| {r['network']} | {cells} |")
+    sparse_rows = [(r["network"], k) for r in res["networks"] for k in r.get("dense_kernels", [])
+                   if any(n.startswith("csr") or n.startswith("sparse") for n in k["us"])]
+    if sparse_rows:
+        lines += ["", "| pruned 1×1 / dense layers: candidate kernels, median µs inside whole inferences (interleaved) | chosen |",
+                  "| --- | --- |"]
+        for net, k in sparse_rows:
+            cells = ", ".join(f"{n} {v:.1f}" for n, v in sorted(k["us"].items(), key=lambda kv: kv[1]))
+            lines.append(f"| {net} {k['layer']}: {cells} | {k['chosen']} |")
     lines += ["", "| features | Swift p50 µs | tf.function p50 µs | ratio (target ≤ 0.25) |", "| --- | ---: | ---: | ---: |"]
     for r in res["features"]:
         lines.append(f"| {r['features']} | {r['swift_us']:.0f} | {r['tf_function_us']:.0f} | **{r['ratio']:.2f}×** |")

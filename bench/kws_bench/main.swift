@@ -10,6 +10,8 @@ import Layers
 //   features NAME RUNS WARMUP   timed feature extraction on the clip's samples → samples_us
 //   e2e NAME RUNS WARMUP        timed wav bytes → decode → features → network → label → samples_us, label
 //   blocks NAME RUNS            median µs per planned block (Network.timeBlocks) with kind and kernel
+//   kernels NAME ROUNDS RUNS    per dense / 1×1 block: median µs of every candidate kernel, interleaved inside
+//                               whole inferences (Network.compareDenseKernels), and the loader's choice
 //   allocs NAME RUNS            heap allocations per call in steady state (needs malloc_count.so preloaded)
 //   loadtime NAME               median ms of Network.load with kernel tuning (the default) and without
 //   bandwidth                   best GB/s reading 4 MB and 16 MB buffers (L3: where big weights stream from)
@@ -61,6 +63,7 @@ struct Loaded: Encodable {
     var sparse_blocks: Int; var input_shape: [Int]
 }
 struct BlockTime: Encodable { var layers: [String]; var kind: String; var kernel: String; var us: Double }
+struct KernelTimes: Encodable { var layers: [String]; var kind: String; var chosen: String; var us: [String: Double] }
 struct Allocations: Encodable { var network: Double?; var features: Double?; var end_to_end: Double?; var counter: Bool }
 struct Peak: Encodable { var gflops: Double; var loop: String; var checksum: Float }
 struct LoadTime: Encodable { var tuned_ms: Double; var untuned_ms: Double; var file: String }
@@ -108,7 +111,7 @@ final class BenchServer {
             loaded[name] = w
             let net = spotter.network
             reply(Loaded(network: name, macs: net.macs, params: net.parameterCount, load_ms: ms, blocks: net.blocks.count,
-                         sparse_blocks: net.blocks.filter { $0.kernel.lowercased().contains("csr") }.count,
+                         sparse_blocks: net.blocks.filter { $0.kernel.hasPrefix("csr") || $0.kernel.hasPrefix("sparse") }.count,
                          input_shape: net.inputShape))
         case "network":
             let w = try workloads(name)
@@ -126,6 +129,14 @@ final class BenchServer {
             let net = w.spotter.network
             let times = net.timeBlocks(w.features, runs: try number(words, 2, default: 200))
             reply(zip(net.blocks, times).map { BlockTime(layers: $0.kerasLayers, kind: $0.kind, kernel: $0.kernel, us: $1) })
+        case "kernels":
+            let w = try workloads(name)
+            let net = w.spotter.network
+            let found = net.compareDenseKernels(w.features, rounds: try number(words, 2, default: 12), runsPerRound: try number(words, 3, default: 20))
+            reply(found.map { c in
+                KernelTimes(layers: net.blocks[c.block].kerasLayers, kind: net.blocks[c.block].kind, chosen: c.chosen,
+                            us: Dictionary(uniqueKeysWithValues: c.microseconds.map { ($0.kernel, $0.us) }))
+            })
         case "allocs":
             let w = try workloads(name)
             let runs = max(1, try number(words, 2, default: 200))
@@ -157,7 +168,7 @@ final class BenchServer {
         case "quit":
             return false
         default:
-            throw BenchError(description: "unknown command '\(words.first ?? "")' (load, network, features, e2e, blocks, allocs, loadtime, bandwidth, peak, quit)")
+            throw BenchError(description: "unknown command '\(words.first ?? "")' (load, network, features, e2e, blocks, kernels, allocs, loadtime, bandwidth, peak, quit)")
         }
         return true
     }
