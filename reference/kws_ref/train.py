@@ -18,16 +18,17 @@ from . import models
 # cooperative networks are trained shorter (two cores) and at 0.002: at 0.01 the big architecture on
 # MFCC-32 collapsed to chance in its first epoch (every ReLU dead), measured on the validation split.
 # coop3 (MobileNet) gets 35 epochs: after 15 it was still at 80 % on the validation split (92 % after 35).
-# The other cooperative networks get 24 epochs (15 before): voting needs every member strong.
+# The other cooperative networks get 15 epochs (24 were planned; on two shared cores coop1 alone would have
+# taken over an hour and a half).
 # An "epoch" is STEPS_PER_EPOCH batches (one pass over 6400 clips' worth) drawn from train + train_aug.
 CONFIGS = {
     "little": dict(spec=F.STFT_64, epochs=35, lr=0.02, drops=(20, 25), prune=(0.30, 0.58, 5, 22)),
     "big": dict(spec=F.MFCC_10, epochs=32, lr=0.01, drops=(20, 25), weight_decay=1e-4),
-    "coop1": dict(spec=F.MFCC_32, epochs=24, lr=0.002, drops=(15, 20), weight_decay=1e-4),
-    "coop2": dict(spec=F.MFCC_32, epochs=24, lr=0.002, drops=(15, 20), weight_decay=1e-4),
+    "coop1": dict(spec=F.MFCC_32, epochs=15, lr=0.002, drops=(9, 12), weight_decay=1e-4),
+    "coop2": dict(spec=F.MFCC_32, epochs=15, lr=0.002, drops=(9, 12), weight_decay=1e-4),
     "coop3": dict(spec=F.MFCC_32, epochs=35, lr=0.002, drops=(24, 30), weight_decay=1e-4),
-    "coop4": dict(spec=F.MFCC_32, epochs=24, lr=0.002, drops=(15, 20), weight_decay=1e-4),
-    "coop5": dict(spec=F.MFCC_32, epochs=24, lr=0.002, drops=(15, 20), weight_decay=1e-4),
+    "coop4": dict(spec=F.MFCC_32, epochs=15, lr=0.002, drops=(9, 12), weight_decay=1e-4),
+    "coop5": dict(spec=F.MFCC_32, epochs=15, lr=0.002, drops=(9, 12), weight_decay=1e-4),
 }
 BATCH = 64
 SEED = 1234
