@@ -6,7 +6,7 @@ import Tensor
 /// software prefetch); for pruned weights a CSR product and the pixels-SIMD sparse product.
 public final class Dense: Layer {
     public enum Kernel: String, Sendable, CaseIterable {
-        case gemm, csr, panel = "panel-simd16", stream = "stream-prefetch-simd16x32"
+        case gemm, csr, panel = "panel-simd16", narrowPanel = "panel16x6-simd16", stream = "stream-prefetch-simd16x32"
         case sparsePixels = "sparse-pixels-simd16x64", sparsePixelsOneSet = "sparse-pixels-simd16x64-1set"
     }
 
@@ -51,7 +51,7 @@ public final class Dense: Layer {
     public func candidateKernels(allowSparse: Bool, minZeroFraction: Double) -> [Kernel] {
         var k: [Kernel] = [.gemm]
         let simd = SIMDKernels.hasFastWideVectors
-        if PanelGEMM.supports(n: outFeatures) && simd { k.append(.panel) }
+        if PanelGEMM.supports(n: outFeatures) && simd { k += [.panel, .narrowPanel] }
         if StreamingGEMM.supports(m: rows, n: outFeatures) && simd { k.append(.stream) }
         if allowSparse && zeroFraction >= minZeroFraction {
             k.append(.csr)
@@ -73,7 +73,7 @@ public final class Dense: Layer {
     }
 
     /// Switches between the OpenBLAS GEMM, the CSR product (Wᵀ stored as CSR rows), the packed-panel
-    /// SIMD16 GEMM (only when outFeatures ≥ 16), the streaming GEMM (1–4 rows, outFeatures ≥ 32) and the
+    /// SIMD16 GEMM in 32- or 16-wide panels (only when outFeatures ≥ 16), the streaming GEMM (1–4 rows, outFeatures ≥ 32) and the
     /// pixels-SIMD sparse product (≥ 64 rows, ≥ 16 in and out); where a kernel does not apply the GEMM stays.
     public func useKernel(_ kernel: Kernel) {
         kernelChoice = kernel
@@ -88,9 +88,9 @@ public final class Dense: Layer {
             sparse = nil
             guard SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) else { kernelChoice = .gemm; return }
             sparsePixels = SparsePixelGEMM(b: weights, k: inFeatures, n: outFeatures, pairs: kernel == .sparsePixels)
-        } else if kernel == .panel {
+        } else if kernel == .panel || kernel == .narrowPanel {
             guard PanelGEMM.supports(n: outFeatures) else { kernelChoice = .gemm; sparse = nil; return }
-            panel = PanelGEMM(b: weights, k: inFeatures, n: outFeatures)
+            panel = PanelGEMM(b: weights, k: inFeatures, n: outFeatures, narrow: kernel == .narrowPanel)
             sparse = nil
         } else if kernel == .csr {
             var transposed = [Float](repeating: 0, count: weights.count)

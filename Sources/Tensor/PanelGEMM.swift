@@ -11,12 +11,18 @@
 /// every row tile.
 /// Fast only with AVX-512 (`-Xswiftc -target-cpu -Xswiftc native`); the loader measures it against
 /// OpenBLAS and keeps the faster one. Checked against `GEMM.multiplyReference`.
+///
+/// `narrow: true` packs every panel 16 wide and runs tiles of at most 6 rows without k interleaving
+/// (`GEMMMicroKernels.narrow6x16`…): 6 SIMD16 accumulators, which fit AVX2's 16 ymm registers, where the
+/// wide tiles spill. The loader times both layouts and OpenBLAS.
 public struct PanelGEMM: Sendable {
     public typealias Lane = SIMD16<Float>
     public static let panelWidth = 32
     public static let minimumColumns = 16
 
     public let k: Int, n: Int
+    /// 16-wide panels and ≤ 6-row tiles without k interleaving (see above).
+    public let narrow: Bool
     /// First column of each panel, its width (32 or 16) and where its k × width values start in `packed`.
     public let panelStarts: [Int]
     let panelWidths: [Int]
@@ -27,15 +33,19 @@ public struct PanelGEMM: Sendable {
     public static func supports(n: Int) -> Bool { n >= minimumColumns }
 
     /// Packs row-major B (k × n).
-    public init(b: [Float], k: Int, n: Int) {
+    public init(b: [Float], k: Int, n: Int, narrow: Bool = false) {
         precondition(n >= PanelGEMM.minimumColumns && b.count == k * n, "PanelGEMM: needs n ≥ 16 and k·n values")
         self.k = k
         self.n = n
+        self.narrow = narrow
         var starts: [Int] = [], widths: [Int] = []
         var s = 0
-        while s + 32 <= n { starts.append(s); widths.append(32); s += 32 }
+        let wide = narrow ? 16 : 32
+        while s + wide <= n { starts.append(s); widths.append(wide); s += wide }
         let rest = n - s
-        if rest > 16 && n >= 32 {
+        if narrow {
+            if rest > 0 { starts.append(n - 16); widths.append(16) }
+        } else if rest > 16 && n >= 32 {
             starts.append(n - 32); widths.append(32)
         } else if rest > 16 {          // 16 < n < 32: two 16-wide panels
             starts += [0, n - 16]; widths += [16, 16]
@@ -76,8 +86,8 @@ public struct PanelGEMM: Sendable {
         // Row tile: 8, or 6 when that computes at least 2 % fewer rows in all (36 rows: six 6-row tiles
         // instead of five 8-row ones, measured 10 % faster; 220 rows: 222 against 224, measured even); below
         // 8 rows the widest tile that fits. The last tile sits flush with row m.
-        let tile = m >= 8 ? (50 * ((m + 5) / 6 * 6) < 49 * ((m + 7) / 8 * 8) ? 6 : 8)
-            : m >= 6 ? 6 : m >= 4 ? 4 : m >= 2 ? 2 : 1
+        let tile = m >= 8 && !narrow ? (50 * ((m + 5) / 6 * 6) < 49 * ((m + 7) / 8 * 8) ? 6 : 8)
+            : m >= 6 ? 6 : m >= 4 ? 4 : m >= 3 && narrow ? 3 : m >= 2 ? 2 : 1
         let tiles = (m + tile - 1) / tile
         for p in panelStarts.indices {
             let panel = b + panelOffsets[p], col = panelStarts[p], pb = bias + col
@@ -85,6 +95,16 @@ public struct PanelGEMM: Sendable {
             for t in 0..<tiles {
                 let row = min(t * tile, m - tile)
                 let ap = a + row * lda, cp = c + row * ldc + col
+                if narrow {
+                    switch tile {
+                    case 6: K.narrow6x16(ap, lda, panel, k, cp, ldc, pb, lo, hi)
+                    case 4: K.narrow4x16(ap, lda, panel, k, cp, ldc, pb, lo, hi)
+                    case 3: K.narrow3x16(ap, lda, panel, k, cp, ldc, pb, lo, hi)
+                    case 2: K.narrow2x16(ap, lda, panel, k, cp, ldc, pb, lo, hi)
+                    default: K.narrow1x16(ap, lda, panel, k, cp, ldc, pb, lo, hi)
+                    }
+                    continue
+                }
                 switch (tile, width) {
                 case (8, 32): K.tile8x32(ap, lda, panel, k, cp, ldc, pb, lo, hi)
                 case (8, 16): K.tile8x16(ap, lda, panel, k, cp, ldc, pb, lo, hi)

@@ -166,7 +166,7 @@ struct ConvCase: CustomStringConvertible, Sendable {
         for kernel in Dense.Kernel.allCases {
             layer.useKernel(kernel)
             let applies = switch kernel {
-            case .panel: n >= 16
+            case .panel, .narrowPanel: n >= 16
             case .stream: rows <= 4 && n >= 32
             case .sparsePixels, .sparsePixelsOneSet: rows >= 64 && k >= 16 && n >= 16
             case .gemm, .csr: true

@@ -65,11 +65,13 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
         var expected = [Float](repeating: 0, count: m * n)
         GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected, ldc: n)
         for (lower, upper) in [(-Float.infinity, Float.infinity), (0, 0.5)] {
-            var c = [Float](repeating: .nan, count: m * n)
-            PanelGEMM(b: b, k: k, n: n).multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper)
-            let want = expected.enumerated().map { min(max($0.element + bias[$0.offset % n], lower), upper) }
-            let worst = zip(c, want).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst < 1e-5 * Float(k + 1), "m\(m) k\(k) n\(n) clamp \(lower)…\(upper): \(worst)")
+            for narrow in [false, true] {
+                var c = [Float](repeating: .nan, count: m * n)
+                PanelGEMM(b: b, k: k, n: n, narrow: narrow).multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper)
+                let want = expected.enumerated().map { min(max($0.element + bias[$0.offset % n], lower), upper) }
+                let worst = zip(c, want).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst < 1e-5 * Float(k + 1), "m\(m) k\(k) n\(n) narrow \(narrow) clamp \(lower)…\(upper): \(worst)")
+            }
         }
         #expect(!PanelGEMM.supports(n: 15) && PanelGEMM.supports(n: 16))
     }
