@@ -1,4 +1,5 @@
-"""Step 1: synthesise the data set. python reference/gen_data.py [OUT]  (default reference/out/data)"""
+"""Step 1: synthesise the data set. python reference/gen_data.py [OUT] [SPLIT ...]  (default
+reference/out/data, every split: train train_aug val val_xeng test; naming splits regenerates only those)"""
 import pathlib
 import shutil
 import sys
@@ -9,8 +10,13 @@ from kws_ref import synth  # noqa: E402
 
 if __name__ == "__main__":
     out = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else pathlib.Path(__file__).parent / "out" / "data")
-    if out.exists():
-        shutil.rmtree(out)
+    splits = sys.argv[2:] or list(synth.SPLIT_SIZES)
+    unknown = [s for s in splits if s not in synth.SPLIT_SIZES]
+    if unknown:
+        sys.exit(f"gen_data.py: unknown split {unknown}; splits: {' '.join(synth.SPLIT_SIZES)}")
+    for s in splits:
+        if (out / s).exists():
+            shutil.rmtree(out / s)
     t = time.time()
-    synth.generate({s: out / s for s in ("train", "train_aug", "val", "test")}, progress=lambda m: print(m, flush=True))
+    synth.generate({s: out / s for s in splits}, progress=lambda m: print(m, flush=True))
     print(f"generated in {time.time() - t:.0f} s", flush=True)

@@ -14,6 +14,10 @@ amplitude), the word is placed at a random offset in the 1 s window, an optional
 simulates a microphone, and background noise of one of five colours is mixed at 0-25 dB SNR (some clips
 cleaner). Every clip's randomness comes from a seed derived from (split, word, index) only.
 
+`val_xeng` is a second validation part from a synthesiser in no other split: festival's ked diphone voice
+(festvox-kdlpc16k), 50 clips a word rendered like val and test. The espeak-only validation split cannot
+measure generalisation to an unseen synthesiser, which is what the test split's held-out flite voice asks.
+
 `train_aug` is a second, independent rendering of training material (training voices only, its own plan and
 seeds) with stronger perturbation: wider vocal-tract-length range (0.80-1.25), wider engine prosody (flite
 pitch mean and spread always randomised), a random spectral tilt and, for a third of the clips, a synthetic
@@ -34,16 +38,18 @@ import scipy.signal as sps
 
 from . import LABELS, SAMPLE_RATE
 
-SPLIT_SIZES = {"train": 800, "train_aug": 800, "val": 100, "test": 100}
+SPLIT_SIZES = {"train": 800, "train_aug": 800, "val": 100, "val_xeng": 50, "test": 100}
 # Pseudo-splits: extra renderings that draw their voices from another split.
 VOICE_SPLIT = {"train_aug": "train"}
 ESPEAK_VOICES = ["en-gb", "en-us", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
                  "en-029", "en-us-nyc"]
 FLITE_SPLIT = {"kal": "train", "kal16": "train", "rms": "train", "slt": "train", "awb": "test"}
+FESTIVAL_SPLIT = {"ked": "val_xeng"}
 # Share of each split's clips per engine.
 ENGINE_MIX = {"train": [("espeak", 0.62), ("flite", 0.23), ("piper", 0.15)],
               "train_aug": [("espeak", 0.55), ("flite", 0.30), ("piper", 0.15)],
               "val": [("espeak", 1.0)],
+              "val_xeng": [("festival", 1.0)],
               "test": [("espeak", 0.70), ("flite", 0.30)]}
 
 
@@ -92,6 +98,15 @@ def synth_flite(word, voice, rng, strong=False):
             base = 170 if voice == "slt" else 105
             args += ["--setf", f"int_f0_target_mean={base * rng.uniform(0.8, 1.25):.1f}"]
         subprocess.run(args, capture_output=True, check=True)
+        rate, x = wavfile.read(tmp.name)
+    return rate, x.astype(np.float32) / 32768.0
+
+
+def synth_festival(word, voice, rng):
+    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+        args = ["text2wave", "-eval", f"(voice_{voice}_diphone)",
+                "-eval", f"(Parameter.set 'Duration_Stretch {rng.uniform(0.8, 1.35):.3f})", "-o", tmp.name]
+        subprocess.run(args, input=word.encode(), capture_output=True, check=True)
         rate, x = wavfile.read(tmp.name)
     return rate, x.astype(np.float32) / 32768.0
 
@@ -189,6 +204,9 @@ def clip_plan(split, combos):
                 voice = combos[voice_split][int(rng.integers(len(combos[voice_split])))]
             elif engine == "flite":
                 voice = flite_voices[int(rng.integers(len(flite_voices)))]
+            elif engine == "festival":
+                voices = sorted(v for v, s in FESTIVAL_SPLIT.items() if s == voice_split)
+                voice = voices[int(rng.integers(len(voices)))]
             else:
                 voice = "joe"
             plan.append((label, i, engine, voice))
@@ -203,6 +221,8 @@ def make_clip(split, item):
         rate, raw = synth_espeak(label, voice, rng, strong)
     elif engine == "flite":
         rate, raw = synth_flite(label, voice, rng, strong)
+    elif engine == "festival":
+        rate, raw = synth_festival(label, voice, rng)
     else:
         rate, raw = synth_piper(label, rng)
     return render(rate, raw, rng, strong)
@@ -249,5 +269,7 @@ def voices_by_split():
     out = {s: {voice_tag("espeak", c) for c in combos[s]} for s in combos}
     for v, s in FLITE_SPLIT.items():
         out[s].add(voice_tag("flite", v))
+    for v, s in FESTIVAL_SPLIT.items():
+        out.setdefault(s, set()).add(voice_tag("festival", v))
     out["train"].add(voice_tag("piper", "joe"))
     return out

@@ -36,6 +36,9 @@ def test_plans_have_the_split_sizes_and_no_shared_voice(combos):
     aug_voices = {synth.voice_tag(e, v) for _, _, e, v in aug}
     assert aug_voices <= synth.voices_by_split()["train"]
     assert not aug_voices & (voices["val"] | voices["test"])
+    xeng = {synth.voice_tag(e, v) for _, _, e, v in synth.clip_plan("val_xeng", combos)}
+    assert xeng == {"festival-ked"}                 # the unseen-synthesiser validation part
+    assert not xeng & (voices["train"] | aug_voices | voices["val"] | voices["test"])
 
 
 def test_same_clip_twice_is_bit_identical_and_different_clips_differ(combos):
