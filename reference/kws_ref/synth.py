@@ -102,13 +102,26 @@ def synth_flite(word, voice, rng, strong=False):
     return rate, x.astype(np.float32) / 32768.0
 
 
-def synth_festival(word, voice, rng):
-    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
-        args = ["text2wave", "-eval", f"(voice_{voice}_diphone)",
-                "-eval", f"(Parameter.set 'Duration_Stretch {rng.uniform(0.8, 1.35):.3f})", "-o", tmp.name]
-        subprocess.run(args, input=word.encode(), capture_output=True, check=True)
-        rate, x = wavfile.read(tmp.name)
-    return rate, x.astype(np.float32) / 32768.0
+def festival_stretch(rng):
+    return rng.uniform(0.8, 1.35)
+
+
+def synth_festival_batch(jobs):
+    """jobs: [(word, voice, duration stretch)] -> [(rate, audio)], one festival process for all of them
+    (a text2wave process per clip spends most of its time loading the voice)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = []
+        for k, (word, voice, stretch) in enumerate(jobs):
+            lines += [f"(voice_{voice}_diphone)", f"(Parameter.set 'Duration_Stretch {stretch:.3f})",
+                      f'(utt.save.wave (utt.synth (Utterance Text "{word}")) "{tmp}/{k}.wav" \'riff)']
+        script = pathlib.Path(tmp, "batch.scm")
+        script.write_text("\n".join(lines) + "\n")
+        subprocess.run(["festival", "-b", str(script)], capture_output=True, check=True)
+        out = []
+        for k in range(len(jobs)):
+            rate, x = wavfile.read(pathlib.Path(tmp, f"{k}.wav"))
+            out.append((rate, x.astype(np.float32) / 32768.0))
+    return out
 
 
 _PIPER = None
@@ -213,16 +226,24 @@ def clip_plan(split, combos):
     return plan
 
 
-def make_clip(split, item):
+def _clip_rng(split, item):
+    label, i = item[0], item[1]
+    return np.random.default_rng(_stable_hash(f"clip/{split}/{label}/{i}"))
+
+
+def make_clip(split, item, festival_raw=None):
+    """One clip. festival_raw: the festival audio when it was synthesised in a batch (synth_festival_batch
+    of the same stretch gives the same audio as synthesising the clip alone)."""
     label, i, engine, voice = item
-    rng = np.random.default_rng(_stable_hash(f"clip/{split}/{label}/{i}"))
+    rng = _clip_rng(split, item)
     strong = split == "train_aug"
     if engine == "espeak":
         rate, raw = synth_espeak(label, voice, rng, strong)
     elif engine == "flite":
         rate, raw = synth_flite(label, voice, rng, strong)
     elif engine == "festival":
-        rate, raw = synth_festival(label, voice, rng)
+        stretch = festival_stretch(rng)
+        rate, raw = festival_raw or synth_festival_batch([(label, voice, stretch)])[0]
     else:
         rate, raw = synth_piper(label, rng)
     return render(rate, raw, rng, strong)
@@ -238,11 +259,20 @@ def write_wav(path, x):
 
 
 def _job(args):
-    split, item, root = args
+    split, item, root, festival_raw = args
     label, i, engine, voice = item
     rel = f"{label}/{voice_tag(engine, voice)}__{i:04d}.wav"
-    write_wav(pathlib.Path(root) / rel, make_clip(split, item))
+    write_wav(pathlib.Path(root) / rel, make_clip(split, item, festival_raw))
     return rel
+
+
+def _festival_raws(split, plan):
+    """{plan index: (rate, audio)} for the festival clips of a plan, synthesised in one batch."""
+    idx = [k for k, item in enumerate(plan) if item[2] == "festival"]
+    if not idx:
+        return {}
+    jobs = [(plan[k][0], plan[k][3], festival_stretch(_clip_rng(split, plan[k]))) for k in idx]
+    return dict(zip(idx, synth_festival_batch(jobs)))
 
 
 def generate(out_dirs, workers=2, progress=print):
@@ -253,8 +283,10 @@ def generate(out_dirs, workers=2, progress=print):
     with Pool(workers) as pool:
         for split, root in out_dirs.items():
             plan = clip_plan(split, combos)
+            festival = _festival_raws(split, plan)
             rels = []
-            for k, rel in enumerate(pool.imap(_job, [(split, item, str(root)) for item in plan], chunksize=16)):
+            jobs = [(split, item, str(root), festival.get(k)) for k, item in enumerate(plan)]
+            for k, rel in enumerate(pool.imap(_job, jobs, chunksize=16)):
                 rels.append(rel)
                 if (k + 1) % 1000 == 0:
                     progress(f"  {split}: {k + 1}/{len(plan)} clips")
