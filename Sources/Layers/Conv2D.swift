@@ -4,7 +4,8 @@ import Tensor
 /// - `.im2colGEMM`: patches gathered into scratch, then one OpenBLAS GEMM; a 1×1, stride-1, unpadded
 ///   convolution is a plain GEMM on the input. The Keras HWIO kernel flattened is already the
 ///   (kh·kw·Cin) × Cout GEMM operand: no repacking.
-/// - `.im2colPanel`: the same patches through `PanelGEMM` (packed weights, bias and clamp at the store).
+/// - `.im2colPanel`: the same patches through `PanelGEMM` (packed weights, bias and clamp at the store);
+///   `.im2colNarrowPanel` with its 16-wide panels and ≤ 6-row tiles (fits AVX2's registers).
 /// - `.winograd`: 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) (`WinogradF2x3.swift`), 16 panel GEMMs.
 /// - `.direct`: for small patches (the 3×3×1 stems: K = 9, where a GEMM is mostly overhead), SIMD over
 ///   output channels, one broadcast input value per tap.
@@ -12,6 +13,8 @@ public final class Conv2D: Layer {
     public enum Kernel: String, Sendable, CaseIterable {
         case im2colGEMM = "im2col+gemm", im2colPanel = "im2col+panel-simd16", direct = "direct-simd8"
         case winograd = "winograd-f2x3+panel"
+        /// im2col with 16-wide panels and tiles of at most 6 rows (`PanelGEMM(narrow:)`, the AVX2 shape).
+        case im2colNarrowPanel = "im2col+panel16x6-simd16"
     }
 
     /// The loader's rule: patches up to this many values (kh·kw·Cin) use the direct kernel.
@@ -20,7 +23,9 @@ public final class Conv2D: Layer {
     public let kind: String
     public var kernelChoice: Kernel {
         didSet {
-            if kernelChoice == .im2colPanel && !PanelGEMM.supports(n: outChannels) { kernelChoice = .im2colGEMM }
+            if (kernelChoice == .im2colPanel || kernelChoice == .im2colNarrowPanel) && !PanelGEMM.supports(n: outChannels) {
+                kernelChoice = .im2colGEMM
+            }
             if kernelChoice == .direct && outChannels < SIMDKernels.width { kernelChoice = .im2colGEMM }
             if kernelChoice == .winograd && !WinogradF2x3.supports(geometry, outChannels: outChannels) { kernelChoice = .im2colGEMM }
             rebuildPackedKernels()
@@ -30,7 +35,8 @@ public final class Conv2D: Layer {
     private var winograd: WinogradF2x3?
 
     private func rebuildPackedKernels() {
-        panel = kernelChoice == .im2colPanel ? PanelGEMM(b: kernel, k: patch, n: outChannels) : nil
+        panel = kernelChoice == .im2colPanel || kernelChoice == .im2colNarrowPanel
+            ? PanelGEMM(b: kernel, k: patch, n: outChannels, narrow: kernelChoice == .im2colNarrowPanel) : nil
         winograd = kernelChoice == .winograd
             ? WinogradF2x3(geometry: geometry, inChannels: inChannels, outChannels: outChannels, kernel: kernel) : nil
     }
@@ -38,7 +44,7 @@ public final class Conv2D: Layer {
     /// The kernels that can run this convolution.
     public var candidateKernels: [Kernel] {
         var k: [Kernel] = [.im2colGEMM]
-        if PanelGEMM.supports(n: outChannels) { k.append(.im2colPanel) }
+        if PanelGEMM.supports(n: outChannels) { k += [.im2colPanel, .im2colNarrowPanel] }
         if patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width { k.append(.direct) }
         if WinogradF2x3.supports(geometry, outChannels: outChannels) { k.append(.winograd) }
         return k
@@ -80,7 +86,7 @@ public final class Conv2D: Layer {
         switch choice {
         case .direct: return patch
         case .winograd: return 16 * ((geometry.outputHeight + 1) / 2) * ((geometry.outputWidth + 1) / 2) * (inChannels + outChannels)
-        case .im2colGEMM, .im2colPanel: return isPointwise ? 0 : pixels * patch
+        case .im2colGEMM, .im2colPanel, .im2colNarrowPanel: return isPointwise ? 0 : pixels * patch
         }
     }
     public var macs: Int { pixels * patch * outChannels }

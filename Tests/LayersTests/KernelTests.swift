@@ -63,7 +63,8 @@ struct ConvCase: CustomStringConvertible, Sendable {
                                    kernel: kernel, bias: useBias ? bias : nil, activation: activation)
                 layer.kernelChoice = choice
                 let winogradFits = c.kh == 3 && c.kw == 3 && c.sy == 1 && c.sx == 1 && c.cout >= 16
-                let expectedChoice: Conv2D.Kernel = choice == .direct && c.cout < 8 || choice == .im2colPanel && c.cout < 16
+                let expectedChoice: Conv2D.Kernel = choice == .direct && c.cout < 8
+                    || (choice == .im2colPanel || choice == .im2colNarrowPanel) && c.cout < 16
                     || choice == .winograd && !winogradFits ? .im2colGEMM : choice
                 #expect(layer.kernelChoice == expectedChoice)
                 #expect(layer.outputShape == [c.geometry.outputHeight, c.geometry.outputWidth, c.cout])

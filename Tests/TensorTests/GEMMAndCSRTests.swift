@@ -9,6 +9,20 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
     }
 }
 
+/// Checks `product(lower, upper)` (an m × n result of a × b + bias clamped to [lower, upper]) against the
+/// triple loop, with no clamp and with a clamp to [0, 0.5].
+private func expectBiasClampProduct(m: Int, k: Int, n: Int, a: [Float], b: [Float], bias: [Float], _ label: String,
+                                    _ product: (Float, Float) -> [Float]) {
+    var expected = [Float](repeating: 0, count: m * n)
+    GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected, ldc: n)
+    for (lower, upper) in [(-Float.infinity, Float.infinity), (0, 0.5)] {
+        let c = product(lower, upper)
+        let want = expected.enumerated().map { min(max($0.element + bias[$0.offset % n], lower), upper) }
+        let worst = c.count == want.count ? zip(c, want).map { abs($0 - $1) }.max() ?? 0 : .infinity
+        #expect(worst < 1e-5 * Float(k + 1), "m\(m) k\(k) n\(n) \(label) clamp \(lower)…\(upper): \(worst)")
+    }
+}
+
 @Suite struct GEMMAndCSRTests {
     @Test(arguments: [(1, 1, 1), (1, 9, 7), (5, 3, 8), (17, 33, 9), (64, 1, 70), (2, 300, 1)])
     func blasMatchesTripleLoop(_ dims: (Int, Int, Int)) {
@@ -62,15 +76,12 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
         let (m, k, n) = dims
         var seed = UInt64(m * 31 + k * 3 + n)
         let a = randomMatrix(m * k, seed: &seed), b = randomMatrix(k * n, seed: &seed), bias = randomMatrix(n, seed: &seed)
-        var expected = [Float](repeating: 0, count: m * n)
-        GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected, ldc: n)
-        for (lower, upper) in [(-Float.infinity, Float.infinity), (0, 0.5)] {
-            for narrow in [false, true] {
+        for narrow in [false, true] {
+            let gemm = PanelGEMM(b: b, k: k, n: n, narrow: narrow)
+            expectBiasClampProduct(m: m, k: k, n: n, a: a, b: b, bias: bias, "narrow \(narrow)") { lower, upper in
                 var c = [Float](repeating: .nan, count: m * n)
-                PanelGEMM(b: b, k: k, n: n, narrow: narrow).multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper)
-                let want = expected.enumerated().map { min(max($0.element + bias[$0.offset % n], lower), upper) }
-                let worst = zip(c, want).map { abs($0 - $1) }.max() ?? 0
-                #expect(worst < 1e-5 * Float(k + 1), "m\(m) k\(k) n\(n) narrow \(narrow) clamp \(lower)…\(upper): \(worst)")
+                gemm.multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper)
+                return c
             }
         }
         #expect(!PanelGEMM.supports(n: 15) && PanelGEMM.supports(n: 16))
@@ -103,16 +114,14 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
         let (m, k, n) = dims
         var seed = UInt64(m * 29 + k * 5 + n)
         let a = randomMatrix(m * k, seed: &seed), b = randomMatrix(k * n, seed: &seed), bias = randomMatrix(n, seed: &seed)
-        var expected = [Float](repeating: 0, count: m * n)
-        GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected, ldc: n)
         let gemm = StreamingGEMM(b: b, k: k, n: n)
-        for (lower, upper) in [(-Float.infinity, Float.infinity), (0, 0.5)] {
+        expectBiasClampProduct(m: m, k: k, n: n, a: a, b: b, bias: bias, "stream") { lower, upper in
             var c = [Float](repeating: .nan, count: m * n)
             gemm.multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper)
-            let want = expected.enumerated().map { min(max($0.element + bias[$0.offset % n], lower), upper) }
-            let worst = zip(c, want).map { abs($0 - $1) }.max() ?? 0
-            #expect(worst < 1e-5 * Float(k + 1), "m\(m) k\(k) n\(n) clamp \(lower)…\(upper): \(worst)")
+            return c
         }
+        var expected = [Float](repeating: 0, count: m * n)
+        GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected, ldc: n)
         var noBias = [Float](repeating: .nan, count: m * n)
         gemm.multiply(a, m: m, into: &noBias, bias: nil, lower: -.infinity, upper: .infinity)
         #expect((zip(noBias, expected).map { abs($0 - $1) }.max() ?? 0) < 1e-5 * Float(k + 1))
@@ -130,19 +139,15 @@ private func randomMatrix(_ n: Int, seed: inout UInt64, zeros: Float = 0) -> [Fl
         let a = randomMatrix(m * k, seed: &seed), bias = randomMatrix(n, seed: &seed)
         var b = randomMatrix(k * n, seed: &seed, zeros: Float(zeros))
         for i in 0..<k { b[i * n + n - 1] = 0 }   // an output channel without any nonzero weight
-        var expected = [Float](repeating: 0, count: m * n)
-        GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected, ldc: n)
         for pairs in [true, false] {
-        let sparse = SparsePixelGEMM(b: b, k: k, n: n, pairs: pairs)
-        #expect(sparse.nonZeroCount == b.filter { $0 != 0 }.count)
-        var scratch = [Float](repeating: .nan, count: SparsePixelGEMM.scratchCount(k: k, n: n))
-        for (lower, upper) in [(-Float.infinity, Float.infinity), (0, 0.5)] {
-            var c = [Float](repeating: .nan, count: m * n)
-            sparse.multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper, scratch: &scratch)
-            let want = expected.enumerated().map { min(max($0.element + bias[$0.offset % n], lower), upper) }
-            let worst = zip(c, want).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(worst < 1e-5 * Float(k + 1), "m\(m) k\(k) n\(n) pairs \(pairs) clamp \(lower)…\(upper): \(worst)")
-        }
+            let sparse = SparsePixelGEMM(b: b, k: k, n: n, pairs: pairs)
+            #expect(sparse.nonZeroCount == b.filter { $0 != 0 }.count)
+            var scratch = [Float](repeating: .nan, count: SparsePixelGEMM.scratchCount(k: k, n: n))
+            expectBiasClampProduct(m: m, k: k, n: n, a: a, b: b, bias: bias, "pairs \(pairs)") { lower, upper in
+                var c = [Float](repeating: .nan, count: m * n)
+                sparse.multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper, scratch: &scratch)
+                return c
+            }
         }
         #expect(SparsePixelGEMM.supports(m: 64, k: 16, n: 16) && !SparsePixelGEMM.supports(m: 63, k: 16, n: 16)
                 && !SparsePixelGEMM.supports(m: 64, k: 15, n: 16))
