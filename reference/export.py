@@ -25,7 +25,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from kws_ref import LABELS, SAMPLE_RATE  # noqa: E402
 from kws_ref import features as F  # noqa: E402
-from kws_ref import fixtures, synth, train  # noqa: E402
+from kws_ref import fixtures, synth, train, validation  # noqa: E402
+from kws_ref.validation import majority_vote, score_margin, softmax  # noqa: E402
 
 NETWORKS = list(train.CONFIGS)
 BUDGET_BYTES = int(4.5 * 2 ** 20)
@@ -57,16 +58,6 @@ def zip_bytes(path):
     return len(buf.getvalue())
 
 
-def softmax(z):
-    e = np.exp(z - z.max(-1, keepdims=True))
-    return e / e.sum(-1, keepdims=True)
-
-
-def score_margin(p):
-    s = np.sort(p, -1)
-    return s[..., -1] - s[..., -2]
-
-
 def senml_request_bytes(payload):
     """Bytes of the SenML request body the little client sends for one clip: a compact JSON array with one
     record whose `vd` is the base64 payload. Sizes are fixed per payload kind (fixed-length clips)."""
@@ -90,21 +81,6 @@ def big_little(p_little, p_big, labels, payload, theta=THETA, budget=BUDGET_BYTE
     return {"theta": theta, "budget_mb": 4.5, "budget_bytes": budget, "payload": payload,
             "request_bytes": size, "requests": requests, "bytes_sent": cost,
             "cost_mb": round(cost / 2 ** 20, 4), "accuracy": correct / len(labels)}
-
-
-def majority_vote(probs):
-    """probs: (models, classes) -> label. Most votes wins; a tie goes to the tied label predicted by the
-    model with the largest score margin (seed section 2.2)."""
-    votes = np.argmax(probs, -1)
-    counts = collections.Counter(votes.tolist())
-    best = max(counts.values())
-    tied = sorted(l for l, c in counts.items() if c == best)
-    if len(tied) == 1:
-        return tied[0]
-    margins = score_margin(probs)
-    candidates = [m for m in range(len(probs)) if votes[m] in tied]
-    winner = max(candidates, key=lambda m: (margins[m], -m))
-    return int(votes[winner])
 
 
 def per_voice(pred, labels, rels):
@@ -186,10 +162,15 @@ def main():
                                   "little_accuracy": float(np.mean(np.argmax(probs["little"], -1) == labels)),
                                   "big_accuracy": float(np.mean(np.argmax(probs["big"], -1) == labels))}
         print(json.dumps(bl, indent=1))
+    # Validation parts (val: unseen espeak combinations, val_xeng: an unseen synthesiser), where choices are made.
+    val = validation.evaluate(out / "models", out / "data", out / "cache", trained)
+    for e in entries:
+        e["keras_validation"] = val["networks"][e["name"]]
     if all(m in probs for m in COOP):
         coop_pred = np.array([majority_vote(np.stack([probs[m][i] for m in COOP])) for i in range(len(labels))])
         coop_voice = per_voice(coop_pred, labels, rels)
         manifest["coop"] = {"models": COOP, "accuracy": float(np.mean(coop_pred == labels)),
+                            "validation": val.get("coop"),
                             "predictions": coop_pred.tolist(),
                             "accuracy_per_voice": {v: round(c / n, 4) for v, (c, n) in sorted(coop_voice.items())}}
         print("coop accuracy", manifest["coop"]["accuracy"])

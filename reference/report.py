@@ -26,14 +26,16 @@ def main():
     m = json.loads((ROOT / "weights" / "manifest.json").read_text())
     split = (ROOT / "data" / "test_split.txt").read_text().split()
     counts = collections.Counter(r.split("/")[1].split("__")[0] for r in split)
-    print("| network | input | params | MACs | sparsity | zipped | val (unseen voices) | test (held-out voices) | espeak test voices | flite awb | seed (real speech) |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| network | input | params | MACs | sparsity | zipped | val: espeak (unseen combos) | val: festival ked (unseen synthesiser) "
+          "| test (held-out voices) | espeak test voices | flite awb | seed (real speech) |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for n in m["networks"]:
         f = n["features"]
         inp = "STFT 64×64" if f["kind"] == "stft" else f"MFCC 49×{f['coefficients']}"
         g = engine_groups(n["keras_test_accuracy_per_voice"], counts)
         print(f"| {n['name']} | {inp} | {n['params']:,} | {n['macs'] / 1e6:.1f} M | {100 * n['sparsity']:.0f} % | "
-              f"{n['zip_bytes'] / 1024:.0f} KiB | {pct(n['keras_val_accuracy'])} | **{pct(n['keras_test_accuracy'])}** | "
+              f"{n['zip_bytes'] / 1024:.0f} KiB | {pct(n['keras_val_accuracy'])} | "
+              f"{pct(n['keras_validation']['val_xeng']) if 'keras_validation' in n else '–'} | **{pct(n['keras_test_accuracy'])}** | "
               f"{pct(g['espeak (held-out combos)'])} | {pct(g['flite awb (held-out voice)'])} | {SEED[n['name']]} |")
     bl = m.get("big_little")
     if bl:
@@ -50,6 +52,10 @@ def main():
         print()
         print(f"Cooperative majority voting (coop1–coop5): **{pct(coop['accuracy'])}** "
               f"(best single cooperative network {pct(best)}; seed 94.785 % against 94.5 %).")
+        v = coop.get("validation")
+        if v:
+            print(f"On validation (val + val_xeng pooled, where choices are made): voting {pct(v['pooled'])}, "
+                  f"best single cooperative network {pct(v['best_single_pooled'])}.")
 
 
 if __name__ == "__main__":
