@@ -18,6 +18,9 @@ public final class Dense: Layer {
     public var activation: FusedActivation
     public let leadingShape: [Int]
     public private(set) var kernelChoice: Kernel = .gemm
+    /// The kernels the loader's one-layer timing found within 2× of the fastest (set by the loader; empty:
+    /// not timed), which its in-network pass compares again.
+    public internal(set) var contenders: [Kernel] = []
     private var sparse: CSRMatrix?
     private var panel: PanelGEMM?
     private var stream: StreamingGEMM?

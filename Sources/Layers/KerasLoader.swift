@@ -204,8 +204,22 @@ struct KerasLoader {
             steps.append(Step(layer: z, names: [pad.name], kernel: "copy", canAbsorb: false))
         }
         chooseKernels(&steps)
-        return Network(name: model.name, inputShape: model.inputShape,
-                       steps: steps.map { ($0.layer, $0.names, $0.kernel) }, parameterCount: parameterCount, sourceFile: path)
+        let network = Network(name: model.name, inputShape: model.inputShape,
+                              steps: steps.map { ($0.layer, $0.names, $0.kernel) }, parameterCount: parameterCount, sourceFile: path)
+        if options.tuneKernels {
+            network.refineDenseKernels()
+        }
+        return network
+    }
+
+    /// Timing inputs in [-1, 1) from a linear congruential sequence: `Float.random` draws from the system
+    /// generator (a getrandom call each), which took ~70 ms of little's 100 ms load.
+    static func timingInput(count: Int) -> [Float] {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        return (0..<count).map { _ -> Float in
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(state >> 40) / Float(1 << 23) - 1
+        }
     }
 
     // MARK: - fusion
@@ -355,7 +369,11 @@ struct KerasLoader {
                 let candidates = dense.candidateKernels(allowSparse: options.allowSparse, minZeroFraction: options.sparseMinZeroFraction)
                 let zeros = dense.zeroFraction
                 if zeros >= 0.05 { note = "\(Int((zeros * 100).rounded()))% zeros; " }
-                label = pickFastest(layer, candidates, scratch: dense.maxScratchCount, apply: dense.useKernel)
+                label = pickFastest(layer, candidates, scratch: dense.maxScratchCount, apply: dense.useKernel) { timings in
+                    // Within 2× of the fastest here: the kernels the in-network pass compares again.
+                    let best = timings.map(\.1).min() ?? 0
+                    dense.contenders = timings.filter { $0.1 <= 2 * best }.map(\.0)
+                }
             case let conv as Conv2D:
                 label = pickFastest(layer, conv.candidateKernels.filter { $0 == .im2colGEMM || SIMDKernels.hasFastWideVectors },
                                     scratch: conv.maxScratchCount, apply: { conv.kernelChoice = $0 })
@@ -371,15 +389,10 @@ struct KerasLoader {
     /// Runs `layer` with each kernel (set through `apply`), leaves the fastest set, returns a label such as
     /// "panel-simd16 (46.1 µs vs gemm 78.5, csr 423.8)"; empty when there is only one candidate.
     private func pickFastest<K: RawRepresentable>(_ layer: any Layer, _ candidates: [K], scratch scratchCount: Int,
-                                                  apply: (K) -> Void) -> String where K.RawValue == String {
+                                                  apply: (K) -> Void, timed: ([(K, Double)]) -> Void = { _ in }) -> String
+    where K.RawValue == String {
         guard candidates.count > 1 else { return "" }
-        // Inputs in [-1, 1) from a linear congruential sequence: `Float.random` draws from the system
-        // generator (a getrandom call each), which took ~70 ms of little's 100 ms load.
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        let input = (0..<layer.inputShape.reduce(1, *)).map { _ -> Float in
-            state = state &* 6364136223846793005 &+ 1442695040888963407
-            return Float(state >> 40) / Float(1 << 23) - 1
-        }
+        let input = KerasLoader.timingInput(count: layer.inputShape.reduce(1, *))
         var output = [Float](repeating: 0, count: layer.outputShape.reduce(1, *))
         var scratch = [Float](repeating: 0, count: max(1, scratchCount, layer.scratchCount))
         var best = Double.infinity
@@ -415,6 +428,7 @@ struct KerasLoader {
         }
         let winner = timings.min { $0.1 < $1.1 }!
         apply(winner.0)
+        timed(timings)
         let others = timings.filter { $0.0.rawValue != winner.0.rawValue }
             .map { "\($0.0.rawValue) " + String(format: "%.1f", $0.1 / 1000) }.joined(separator: ", ")
         return winner.0.rawValue + " (" + String(format: "%.1f µs", winner.1 / 1000) + " vs " + others + ")"
