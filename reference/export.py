@@ -105,10 +105,7 @@ def main():
         (data_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(data_test / rel, data_dir / rel)
     (data_dir / "test_split.txt").write_text("\n".join(rels) + "\n")
-    voices = synth.voices_by_split()
-    (data_dir / "voices.json").write_text(json.dumps(
-        {"note": "voices of each split; no voice is in two splits (see reference/kws_ref/synth.py)",
-         **{s: sorted(v) for s, v in voices.items()}}, indent=1))
+    synth.write_voices_json(data_dir / "voices.json")
 
     (ROOT / "weights").mkdir(exist_ok=True)
     (ROOT / "fixtures").mkdir(exist_ok=True)
@@ -164,8 +161,7 @@ def main():
         print(json.dumps(bl, indent=1))
     # Validation parts (val: unseen espeak combinations, val_xeng: an unseen synthesiser), where choices are made.
     val = validation.evaluate(out / "models", out / "data", out / "cache", trained)
-    for e in entries:
-        e["keras_validation"] = val["networks"][e["name"]]
+    validation.record(entries, val)
     if all(m in probs for m in COOP):
         coop_pred = np.array([majority_vote(np.stack([probs[m][i] for m in COOP])) for i in range(len(labels))])
         coop_voice = per_voice(coop_pred, labels, rels)

@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 mkdir -p reference/out
 exec > >(tee reference/out/reproduce.log) 2>&1
 start=$(date +%s)
-if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null; then
-  apt-get update -q && apt-get install -y -q espeak-ng flite
+if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null || ! command -v festival >/dev/null \
+   || [ ! -d /usr/share/festival/voices/english/ked_diphone ]; then
+  apt-get update -q && apt-get install -y -q espeak-ng flite festival festvox-kdlpc16k
 fi
 python3 -m pip install -q -r reference/requirements.txt
 export TF_CPP_MIN_LOG_LEVEL=2

@@ -1,6 +1,6 @@
 """Step 2: train the networks (all seven by default) into reference/out/models/.
 
-python reference/train_all.py [little big coop1 ...] [--data DIR] [--out DIR] [--jobs N]
+python reference/train_all.py [little big coop1 ...] [--data DIR] [--out DIR] [--jobs N] [--recipe R]
 
 --data defaults to the synthesised set (reference/out/data). A real mini_speech_commands directory works
 too: DIR/<label>/<clip>.wav with split lists DIR/train_split.txt and DIR/val_split.txt (or the course's
@@ -9,7 +9,10 @@ kws_train_split.txt / kws_val_split.txt), one path a line. Features are cached u
 --jobs N trains N networks at a time, each in its own process with one TensorFlow thread: these networks
 are small, so one process with two threads leaves much of the second core idle (and suffers most when
 something else runs); longest first, so the jobs end together. Results do not depend on --jobs beyond
-float summation order."""
+float summation order.
+
+--recipe committed (default) is how weights/ were trained; --recipe train_aug is the experiment described
+in the README (needs `gen_data.py OUT train_aug`)."""
 import argparse
 import multiprocessing
 import pathlib
@@ -25,12 +28,12 @@ COST = {"little": 330, "big": 500, "coop1": 1400, "coop2": 530, "coop3": 530, "c
 
 
 def _job(args):
-    name, data, cache, models, threads = args
+    name, data, cache, models, threads, recipe = args
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     t = time.time()
-    train.train(name, data, cache, models, log=lambda m: print(m, flush=True))
+    train.train(name, data, cache, models, log=lambda m: print(m, flush=True), recipe=recipe)
     return name, time.time() - t
 
 
@@ -41,27 +44,30 @@ if __name__ == "__main__":
     ap.add_argument("--data", type=pathlib.Path, default=HERE / "out" / "data", help="data directory")
     ap.add_argument("--out", type=pathlib.Path, default=HERE / "out", help="models/ and cache/ go here")
     ap.add_argument("--jobs", type=int, default=1, help="networks trained at once (default 1)")
+    ap.add_argument("--recipe", choices=list(train.RECIPES), default="committed",
+                    help="committed (how weights/ were trained) or the train_aug experiment")
     args = ap.parse_args()
     names = args.names or list(train.CONFIGS)
     unknown = [n for n in names if n not in train.CONFIGS]
     if unknown:
         ap.error(f"unknown network {', '.join(unknown)} (choose from {', '.join(train.CONFIGS)})")
-    for split in ("train", "val"):
+    for split in ("val",) + train.RECIPES[args.recipe]["splits"]:
         if not train.split_file(args.data, split):
             sys.exit(f"train_all.py: {args.data}: no {split} split list (see --help)")
     cache = args.out / "cache" if args.data == HERE / "out" / "data" else args.out / "cache" / args.data.name
     t = time.time()
     if args.jobs <= 1:
         for name in names:
-            train.train(name, args.data, cache, args.out / "models", log=lambda m: print(m, flush=True))
+            train.train(name, args.data, cache, args.out / "models", log=lambda m: print(m, flush=True),
+                        recipe=args.recipe)
     else:
         # Features first, once per kind, so that the jobs do not compute (and write) the same cache.
         for spec in {id(train.CONFIGS[n]["spec"]): train.CONFIGS[n]["spec"] for n in names}.values():
-            for split in train.training_splits(args.data) + ["val"]:
+            for split in train.training_splits(args.data, args.recipe) + ["val"]:
                 train.cached_features(cache, args.data, split, spec)
         order = sorted(names, key=lambda n: -COST.get(n, 0))
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
             for name, seconds in pool.imap_unordered(
-                    _job, [(n, args.data, cache, args.out / "models", 1) for n in order]):
+                    _job, [(n, args.data, cache, args.out / "models", 1, args.recipe) for n in order]):
                 print(f"{name} done in {seconds:.0f} s", flush=True)
     print(f"trained {names} in {time.time() - t:.0f} s", flush=True)

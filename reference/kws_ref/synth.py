@@ -296,6 +296,13 @@ def generate(out_dirs, workers=2, progress=print):
     return result
 
 
+def write_voices_json(path):
+    import json
+    pathlib.Path(path).write_text(json.dumps(
+        {"note": "voices of each split; no voice is in two splits (see reference/kws_ref/synth.py)",
+         **{s: sorted(v) for s, v in voices_by_split().items()}}, indent=1))
+
+
 def voices_by_split():
     combos = espeak_combos()
     out = {s: {voice_tag("espeak", c) for c in combos[s]} for s in combos}

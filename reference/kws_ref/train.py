@@ -18,9 +18,7 @@ from . import models
 # cooperative networks are trained shorter (two cores) and at 0.002: at 0.01 the big architecture on
 # MFCC-32 collapsed to chance in its first epoch (every ReLU dead), measured on the validation split.
 # coop3 (MobileNet) gets 35 epochs: after 15 it was still at 80 % on the validation split (92 % after 35).
-# The other cooperative networks get 15 epochs (24 were planned; on two shared cores coop1 alone would have
-# taken over an hour and a half).
-# An "epoch" is STEPS_PER_EPOCH batches (one pass over 6400 clips' worth) drawn from train + train_aug.
+# The other cooperative networks get 15 epochs.
 CONFIGS = {
     "little": dict(spec=F.STFT_64, epochs=35, lr=0.02, drops=(20, 25), prune=(0.30, 0.58, 5, 22)),
     "big": dict(spec=F.MFCC_10, epochs=32, lr=0.01, drops=(20, 25), weight_decay=1e-4),
@@ -33,11 +31,18 @@ CONFIGS = {
 BATCH = 64
 SEED = 1234
 STEPS_PER_EPOCH = 100                     # 6400 clips / 64
+# "committed": the recipe of weights/ (train split only, one seed for every network). "train_aug": an
+# experiment (see README): batches drawn from train + the second, more strongly perturbed rendering
+# train_aug, each network with its own seed; an epoch stays STEPS_PER_EPOCH batches. On validation it was no
+# better for little and big, so weights/ keep the committed recipe.
+RECIPES = {"committed": dict(splits=("train",), own_seed=False),
+           "train_aug": dict(splits=("train", "train_aug"), own_seed=True)}
 
 
-def seed_of(name):
-    """Each network its own seed (initialisation, shuffling, augmentation): decorrelated voters."""
-    return SEED + 1000 * list(CONFIGS).index(name)
+def seed_of(name, recipe="committed"):
+    """The committed recipe uses SEED for every network; train_aug gives each network its own
+    (initialisation, order, augmentation) to decorrelate the voters."""
+    return SEED + 1000 * list(CONFIGS).index(name) if RECIPES[recipe]["own_seed"] else SEED
 
 
 def split_file(data_root, split):
@@ -119,11 +124,13 @@ def _spec_augment(x, rng_seed):
     return x * m + mean * (1 - m)
 
 
-def train_dataset(x, y, seed):
+def train_dataset(x, y, seed, repeat=False):
     n = len(x)
     y1 = tf.one_hot(y, len(LABELS))
     ds = tf.data.Dataset.from_tensor_slices((x, y1, tf.range(n, dtype=tf.int32)))
-    ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True).repeat()
+    ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    if repeat:
+        ds = ds.repeat()
 
     def aug(xi, yi, i):
         s = tf.stack([tf.cast(i, tf.int32), tf.random.uniform([], 0, 1 << 30, tf.int32, seed=seed)])
@@ -192,22 +199,23 @@ def sparsity_of(model):
     return zeros / max(1, total)
 
 
-def training_splits(data_root):
-    """train, plus train_aug (the second rendering) when it is there (a real data set has only train)."""
-    return [s for s in ("train", "train_aug") if split_file(data_root, s)]
+def training_splits(data_root, recipe="committed"):
+    """The recipe's training splits that are there (a real data set has only train)."""
+    return [s for s in RECIPES[recipe]["splits"] if split_file(data_root, s)]
 
 
-def train(name, data_root, cache, out_dir, log=print):
+def train(name, data_root, cache, out_dir, log=print, recipe="committed"):
     cfg = CONFIGS[name]
-    seed = seed_of(name)
+    seed = seed_of(name, recipe)
     keras.utils.set_random_seed(seed)
-    splits = training_splits(data_root)
+    splits = training_splits(data_root, recipe)
     parts = {s: cached_features(cache, data_root, s, cfg["spec"]) for s in splits}
     xtr = np.concatenate(list(parts.values()))
     ytr = np.concatenate([load_split(data_root, s)[1] for s in splits])
     xva = cached_features(cache, data_root, "val", cfg["spec"])
     _, yva, _ = load_split(data_root, "val")
-    steps = STEPS_PER_EPOCH
+    repeat = len(splits) > 1              # several renderings: fixed-length epochs over an endless stream
+    steps = STEPS_PER_EPOCH if repeat else len(xtr) // BATCH
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
         [d * steps for d in cfg["drops"]], [cfg["lr"], cfg["lr"] / 10, cfg["lr"] / 100])
     if cfg.get("weight_decay"):
@@ -234,7 +242,7 @@ def train(name, data_root, cache, out_dir, log=print):
     callbacks.append(Log())
     t0 = time.time()
     yva1 = tf.one_hot(yva, len(LABELS))
-    history = model.fit(train_dataset(xtr, ytr, seed), epochs=cfg["epochs"], steps_per_epoch=steps,
+    history = model.fit(train_dataset(xtr, ytr, seed, repeat), epochs=cfg["epochs"], steps_per_epoch=steps,
                         validation_data=(xva, yva1), callbacks=callbacks, verbose=0)
     if pruning:
         pruning.finalize()
@@ -242,7 +250,8 @@ def train(name, data_root, cache, out_dir, log=print):
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / f"{name}.h5", include_optimizer=False)
-    info = {"name": name, "epochs": cfg["epochs"], "steps_per_epoch": steps, "batch": BATCH, "seed": seed,
+    info = {"name": name, "recipe": recipe, "epochs": cfg["epochs"], "steps_per_epoch": steps, "batch": BATCH,
+            "seed": seed,
             "training_splits": {s: len(x) for s, x in parts.items()},
             "optimizer": type(opt).__name__,
             "lr": cfg["lr"], "lr_drops_at_epochs": list(cfg["drops"]), "weight_decay": cfg.get("weight_decay"),

@@ -69,6 +69,13 @@ def evaluate(models_dir, data_root, cache, names=None):
     return result
 
 
+def record(entries, result):
+    """Put a validation result into manifest network entries (keras_validation: val, val_xeng, pooled)."""
+    for e in entries:
+        if e["name"] in result["networks"]:
+            e["keras_validation"] = result["networks"][e["name"]]
+
+
 def table(result, title):
     lines = [f"{title}: " + ", ".join(f"{p} {n} clips" for p, n in result["parts"].items())]
     for name, row in result["networks"].items():
