@@ -15,6 +15,9 @@ public final class Conv2D: Layer {
         case winograd = "winograd-f2x3+panel"
         /// im2col with 16-wide panels and tiles of at most 6 rows (`PanelGEMM(narrow:)`, the AVX2 shape).
         case im2colNarrowPanel = "im2col+panel16x6-simd16"
+        /// im2col with the narrow panels and k cut into blocks (`PanelGEMM(kBlocked:)`), where that makes
+        /// more than one block.
+        case im2colKBlockedPanel = "im2col+panel16x6-kblock-simd16"
     }
 
     /// The loader's rule: patches up to this many values (kh·kw·Cin) use the direct kernel.
@@ -23,7 +26,7 @@ public final class Conv2D: Layer {
     public let kind: String
     public var kernelChoice: Kernel {
         didSet {
-            if (kernelChoice == .im2colPanel || kernelChoice == .im2colNarrowPanel) && !PanelGEMM.supports(n: outChannels) {
+            if usesPanel(kernelChoice) && !PanelGEMM.supports(n: outChannels) {
                 kernelChoice = .im2colGEMM
             }
             if kernelChoice == .direct && outChannels < SIMDKernels.width { kernelChoice = .im2colGEMM }
@@ -35,16 +38,22 @@ public final class Conv2D: Layer {
     private var winograd: WinogradF2x3?
 
     private func rebuildPackedKernels() {
-        panel = kernelChoice == .im2colPanel || kernelChoice == .im2colNarrowPanel
-            ? PanelGEMM(b: kernel, k: patch, n: outChannels, narrow: kernelChoice == .im2colNarrowPanel) : nil
+        panel = usesPanel(kernelChoice)
+            ? PanelGEMM(b: kernel, k: patch, n: outChannels, narrow: kernelChoice == .im2colNarrowPanel,
+                        kBlocked: kernelChoice == .im2colKBlockedPanel) : nil
         winograd = kernelChoice == .winograd
             ? WinogradF2x3(geometry: geometry, inChannels: inChannels, outChannels: outChannels, kernel: kernel) : nil
     }
+
+    private func usesPanel(_ k: Kernel) -> Bool { k == .im2colPanel || k == .im2colNarrowPanel || k == .im2colKBlockedPanel }
 
     /// The kernels that can run this convolution.
     public var candidateKernels: [Kernel] {
         var k: [Kernel] = [.im2colGEMM]
         if PanelGEMM.supports(n: outChannels) { k += [.im2colPanel, .im2colNarrowPanel] }
+        if PanelGEMM.supports(n: outChannels) && PanelGEMM.kBlockCount(k: patch, panels: (outChannels + 15) / 16) > 1 {
+            k.append(.im2colKBlockedPanel)
+        }
         if patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width { k.append(.direct) }
         if WinogradF2x3.supports(geometry, outChannels: outChannels) { k.append(.winograd) }
         return k
@@ -86,7 +95,7 @@ public final class Conv2D: Layer {
         switch choice {
         case .direct: return patch
         case .winograd: return 16 * ((geometry.outputHeight + 1) / 2) * ((geometry.outputWidth + 1) / 2) * (inChannels + outChannels)
-        case .im2colGEMM, .im2colPanel, .im2colNarrowPanel: return isPointwise ? 0 : pixels * patch
+        case .im2colGEMM, .im2colPanel, .im2colNarrowPanel, .im2colKBlockedPanel: return isPointwise ? 0 : pixels * patch
         }
     }
     public var macs: Int { pixels * patch * outChannels }

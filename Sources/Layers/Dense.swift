@@ -7,6 +7,8 @@ import Tensor
 public final class Dense: Layer {
     public enum Kernel: String, Sendable, CaseIterable {
         case gemm, csr, panel = "panel-simd16", narrowPanel = "panel16x6-simd16", stream = "stream-prefetch-simd16x32"
+        /// The narrow panels with k cut into blocks (`PanelGEMM(kBlocked:)`), where that makes more than one block.
+        case kBlockedPanel = "panel16x6-kblock-simd16"
         case sparsePixels = "sparse-pixels-simd16x64", sparsePixelsOneSet = "sparse-pixels-simd16x64-1set"
     }
 
@@ -55,6 +57,9 @@ public final class Dense: Layer {
         var k: [Kernel] = [.gemm]
         let simd = SIMDKernels.hasFastWideVectors
         if PanelGEMM.supports(n: outFeatures) && simd { k += [.panel, .narrowPanel] }
+        if PanelGEMM.supports(n: outFeatures) && simd && PanelGEMM.kBlockCount(k: inFeatures, panels: (outFeatures + 15) / 16) > 1 {
+            k.append(.kBlockedPanel)
+        }
         if StreamingGEMM.supports(m: rows, n: outFeatures) && simd { k.append(.stream) }
         if allowSparse && zeroFraction >= minZeroFraction {
             k.append(.csr)
@@ -91,9 +96,10 @@ public final class Dense: Layer {
             sparse = nil
             guard SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) else { kernelChoice = .gemm; return }
             sparsePixels = SparsePixelGEMM(b: weights, k: inFeatures, n: outFeatures, pairs: kernel == .sparsePixels)
-        } else if kernel == .panel || kernel == .narrowPanel {
+        } else if kernel == .panel || kernel == .narrowPanel || kernel == .kBlockedPanel {
             guard PanelGEMM.supports(n: outFeatures) else { kernelChoice = .gemm; sparse = nil; return }
-            panel = PanelGEMM(b: weights, k: inFeatures, n: outFeatures, narrow: kernel == .narrowPanel)
+            panel = PanelGEMM(b: weights, k: inFeatures, n: outFeatures, narrow: kernel == .narrowPanel,
+                              kBlocked: kernel == .kBlockedPanel)
             sparse = nil
         } else if kernel == .csr {
             var transposed = [Float](repeating: 0, count: weights.count)

@@ -15,6 +15,16 @@
 /// `narrow: true` packs every panel 16 wide and runs tiles of at most 6 rows without k interleaving
 /// (`GEMMMicroKernels.narrow6x16`…): 6 SIMD16 accumulators, which fit AVX2's 16 ymm registers, where the
 /// wide tiles spill. The loader times both layouts and OpenBLAS.
+///
+/// `kBlocked: true` (implies `narrow`) cuts k into balanced blocks (`kBlockCount`: at most 256 long, and one
+/// block of all panels, n16 · kc · 4 bytes, within 192 KB of the 512 KB L2: 332 × 332 → 2 × 166,
+/// 665 × 665 → 10 × 66–67), packs the 16-wide panels block by block and runs k block → 6-row tile → panel
+/// (`GEMMMicroKernels.narrow6x16`…, partial sums kept in C between blocks): a tile's A block (6 · kc floats)
+/// stays in L1 while it meets every panel's block, read in one sequential stream from L2. The unblocked
+/// loop reads all of A (m · k floats, 380 KB for coop4's 286 × 332) again for every panel, from L2 or, when
+/// it and the weights do not fit there, from L3, which the other core's work also uses. Row tiles do not
+/// overlap here (a remainder of 1–5 rows runs as one tile, 5 as 3 + 2), and a last panel that overlaps its
+/// neighbour (n not a multiple of 16) runs after all the others, so no partial sum is added twice.
 public struct PanelGEMM: Sendable {
     public typealias Lane = SIMD16<Float>
     public static let panelWidth = 32
@@ -23,6 +33,18 @@ public struct PanelGEMM: Sendable {
     public let k: Int, n: Int
     /// 16-wide panels and ≤ 6-row tiles without k interleaving (see above).
     public let narrow: Bool
+    /// k cut into blocks (see above); `kBlocks` holds each block's first k, then k.
+    public let kBlocked: Bool
+    public static let kBlockLimit = 256
+    /// The k-blocked layout keeps one k block of all panels (n16 · kc · 4 bytes) within this many bytes.
+    public static let kBlockBytes = 192 * 1024
+    /// Blocks of k for `panels` 16-wide panels: as few as keep each within `kBlockLimit` and all panels'
+    /// block within `kBlockBytes`, of balanced sizes.
+    public static func kBlockCount(k: Int, panels: Int) -> Int {
+        let limit = max(8, min(kBlockLimit, kBlockBytes / (64 * max(panels, 1))))
+        return max(1, (k + limit - 1) / limit)
+    }
+    let kBlocks: [Int]
     /// First column of each panel, its width (32 or 16) and where its k × width values start in `packed`.
     public let panelStarts: [Int]
     let panelWidths: [Int]
@@ -33,11 +55,13 @@ public struct PanelGEMM: Sendable {
     public static func supports(n: Int) -> Bool { n >= minimumColumns }
 
     /// Packs row-major B (k × n).
-    public init(b: [Float], k: Int, n: Int, narrow: Bool = false) {
+    public init(b: [Float], k: Int, n: Int, narrow: Bool = false, kBlocked: Bool = false) {
         precondition(n >= PanelGEMM.minimumColumns && b.count == k * n, "PanelGEMM: needs n ≥ 16 and k·n values")
+        let narrow = narrow || kBlocked
         self.k = k
         self.n = n
         self.narrow = narrow
+        self.kBlocked = kBlocked
         var starts: [Int] = [], widths: [Int] = []
         var s = 0
         let wide = narrow ? 16 : 32
@@ -52,13 +76,27 @@ public struct PanelGEMM: Sendable {
         } else if rest > 0 {
             starts.append(n - 16); widths.append(16)
         }
+        let blockCount = kBlocked ? PanelGEMM.kBlockCount(k: k, panels: starts.count) : 1
+        kBlocks = (0...blockCount).map { $0 * k / blockCount }
         var offsets: [Int] = [], total = 0
         for w in widths { offsets.append(total); total += k * w }   // k·16·4 bytes: multiples of 64
         let packed = AlignedFloats(zeros: total)
-        for p in starts.indices {
-            let w = widths[p]
-            for row in 0..<k {
-                for j in 0..<w { packed.pointer[offsets[p] + row * w + j] = b[row * n + starts[p] + j] }
+        if kBlocked {
+            // Block by block: block [k0, k1) holds every panel's (k1 − k0) × 16 values, panel after panel.
+            var o = 0
+            for q in 0..<blockCount {
+                for p in starts.indices {
+                    for row in kBlocks[q]..<kBlocks[q + 1] {
+                        for j in 0..<16 { packed.pointer[o] = b[row * n + starts[p] + j]; o += 1 }
+                    }
+                }
+            }
+        } else {
+            for p in starts.indices {
+                let w = widths[p]
+                for row in 0..<k {
+                    for j in 0..<w { packed.pointer[offsets[p] + row * w + j] = b[row * n + starts[p] + j] }
+                }
             }
         }
         panelStarts = starts
@@ -74,7 +112,7 @@ public struct PanelGEMM: Sendable {
                          bias: UnsafePointer<Float>?, lower: Float, upper: Float, lda: Int? = nil, ldc: Int? = nil) {
         guard m > 0 else { return }
         zeroBias.withUnsafeBufferPointer { zb in
-            run(a, m, lda ?? k, c, ldc ?? n, UnsafePointer(packed.pointer), bias ?? zb.baseAddress!,
+            (kBlocked ? runKBlocked : run)(a, m, lda ?? k, c, ldc ?? n, UnsafePointer(packed.pointer), bias ?? zb.baseAddress!,
                 Lane(repeating: lower), Lane(repeating: upper))
         }
     }
@@ -116,6 +154,42 @@ public struct PanelGEMM: Sendable {
                 case (2, 16): K.tile2x16(ap, lda, panel, k, cp, ldc, pb, lo, hi)
                 case (_, 32): K.tile1x32(ap, lda, panel, k, cp, ldc, pb, lo, hi)
                 case (_, _): K.tile1x16(ap, lda, panel, k, cp, ldc, pb, lo, hi)
+                }
+            }
+        }
+    }
+
+    /// The k-blocked loop (see the type's comment): k block → row tile → panel.
+    private func runKBlocked(_ a: UnsafePointer<Float>, _ m: Int, _ lda: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+                             _ b: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ lo: Lane, _ hi: Lane) {
+        typealias K = GEMMMicroKernels
+        let panels = panelStarts.count
+        // A last panel that overlaps the one before it runs after all the others have finished.
+        let overlaps = panels > 1 && panelStarts[panels - 1] < panelStarts[panels - 2] + 16
+        let groups = overlaps ? [0..<(panels - 1), (panels - 1)..<panels] : [0..<panels]
+        let blocks = kBlocks.count - 1
+        for group in groups {
+            for q in 0..<blocks {
+                let k0 = kBlocks[q], kc = kBlocks[q + 1] - k0
+                let accumulate = q > 0, finish = q == blocks - 1
+                let block = b + k0 * 16 * panels
+                var row = 0
+                while row < m {
+                    // One row tile's A block (≤ 6 · kc floats) stays in L1 while it meets every panel's block.
+                    let rest = m - row, rows = rest >= 6 ? 6 : rest == 5 ? 3 : rest
+                    let ap = a + row * lda + k0
+                    for p in group {
+                        let panel = block + p * kc * 16, col = panelStarts[p], pb = bias + col
+                        let cp = c + row * ldc + col
+                        switch rows {
+                        case 6: K.narrow6x16(ap, lda, panel, kc, cp, ldc, pb, lo, hi, accumulate: accumulate, finish: finish)
+                        case 4: K.narrow4x16(ap, lda, panel, kc, cp, ldc, pb, lo, hi, accumulate: accumulate, finish: finish)
+                        case 3: K.narrow3x16(ap, lda, panel, kc, cp, ldc, pb, lo, hi, accumulate: accumulate, finish: finish)
+                        case 2: K.narrow2x16(ap, lda, panel, kc, cp, ldc, pb, lo, hi, accumulate: accumulate, finish: finish)
+                        default: K.narrow1x16(ap, lda, panel, kc, cp, ldc, pb, lo, hi, accumulate: accumulate, finish: finish)
+                        }
+                    }
+                    row += rows
                 }
             }
         }

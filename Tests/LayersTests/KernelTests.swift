@@ -27,6 +27,8 @@ struct ConvCase: CustomStringConvertible, Sendable {
         ConvCase(h: 7, w: 5, cin: 9, cout: 8, kh: 1, kw: 1, sy: 1, sx: 1, same: false, extra: (0, 0, 0, 0)),
         ConvCase(h: 8, w: 6, cin: 16, cout: 3, kh: 3, kw: 3, sy: 2, sx: 2, same: false, extra: (0, 1, 0, 1)),
         ConvCase(h: 5, w: 4, cin: 17, cout: 2, kh: 2, kw: 3, sy: 3, sx: 1, same: true, extra: (0, 0, 0, 0)),
+        // A patch of 360 > PanelGEMM.kBlockLimit: two k blocks for im2col+panel16x6-kblock.
+        ConvCase(h: 7, w: 6, cin: 40, cout: 35, kh: 3, kw: 3, sy: 1, sx: 1, same: true, extra: (0, 0, 0, 0)),
     ]
 
     static func random(_ count: Int, seed: UInt64) -> [ConvCase] {
@@ -64,7 +66,7 @@ struct ConvCase: CustomStringConvertible, Sendable {
                 layer.kernelChoice = choice
                 let winogradFits = c.kh == 3 && c.kw == 3 && c.sy == 1 && c.sx == 1 && c.cout >= 16
                 let expectedChoice: Conv2D.Kernel = choice == .direct && c.cout < 8
-                    || (choice == .im2colPanel || choice == .im2colNarrowPanel) && c.cout < 16
+                    || (choice == .im2colPanel || choice == .im2colNarrowPanel || choice == .im2colKBlockedPanel) && c.cout < 16
                     || choice == .winograd && !winogradFits ? .im2colGEMM : choice
                 #expect(layer.kernelChoice == expectedChoice)
                 #expect(layer.outputShape == [c.geometry.outputHeight, c.geometry.outputWidth, c.cout])
@@ -120,7 +122,8 @@ struct ConvCase: CustomStringConvertible, Sendable {
     /// 'same' and 'valid'. pixels-simd16x4 needs at least 64 channels.
     @Test(arguments: [(13, 11, 69, 1, true), (13, 11, 69, 1, false), (9, 14, 166, 1, false), (10, 9, 32, 2, true),
                       (7, 7, 16, 2, false), (29, 29, 69, 1, false), (3, 6, 17, 1, true), (3, 2, 512, 1, true),
-                      (6, 4, 256, 2, true), (1, 1, 1024, 1, true), (5, 3, 100, 1, false), (4, 5, 64, 2, false)])
+                      (6, 4, 256, 2, true), (1, 1, 1024, 1, true), (5, 3, 100, 1, false), (4, 5, 64, 2, false),
+                      (24, 15, 332, 1, false)])
     func depthwiseWideKernelsMatchReferenceOnNetworkShapes(_ s: (Int, Int, Int, Int, Bool)) {
         let (h, w, channels, stride, same) = s
         let g = WindowGeometry(inputHeight: h, inputWidth: w, kernel: (3, 3), strides: (stride, stride), same: same)
@@ -154,7 +157,7 @@ struct ConvCase: CustomStringConvertible, Sendable {
     }
 
     @Test(arguments: [(1, 1, 1), (1, 7, 9), (3, 17, 5), (12, 64, 33), (1, 1024, 8), (25, 3, 40), (7, 69, 69), (4, 5, 16), (9, 11, 47),
-                      (2, 512, 1024), (3, 20, 70), (841, 69, 69), (70, 16, 34)])
+                      (2, 512, 1024), (3, 20, 70), (841, 69, 69), (70, 16, 34), (29, 700, 50)])
     func denseKernelsMatchReference(_ shape: (Int, Int, Int)) {
         let (rows, k, n) = shape
         var rng = SeededRandom(UInt64(rows * 7 + k * 13 + n))
@@ -167,7 +170,7 @@ struct ConvCase: CustomStringConvertible, Sendable {
         for kernel in Dense.Kernel.allCases {
             layer.useKernel(kernel)
             let applies = switch kernel {
-            case .panel, .narrowPanel: n >= 16
+            case .panel, .narrowPanel, .kBlockedPanel: n >= 16
             case .stream: rows <= 4 && n >= 32
             case .sparsePixels, .sparsePixelsOneSet: rows >= 64 && k >= 16 && n >= 16
             case .gemm, .csr: true

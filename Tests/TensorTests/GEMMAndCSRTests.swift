@@ -71,20 +71,45 @@ private func expectBiasClampProduct(m: Int, k: Int, n: Int, a: [Float], b: [Floa
     /// 16-wide panels (two 16-wide panels below 32 columns, an overlapping last panel above), odd k.
     @Test(arguments: [(1, 1, 16), (3, 5, 17), (4, 9, 32), (5, 69, 69), (9, 3, 47), (13, 70, 665), (8, 1, 31),
                       (6, 7, 18), (7, 11, 48), (2, 5, 50), (33, 17, 70), (23, 166, 332), (17, 2, 34), (841, 9, 69),
-                      (36, 20, 40), (77, 9, 33)])
+                      (36, 20, 40), (77, 9, 33), (29, 700, 50), (5, 513, 16), (11, 257, 33), (2, 300, 17)])
     func panelGEMMMatchesTripleLoopWithBiasAndClamp(_ dims: (Int, Int, Int)) {
         let (m, k, n) = dims
         var seed = UInt64(m * 31 + k * 3 + n)
         let a = randomMatrix(m * k, seed: &seed), b = randomMatrix(k * n, seed: &seed), bias = randomMatrix(n, seed: &seed)
-        for narrow in [false, true] {
-            let gemm = PanelGEMM(b: b, k: k, n: n, narrow: narrow)
-            expectBiasClampProduct(m: m, k: k, n: n, a: a, b: b, bias: bias, "narrow \(narrow)") { lower, upper in
+        for (narrow, kBlocked) in [(false, false), (true, false), (false, true)] {
+            let gemm = PanelGEMM(b: b, k: k, n: n, narrow: narrow, kBlocked: kBlocked)
+            expectBiasClampProduct(m: m, k: k, n: n, a: a, b: b, bias: bias, "narrow \(narrow) kBlocked \(kBlocked)") { lower, upper in
                 var c = [Float](repeating: .nan, count: m * n)
                 gemm.multiply(a, m: m, into: &c, bias: bias, lower: lower, upper: upper)
                 return c
             }
         }
         #expect(!PanelGEMM.supports(n: 15) && PanelGEMM.supports(n: 16))
+    }
+
+    /// The k-blocked layout: balanced blocks within `kBlockLimit` and `kBlockBytes`, and the same sums as the unblocked
+    /// narrow tiles bit for bit (same k order; the partial sums only pass through C), with remainder rows
+    /// (2–5 after the 6-row tiles; the 1-row tile sums in another order) and an overlapping last panel
+    /// (n not a multiple of 16), also
+    /// with leading dimensions wider than k and n (the gaps stay untouched).
+    @Test(arguments: [(29, 700, 50), (6, 257, 16), (14, 665, 665), (3, 1000, 40), (47, 2304, 37), (10, 300, 33)])
+    func kBlockedPanelGEMMEqualsUnblockedBitForBit(_ dims: (Int, Int, Int)) {
+        let (m, k, n) = dims
+        let lda = k + 3, ldc = n + 5
+        var seed = UInt64(m * 5 + k + n)
+        let a = randomMatrix(m * lda, seed: &seed), b = randomMatrix(k * n, seed: &seed), bias = randomMatrix(n, seed: &seed)
+        let blocked = PanelGEMM(b: b, k: k, n: n, kBlocked: true)
+        let blocks = zip(blocked.kBlocks, blocked.kBlocks.dropFirst()).map { $1 - $0 }
+        #expect(blocked.narrow && blocked.kBlocks.first == 0 && blocked.kBlocks.last == k)
+        let panels = (n + 15) / 16
+        #expect(blocks.count == PanelGEMM.kBlockCount(k: k, panels: panels) && blocks.count > 1)
+        #expect(blocks.allSatisfy { $0 <= PanelGEMM.kBlockLimit && panels * 64 * $0 <= PanelGEMM.kBlockBytes })
+        #expect(blocks.max()! - blocks.min()! <= 1)
+        var plain = [Float](repeating: 7, count: m * ldc), viaBlocks = [Float](repeating: 7, count: m * ldc)
+        PanelGEMM(b: b, k: k, n: n, narrow: true).multiply(a, m: m, into: &plain, bias: bias, lower: -1, upper: 2, lda: lda, ldc: ldc)
+        blocked.multiply(a, m: m, into: &viaBlocks, bias: bias, lower: -1, upper: 2, lda: lda, ldc: ldc)
+        #expect(plain == viaBlocks)
+        for r in 0..<m { #expect(viaBlocks[(r * ldc + n)..<(r * ldc + ldc)].allSatisfy { $0 == 7 }) }
     }
 
     /// A and C inside wider matrices (leading dimensions larger than k and n); the gaps stay untouched.
