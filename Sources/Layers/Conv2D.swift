@@ -6,13 +6,16 @@ import Tensor
 ///   (kh·kw·Cin) × Cout GEMM operand: no repacking.
 /// - `.im2colPanel`: the same patches through `PanelGEMM` (packed weights, bias and clamp at the store);
 ///   `.im2colNarrowPanel` with its 16-wide panels and ≤ 6-row tiles (fits AVX2's registers).
-/// - `.winograd`: 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) (`WinogradF2x3.swift`), 16 panel GEMMs.
+/// - `.winograd`: 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) (`WinogradF2x3.swift`), 16 panel GEMMs;
+///   `.winogradNarrow` with the GEMMs in the k-blocked 16-wide layout (AVX2).
 /// - `.direct`: for small patches (the 3×3×1 stems: K = 9, where a GEMM is mostly overhead), SIMD over
 ///   output channels, one broadcast input value per tap.
 public final class Conv2D: Layer {
     public enum Kernel: String, Sendable, CaseIterable {
         case im2colGEMM = "im2col+gemm", im2colPanel = "im2col+panel-simd16", direct = "direct-simd8"
         case winograd = "winograd-f2x3+panel"
+        /// Winograd with its 16 GEMMs in the k-blocked narrow panel layout (`PanelGEMM(kBlocked:)`, the AVX2 shape).
+        case winogradNarrow = "winograd-f2x3+panel16x6-kblock"
         /// im2col with 16-wide panels and tiles of at most 6 rows (`PanelGEMM(narrow:)`, the AVX2 shape).
         case im2colNarrowPanel = "im2col+panel16x6-simd16"
         /// im2col with the narrow panels and k cut into blocks (`PanelGEMM(kBlocked:)`), where that makes
@@ -30,7 +33,9 @@ public final class Conv2D: Layer {
                 kernelChoice = .im2colGEMM
             }
             if kernelChoice == .direct && outChannels < SIMDKernels.width { kernelChoice = .im2colGEMM }
-            if kernelChoice == .winograd && !WinogradF2x3.supports(geometry, outChannels: outChannels) { kernelChoice = .im2colGEMM }
+            if (kernelChoice == .winograd || kernelChoice == .winogradNarrow) && !WinogradF2x3.supports(geometry, outChannels: outChannels) {
+                kernelChoice = .im2colGEMM
+            }
             rebuildPackedKernels()
         }
     }
@@ -41,8 +46,9 @@ public final class Conv2D: Layer {
         panel = usesPanel(kernelChoice)
             ? PanelGEMM(b: kernel, k: patch, n: outChannels, narrow: kernelChoice == .im2colNarrowPanel,
                         kBlocked: kernelChoice == .im2colKBlockedPanel) : nil
-        winograd = kernelChoice == .winograd
-            ? WinogradF2x3(geometry: geometry, inChannels: inChannels, outChannels: outChannels, kernel: kernel) : nil
+        winograd = kernelChoice == .winograd || kernelChoice == .winogradNarrow
+            ? WinogradF2x3(geometry: geometry, inChannels: inChannels, outChannels: outChannels, kernel: kernel,
+                           kBlocked: kernelChoice == .winogradNarrow) : nil
     }
 
     private func usesPanel(_ k: Kernel) -> Bool { k == .im2colPanel || k == .im2colNarrowPanel || k == .im2colKBlockedPanel }
@@ -55,7 +61,7 @@ public final class Conv2D: Layer {
             k.append(.im2colKBlockedPanel)
         }
         if patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width { k.append(.direct) }
-        if WinogradF2x3.supports(geometry, outChannels: outChannels) { k.append(.winograd) }
+        if WinogradF2x3.supports(geometry, outChannels: outChannels) { k += [.winograd, .winogradNarrow] }
         return k
     }
     public let geometry: WindowGeometry
@@ -94,7 +100,7 @@ public final class Conv2D: Layer {
     func scratchCount(for choice: Kernel) -> Int {
         switch choice {
         case .direct: return patch
-        case .winograd: return 16 * ((geometry.outputHeight + 1) / 2) * ((geometry.outputWidth + 1) / 2) * (inChannels + outChannels)
+        case .winograd, .winogradNarrow: return 16 * ((geometry.outputHeight + 1) / 2) * ((geometry.outputWidth + 1) / 2) * (inChannels + outChannels)
         case .im2colGEMM, .im2colPanel, .im2colNarrowPanel, .im2colKBlockedPanel: return isPointwise ? 0 : pixels * patch
         }
     }

@@ -21,8 +21,10 @@ struct WinogradF2x3: Sendable {
     var tiles: Int { tilesHigh * tilesWide }
     var scratchCount: Int { 16 * tiles * (inChannels + outChannels) }
 
-    /// `kernel` is Keras HWIO (3, 3, Cin, Cout).
-    init(geometry g: WindowGeometry, inChannels: Int, outChannels: Int, kernel: [Float]) {
+    /// `kernel` is Keras HWIO (3, 3, Cin, Cout). `kBlocked`: the 16 GEMMs in `PanelGEMM`'s k-blocked narrow
+    /// layout (16-wide panels, ≤ 6-row tiles that fit AVX2's registers, where the wide tiles spill; rows not
+    /// recomputed, which matters at coop2's 15 tiles per GEMM).
+    init(geometry g: WindowGeometry, inChannels: Int, outChannels: Int, kernel: [Float], kBlocked: Bool = false) {
         precondition(WinogradF2x3.supports(g, outChannels: outChannels) && kernel.count == 9 * inChannels * outChannels)
         geometry = g
         self.inChannels = inChannels
@@ -50,7 +52,7 @@ struct WinogradF2x3: Sendable {
                 for j in 0..<4 { u[i * 4 + j][p] = Float(rowOfG(j, t0, t1, t2)) }
             }
         }
-        gemms = u.map { PanelGEMM(b: $0, k: inChannels, n: outChannels) }
+        gemms = u.map { PanelGEMM(b: $0, k: inChannels, n: outChannels, kBlocked: kBlocked) }
         zeroRow = [Float](repeating: 0, count: inChannels)
     }
 
