@@ -36,7 +36,7 @@ struct CoopWorker: AsyncParsableCommand {
         let spotter: KeywordSpotter
         let options: MQTTOptions
         do {
-            spotter = try ModelZoo(weightsDirectory: weights).spotter(model)
+            spotter = try ModelZoo(weightsDirectory: weights, references: false).spotter(model)
             options = try MQTTOptions.parse(url: broker, clientID: MQTTOptions.randomClientID(prefix: "kws-\(model)"))
         } catch {
             throw fail("\(error)")

@@ -56,7 +56,7 @@ struct Profile: AsyncParsableCommand {
         guard runs > 0 else { throw fail("--runs must be positive") }
         let spotter: KeywordSpotter, path: String, bytes: [UInt8]
         do {
-            spotter = try ModelZoo(weightsDirectory: weights).spotter(model)
+            spotter = try ModelZoo(weightsDirectory: weights, references: false).spotter(model)
             path = try file ?? Dataset(directory: data).clips[0].path
             bytes = try WAVDecoder.readBytes(path)
             _ = try WAVDecoder.decode(bytes)

@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-        let zoo = try ModelZoo(weightsDirectory: weights)
+        let zoo = try ModelZoo(weightsDirectory: weights, references: false)
         let config = BigServerConfiguration(
             host: host, port: port, token: BigServerConfiguration.token(explicit: token),
             maxBodyBytes: maxBodyBytes, threads: threads, model: model)

@@ -35,6 +35,21 @@ import Testing
         #expect(FeatureSpec.mfcc(coefficients: 32).outputShape == [49, 32, 1])
     }
 
+    @Test func runOnlyLoadSkipsTheReferenceResultsAndKeepsTheRest() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let path = dir.path + "/manifest.json"
+        try Data(Self.json.utf8).write(to: URL(fileURLWithPath: path))
+        let full = try Manifest.load(path: path)
+        let lite = try Manifest.load(path: path, references: false)
+        #expect(full.network("little")?.kerasTestPredictions == [0, 7] && full.coop?.predictions == [1, 2])
+        #expect(lite.network("little")?.kerasTestPredictions == nil && lite.coop?.predictions == nil)
+        #expect(lite.networks.map(\.name) == full.networks.map(\.name))
+        #expect(lite.network("big")?.features == .mfcc(coefficients: 10))
+        #expect(lite.network("big")?.file == full.network("big")?.file)
+        #expect(lite.coop?.models == ["coop1"] && lite.bigLittle?.run.requests == 56)
+    }
+
     @Test func missingManifestAndUnknownNetworkSayWhat() throws {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }

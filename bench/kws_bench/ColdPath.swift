@@ -21,7 +21,7 @@ struct ColdPath: Encodable {
             defer { t = now }
             return Double(now &- t) / 1e6
         }
-        let zoo = try ModelZoo(weightsDirectory: weights)
+        let zoo = try ModelZoo(weightsDirectory: weights, references: false)
         let entry = try zoo.entry(name)
         r.manifest_ms = lap()
         let network = try Network.load(kerasFile: (weights as NSString).appendingPathComponent(entry.file),

@@ -30,6 +30,23 @@ public struct Manifest: Decodable, Sendable {
             case kerasTestAccuracyPerVoice = "keras_test_accuracy_per_voice"
             case kerasTestPredictions = "keras_test_predictions"
         }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            name = try c.decode(String.self, forKey: .name)
+            file = try c.decode(String.self, forKey: .file)
+            labels = try c.decodeIfPresent([String].self, forKey: .labels)
+            inputShape = try c.decode([Int].self, forKey: .inputShape)
+            features = try c.decode(FeatureSpec.self, forKey: .features)
+            params = try c.decodeIfPresent(Int.self, forKey: .params)
+            macs = try c.decodeIfPresent(Int.self, forKey: .macs)
+            sparsity = try c.decodeIfPresent(Double.self, forKey: .sparsity)
+            zipBytes = try c.decodeIfPresent(Int.self, forKey: .zipBytes)
+            kerasTestAccuracy = try c.decodeIfPresent(Double.self, forKey: .kerasTestAccuracy)
+            guard Manifest.wantsReferences(decoder) else { return }
+            kerasTestAccuracyPerVoice = try c.decodeIfPresent([String: Double].self, forKey: .kerasTestAccuracyPerVoice)
+            kerasTestPredictions = try c.decodeIfPresent([Int].self, forKey: .kerasTestPredictions)
+        }
     }
 
     /// One Big/Little run of the reference (Keras probabilities, same policy).
@@ -85,6 +102,15 @@ public struct Manifest: Decodable, Sendable {
             case models, accuracy, predictions
             case accuracyPerVoice = "accuracy_per_voice"
         }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            models = try c.decode([String].self, forKey: .models)
+            accuracy = try c.decodeIfPresent(Double.self, forKey: .accuracy)
+            guard Manifest.wantsReferences(decoder) else { return }
+            predictions = try c.decodeIfPresent([Int].self, forKey: .predictions)
+            accuracyPerVoice = try c.decodeIfPresent([String: Double].self, forKey: .accuracyPerVoice)
+        }
     }
 
     public struct DataInfo: Decodable, Sendable {
@@ -106,12 +132,24 @@ public struct Manifest: Decodable, Sendable {
 
     public func network(_ name: String) -> Network? { networks.first { $0.name == name } }
 
-    public static func load(path: String) throws(ZooError) -> Manifest {
+    static let referencesKey = CodingUserInfoKey(rawValue: "kws.manifest.references")!
+
+    static func wantsReferences(_ decoder: any Decoder) -> Bool {
+        decoder.userInfo[referencesKey] as? Bool ?? true
+    }
+
+    /// - Parameter references: also decode the per-clip Keras reference results (predictions and per-voice
+    ///   accuracy of every network and of voting). Only `eval`, `coop` and the tests compare against them;
+    ///   skipping them makes loading the manifest ~7× faster (about 0.8 against 6 ms here), which is a
+    ///   visible part of a one-file `infer`.
+    public static func load(path: String, references: Bool = true) throws(ZooError) -> Manifest {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ZooError("\(path): cannot read the manifest (run reference/export.py, or pass --weights DIR holding manifest.json)")
         }
         do {
-            return try JSONDecoder().decode(Manifest.self, from: data)
+            let decoder = JSONDecoder()
+            decoder.userInfo[referencesKey] = references
+            return try decoder.decode(Manifest.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
             throw ZooError("\(path): missing '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {

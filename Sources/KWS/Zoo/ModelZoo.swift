@@ -6,9 +6,12 @@ public struct ModelZoo: Sendable {
     public let weightsDirectory: String
     public let manifest: Manifest
 
-    public init(weightsDirectory: String = "weights") throws {
+    /// - Parameter references: decode the manifest's per-clip Keras reference results too (see `Manifest.load`);
+    ///   commands that only run networks pass `false`.
+    public init(weightsDirectory: String = "weights", references: Bool = true) throws {
         self.weightsDirectory = weightsDirectory
-        manifest = try Manifest.load(path: (weightsDirectory as NSString).appendingPathComponent("manifest.json"))
+        manifest = try Manifest.load(path: (weightsDirectory as NSString).appendingPathComponent("manifest.json"),
+                                     references: references)
         guard !manifest.labels.isEmpty else { throw ZooError("\(weightsDirectory)/manifest.json: no labels") }
     }
 
