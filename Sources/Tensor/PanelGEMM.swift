@@ -111,9 +111,15 @@ public struct PanelGEMM: Sendable {
     public func multiply(_ a: UnsafePointer<Float>, m: Int, into c: UnsafeMutablePointer<Float>,
                          bias: UnsafePointer<Float>?, lower: Float, upper: Float, lda: Int? = nil, ldc: Int? = nil) {
         guard m > 0 else { return }
+        // No closures or array literals on this path: predict must not allocate (bench/malloc_count.c counts).
         zeroBias.withUnsafeBufferPointer { zb in
-            (kBlocked ? runKBlocked : run)(a, m, lda ?? k, c, ldc ?? n, UnsafePointer(packed.pointer), bias ?? zb.baseAddress!,
-                Lane(repeating: lower), Lane(repeating: upper))
+            let b = UnsafePointer(packed.pointer), pb = bias ?? zb.baseAddress!
+            let lo = Lane(repeating: lower), hi = Lane(repeating: upper)
+            if kBlocked {
+                runKBlocked(a, m, lda ?? k, c, ldc ?? n, b, pb, lo, hi)
+            } else {
+                run(a, m, lda ?? k, c, ldc ?? n, b, pb, lo, hi)
+            }
         }
     }
 
@@ -166,9 +172,10 @@ public struct PanelGEMM: Sendable {
         let panels = panelStarts.count
         // A last panel that overlaps the one before it runs after all the others have finished.
         let overlaps = panels > 1 && panelStarts[panels - 1] < panelStarts[panels - 2] + 16
-        let groups = overlaps ? [0..<(panels - 1), (panels - 1)..<panels] : [0..<panels]
+        let split = overlaps ? panels - 1 : panels          // groups 0..<split, then split..<panels if any
         let blocks = kBlocks.count - 1
-        for group in groups {
+        for g in 0..<(overlaps ? 2 : 1) {
+            let group = g == 0 ? 0..<split : split..<panels
             for q in 0..<blocks {
                 let k0 = kBlocks[q], kc = kBlocks[q + 1] - k0
                 let accumulate = q > 0, finish = q == blocks - 1
