@@ -66,12 +66,25 @@ def _resolve(base, line):
     return "/".join(pathlib.PurePosixPath(rel).parts[-2:])
 
 
+def _listing(root, split, listing=None):
+    """The split list's relative paths (resolved under root) and their class ids; labels come from the
+    paths, so this reads no audio."""
+    listing = pathlib.Path(listing) if listing else pathlib.Path(root) / f"{split}_split.txt"
+    rels = [_resolve(pathlib.Path(root), l) for l in listing.read_text().split("\n") if l.strip()]
+    labels = []
+    for r in rels:
+        label = r.split("/")[0]
+        if label not in LABELS:
+            raise ValueError(f"{listing}: {r}: label {label!r} is not one of {LABELS}")
+        labels.append(LABELS.index(label))
+    return rels, np.array(labels, np.int32)
+
+
 def read_split(root, split, listing=None):
     """-> (waves (N, 16000) float32, labels (N,), relative paths) in split-file order. Shorter clips are
     zero-padded, longer ones cut (as the Swift side does); anything but 16 kHz 16-bit mono is an error."""
     root = pathlib.Path(root)
-    listing = pathlib.Path(listing) if listing else root / f"{split}_split.txt"
-    rels = [_resolve(root, l) for l in listing.read_text().split("\n") if l.strip()]
+    rels, labels = _listing(root, split, listing)
     waves = np.zeros((len(rels), 16000), np.float32)
     for i, rel in enumerate(rels):
         rate, x = wavfile.read(root / rel)
@@ -79,21 +92,26 @@ def read_split(root, split, listing=None):
             raise ValueError(f"{root / rel}: need 16 kHz 16-bit mono PCM, found {rate} Hz {x.dtype} {x.shape}")
         x = x.astype(np.float32) / 32768.0
         waves[i, :min(len(x), 16000)] = x[:16000]
-    labels = []
-    for r in rels:
-        label = r.split("/")[0]
-        if label not in LABELS:
-            raise ValueError(f"{listing}: {r}: label {label!r} is not one of {LABELS}")
-        labels.append(LABELS.index(label))
-    return waves, np.array(labels, np.int32), rels
+    return waves, labels, rels
 
 
-def load_split(data_root, split):
+def _found(data_root, split):
     found = split_file(data_root, split)
     if found is None:
         raise FileNotFoundError(f"{data_root}: no {split} split (looked for {split}/{split}_split.txt, "
                                 f"{split}_split.txt and kws_{split}_split.txt)")
-    return read_split(found[0], split, found[1])
+    return found
+
+
+def load_split(data_root, split):
+    base, listing = _found(data_root, split)
+    return read_split(base, split, listing)
+
+
+def split_labels(data_root, split):
+    """Class ids of a split in split-file order, from its list alone (no audio is read)."""
+    base, listing = _found(data_root, split)
+    return _listing(base, split, listing)[1]
 
 
 def cached_features(cache, data_root, split, spec):
@@ -211,9 +229,9 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed"):
     splits = training_splits(data_root, recipe)
     parts = {s: cached_features(cache, data_root, s, cfg["spec"]) for s in splits}
     xtr = np.concatenate(list(parts.values()))
-    ytr = np.concatenate([load_split(data_root, s)[1] for s in splits])
+    ytr = np.concatenate([split_labels(data_root, s) for s in splits])
     xva = cached_features(cache, data_root, "val", cfg["spec"])
-    _, yva, _ = load_split(data_root, "val")
+    yva = split_labels(data_root, "val")
     repeat = len(splits) > 1              # several renderings: fixed-length epochs over an endless stream
     steps = STEPS_PER_EPOCH if repeat else len(xtr) // BATCH
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay(

@@ -43,7 +43,7 @@ def evaluate(models_dir, data_root, cache, names=None):
     of models_dir (Keras .h5 files)."""
     import keras
     parts = [p for p in PARTS if train.split_file(data_root, p)]
-    labels = {p: train.load_split(data_root, p)[1] for p in parts}
+    labels = {p: train.split_labels(data_root, p) for p in parts}
     names = [n for n in (names or train.CONFIGS) if (pathlib.Path(models_dir) / f"{n}.h5").exists()]
     out, probs = {}, {}
     for name in names:
