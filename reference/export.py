@@ -26,12 +26,11 @@ sys.path.insert(0, str(HERE))
 from kws_ref import LABELS, SAMPLE_RATE  # noqa: E402
 from kws_ref import features as F  # noqa: E402
 from kws_ref import fixtures, synth, train, validation  # noqa: E402
-from kws_ref.validation import majority_vote, score_margin, softmax  # noqa: E402
+from kws_ref.validation import COOP, majority_vote, score_margin, softmax  # noqa: E402
 
 NETWORKS = list(train.CONFIGS)
 BUDGET_BYTES = int(4.5 * 2 ** 20)
 THETA = 0.35
-COOP = ["coop1", "coop2", "coop3", "coop4", "coop5"]
 
 
 def macs_of(model):

@@ -207,6 +207,7 @@ def clip_plan(split, combos):
     plan = []
     voice_split = VOICE_SPLIT.get(split, split)
     flite_voices = sorted(v for v, s in FLITE_SPLIT.items() if s == voice_split)
+    festival_voices = sorted(v for v, s in FESTIVAL_SPLIT.items() if s == voice_split)
     for label in LABELS:
         rng = np.random.default_rng(_stable_hash(f"plan/{split}/{label}"))
         n = SPLIT_SIZES[split]
@@ -218,8 +219,7 @@ def clip_plan(split, combos):
             elif engine == "flite":
                 voice = flite_voices[int(rng.integers(len(flite_voices)))]
             elif engine == "festival":
-                voices = sorted(v for v, s in FESTIVAL_SPLIT.items() if s == voice_split)
-                voice = voices[int(rng.integers(len(voices)))]
+                voice = festival_voices[int(rng.integers(len(festival_voices)))]
             else:
                 voice = "joe"
             plan.append((label, i, engine, voice))
