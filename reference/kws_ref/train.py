@@ -114,8 +114,20 @@ def split_labels(data_root, split):
     return _listing(base, split, listing)[1]
 
 
+def _split_fingerprint(data_root, split):
+    """Short hash of a split's list and of each listed file's size and modification time: regenerated or
+    different data gets a new cache entry instead of silently reusing stale features."""
+    import hashlib
+    base, listing = split_file(data_root, split)
+    h = hashlib.sha256(str(pathlib.Path(base).resolve()).encode())
+    for line in listing.read_text().split():
+        st = (base / _resolve(base, line)).stat()
+        h.update(f"{line}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:12]
+
+
 def cached_features(cache, data_root, split, spec):
-    name = f"{split}_{spec['kind']}{spec.get('coefficients', '')}.npy"
+    name = f"{split}_{spec['kind']}{spec.get('coefficients', '')}_{_split_fingerprint(data_root, split)}.npy"
     path = pathlib.Path(cache) / name
     if path.exists():
         return np.load(path)

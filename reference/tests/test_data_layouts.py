@@ -43,3 +43,20 @@ def test_bad_inputs_are_named(tmp_path):
     (tmp_path / "train_split.txt").write_text("cat/c.wav\n")
     with pytest.raises(ValueError, match="label 'cat'"):
         train.load_split(tmp_path, "train")
+
+
+def test_feature_cache_follows_the_data_not_the_split_name(tmp_path):
+    """Regenerated clips under the same names must not reuse stale cached features."""
+    import os
+    from kws_ref import features
+    spec = features.MFCC_10
+    data, cache = tmp_path / "data", tmp_path / "cache"
+    _wav(data / "val" / "go" / "x.wav", 16000, value=100)
+    (data / "val" / "val_split.txt").write_text("go/x.wav\n")
+    first = train.cached_features(cache, data, "val", spec)
+    _wav(data / "val" / "go" / "x.wav", 16000, value=5000)
+    os.utime(data / "val" / "go" / "x.wav", ns=(1, 1))          # a different modification time
+    second = train.cached_features(cache, data, "val", spec)
+    assert len(list(cache.iterdir())) == 2
+    assert not np.allclose(first, second)
+    assert np.array_equal(second, train.cached_features(cache, data, "val", spec))
