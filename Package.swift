@@ -20,13 +20,11 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
     ],
     targets: [
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
-        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CPrefetch"),   // header only: __builtin_prefetch for the streaming GEMM
 
-        .target(name: "Tensor", dependencies: ["CBLAS", "CHDF5", "CPrefetch"]),
+        .target(name: "Tensor", dependencies: ["CPrefetch"]),
         .target(name: "Layers", dependencies: ["Tensor"]),
         .target(name: "KWS", dependencies: ["Tensor", "Layers", "CFFTW"]),
         .target(

@@ -44,7 +44,7 @@ fi
 if [ ! -f .build/bench/malloc_count.so ] || [ bench/malloc_count.c -nt .build/bench/malloc_count.so ]; then
     cc -O2 -shared -fPIC -Wall -o .build/bench/malloc_count.so bench/malloc_count.c -ldl
 fi
-# One thread everywhere: OpenBLAS (kws-bench also calls openblas_set_num_threads(1) when a network loads),
+# One thread everywhere: OpenBLAS (opened on first use with one thread unless this says otherwise),
 # TensorFlow (set in run_bench.py), LiteRT (num_threads=1).
 export OPENBLAS_NUM_THREADS=1 TF_CPP_MIN_LOG_LEVEL=2
 exec python3 bench/run_bench.py --swift-flags "$SWIFT_FLAGS" --malloc-so .build/bench/malloc_count.so \

@@ -30,6 +30,38 @@ def main():
         g.create_group("mid")
         g.attrs["note"] = "inner group"
 
+    # The corners of the format the Swift reader handles itself (it does not use libhdf5): a group big
+    # enough for a multi-level B-tree, big-endian and small integer types, a never-written dataset, an empty
+    # one, compact storage, and what it must refuse with a clear error (chunked/compressed, float16, soft links).
+    with h5py.File(os.path.join(OUT, "hdf5_corners.h5"), "w") as f:
+        many = f.create_group("many")
+        for i in range(150):
+            many.create_dataset(f"d{i:03d}", data=np.full((2,), i, np.float32))
+        f.create_dataset("big_endian", data=np.array([1.5, -3.0, 1e-3], dtype=">f4"))
+        f.create_dataset("big_endian64", data=np.array([[2.5], [-7.0]], dtype=">f8"))
+        f.create_dataset("uint8", data=np.array([0, 7, 255], dtype=np.uint8))
+        f.create_dataset("int16", data=np.array([-32768, -1, 32767], dtype=np.int16))
+        f.create_dataset("int32_be", data=np.array([-5, 70000], dtype=">i4"))
+        f.create_dataset("unwritten", shape=(2, 3), dtype=np.float32)
+        f.create_dataset("empty", data=np.zeros((0, 4), np.float32))
+        dcpl = h5py.h5p.create(h5py.h5p.DATASET_CREATE)
+        dcpl.set_layout(h5py.h5d.COMPACT)
+        space = h5py.h5s.create_simple((3,))
+        h5py.h5d.create(f.id, b"compact", h5py.h5t.IEEE_F32LE, space, dcpl=dcpl).write(
+            h5py.h5s.ALL, h5py.h5s.ALL, np.array([4, 5, 6], np.float32))
+        f.create_dataset("chunked", data=np.arange(100, dtype=np.float32), chunks=(10,), compression="gzip")
+        f.create_dataset("half", data=np.array([1, 2], np.float16))
+        f["soft"] = h5py.SoftLink("/uint8")
+        f.attrs["vlen_str"] = "corner"
+    # The newest format (superblock 3, version-2 object headers, link messages), as libver="latest" writes it.
+    with h5py.File(os.path.join(OUT, "hdf5_latest.h5"), "w", libver="latest") as f:
+        f.attrs["vlen_str"] = "latest {\"b\": 2}"
+        f.attrs["fixed_list"] = np.array([b"x", b"yy"])
+        g = f.create_group("group/inner")
+        g.create_dataset("w", data=np.arange(6, dtype=np.float32).reshape(2, 3))
+        g.attrs["note"] = "v2 header"
+        f.create_dataset("scalar", data=np.float64(-1.25))
+
 
 if __name__ == "__main__":
     main()

@@ -356,10 +356,9 @@ struct KerasLoader {
     /// for convolutions; rows-simd16 (≥ 16 channels), SIMD8 or plain loops for depthwise. The SIMD kernels
     /// are left out when `SIMDKernels.hasFastWideVectors` is false (a build without AVX, where SIMD8/SIMD16
     /// lanes become scalar calls and measured 10–100× slower).
-    /// With `tuneKernels` off, the defaults: OpenBLAS GEMM, im2col+GEMM (direct for the stems), rows-simd16
-    /// or SIMD8 depthwise (plain loops and no direct convolution when the build has no fast vectors).
+    /// With `tuneKernels` off, the defaults (`useDefaultKernels`).
     private func chooseKernels(_ steps: inout [Step]) {
-        guard options.tuneKernels else { return }
+        guard options.tuneKernels else { return useDefaultKernels(&steps) }
         for i in steps.indices {
             let layer = steps[i].layer
             var note = ""
@@ -383,6 +382,28 @@ struct KerasLoader {
                 continue
             }
             if !label.isEmpty { steps[i].kernel = label.replacingOccurrences(of: "(", with: "(" + note, options: [], range: label.range(of: "(")) }
+        }
+    }
+
+    /// The untimed plan: the streaming GEMM for dense layers of 1–4 rows, the 6×16 packed-panel GEMM for the
+    /// other dense and 1×1 layers and under im2col (direct for the stems), rows-simd16 or SIMD8 depthwise. In
+    /// every tuned plan so far the OpenBLAS GEMM lost to these at this network size, and a plan without it
+    /// never loads OpenBLAS (which is opened on first use): a cold one-file `infer` is shorter by the library's
+    /// loading. Where a kernel does not apply, or the build has no fast wide vectors, OpenBLAS GEMM and plain
+    /// loops stay.
+    private func useDefaultKernels(_ steps: inout [Step]) {
+        guard SIMDKernels.hasFastWideVectors else { return }
+        for i in steps.indices {
+            switch steps[i].layer {
+            case let dense as Dense:
+                dense.useKernel(StreamingGEMM.supports(m: dense.rows, n: dense.outFeatures) ? .stream : .narrowPanel)
+                steps[i].kernel = dense.kernelChoice.rawValue
+            case let conv as Conv2D where conv.kernelChoice == .im2colGEMM:
+                conv.kernelChoice = .im2colNarrowPanel          // stays im2col+gemm where no panel applies
+                steps[i].kernel = conv.kernelChoice.rawValue
+            default:
+                continue
+            }
         }
     }
 

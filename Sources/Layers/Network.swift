@@ -92,7 +92,6 @@ public final class Network {
 
     /// Loads a Keras `.h5` (Sequential, or a Functional chain) and plans it.
     public static func load(kerasFile path: String, options: LoadOptions = .init()) throws -> Network {
-        GEMM.useSingleThread()
         var loader = try KerasLoader(path: path, options: options)
         return try loader.build()
     }
