@@ -3,13 +3,17 @@ import Tensor
 /// Dense on the last axis: (rows × inFeatures) · (inFeatures × outFeatures) + bias, activation at the store.
 /// Also serves a 1×1 convolution after a folded GEMM. Kernels (the loader times them and keeps the fastest):
 /// OpenBLAS GEMM; the packed-panel SIMD16 GEMM; for 1–4 rows the streaming GEMM (weights in read order,
-/// software prefetch); for pruned weights a CSR product and the pixels-SIMD sparse product.
+/// software prefetch); for pruned weights a CSR product and the pixels-SIMD sparse product; for layers too
+/// narrow for panels (fewer than 16 outputs, such as a classifier's last layer) plain row loops.
 public final class Dense: Layer {
     public enum Kernel: String, Sendable, CaseIterable {
         case gemm, csr, panel = "panel-simd16", narrowPanel = "panel16x6-simd16", stream = "stream-prefetch-simd16x32"
         /// The narrow panels with k cut into blocks (`PanelGEMM(kBlocked:)`), where that makes more than one block.
         case kBlockedPanel = "panel16x6-kblock-simd16"
         case sparsePixels = "sparse-pixels-simd16x64", sparsePixelsOneSet = "sparse-pixels-simd16x64-1set"
+        /// y += x[i] · W[i, :] row by row (the compiler vectorises the inner loop): for a handful of outputs
+        /// this is as fast as a GEMM call and needs no library.
+        case loops
     }
 
     public let kind: String
@@ -61,6 +65,7 @@ public final class Dense: Layer {
             k.append(.kBlockedPanel)
         }
         if StreamingGEMM.supports(m: rows, n: outFeatures) && simd { k.append(.stream) }
+        if !PanelGEMM.supports(n: outFeatures) { k.append(.loops) }
         if allowSparse && zeroFraction >= minZeroFraction {
             k.append(.csr)
             if SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) && simd { k += [.sparsePixels, .sparsePixelsOneSet] }
@@ -130,6 +135,17 @@ public final class Dense: Layer {
         }
         if let sparse {
             sparse.multiplyRows(input, count: rows, into: output)
+        } else if kernelChoice == .loops {
+            weights.withUnsafeBufferPointer { w in
+                for r in 0..<rows {
+                    let x = input + r * inFeatures, y = output + r * outFeatures
+                    y.update(repeating: 0, count: outFeatures)
+                    for i in 0..<inFeatures {
+                        let xi = x[i], row = w.baseAddress! + i * outFeatures
+                        for o in 0..<outFeatures { y[o] += xi * row[o] }
+                    }
+                }
+            }
         } else {
             weights.withUnsafeBufferPointer { w in
                 GEMM.multiply(m: rows, n: outFeatures, k: inFeatures, a: input, lda: inFeatures,

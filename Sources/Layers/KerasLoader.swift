@@ -386,7 +386,8 @@ struct KerasLoader {
     }
 
     /// The untimed plan: the streaming GEMM for dense layers of 1–4 rows, the 6×16 packed-panel GEMM for the
-    /// other dense and 1×1 layers and under im2col (direct for the stems), rows-simd16 or SIMD8 depthwise. In
+    /// other dense and 1×1 layers and under im2col (direct for the stems), plain row loops for layers of under
+    /// 16 outputs (the classifiers' last layers), rows-simd16 or SIMD8 depthwise. In
     /// every tuned plan so far the OpenBLAS GEMM lost to these at this network size, and a plan without it
     /// never loads OpenBLAS (which is opened on first use): a cold one-file `infer` is shorter by the library's
     /// loading. Where a kernel does not apply, or the build has no fast wide vectors, OpenBLAS GEMM and plain
@@ -396,7 +397,8 @@ struct KerasLoader {
         for i in steps.indices {
             switch steps[i].layer {
             case let dense as Dense:
-                dense.useKernel(StreamingGEMM.supports(m: dense.rows, n: dense.outFeatures) ? .stream : .narrowPanel)
+                dense.useKernel(StreamingGEMM.supports(m: dense.rows, n: dense.outFeatures) ? .stream
+                                : PanelGEMM.supports(n: dense.outFeatures) ? .narrowPanel : .loops)
                 steps[i].kernel = dense.kernelChoice.rawValue
             case let conv as Conv2D where conv.kernelChoice == .im2colGEMM:
                 conv.kernelChoice = .im2colNarrowPanel          // stays im2col+gemm where no panel applies

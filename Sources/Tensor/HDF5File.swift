@@ -51,12 +51,14 @@ public final class HDF5File: @unchecked Sendable {
         guard fd >= 0 else { throw HDF5Error(file: path, object: "", reason: "cannot open (\(String(cString: strerror(errno))))") }
         defer { close(fd) }
         let size = Int(info.st_size)
-        if size > 0, let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED {
+        if size == 0 {
+            mapping = nil
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        } else if let p = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED {
             mapping = p
             bytes = UnsafeRawBufferPointer(start: p, count: size)
         } else {
-            mapping = nil
-            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            throw HDF5Error(file: path, object: "", reason: "cannot map the file (\(String(cString: strerror(errno))))")
         }
         do {
             try readSuperblock()
@@ -165,7 +167,7 @@ public final class HDF5File: @unchecked Sendable {
         func floats(_ raw: UnsafeRawBufferPointer, count: Int) throws -> [Float] {
             [Float](unsafeUninitializedCapacity: count) { out, done in
                 switch self {
-                case .float(4, false):
+                case .float(4, false):                               // little-endian IEEE, as the host
                     memcpy(out.baseAddress!, raw.baseAddress!, 4 * count)
                 case .float(4, true):
                     for i in 0..<count { out[i] = Float(bitPattern: UInt32(bigEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }

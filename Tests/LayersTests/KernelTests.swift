@@ -193,7 +193,7 @@ struct ConvCase: CustomStringConvertible, Sendable {
             case .panel, .narrowPanel, .kBlockedPanel: n >= 16
             case .stream: rows <= 4 && n >= 32
             case .sparsePixels, .sparsePixelsOneSet: rows >= 64 && k >= 16 && n >= 16
-            case .gemm, .csr: true
+            case .gemm, .csr, .loops: true
             }
             #expect(layer.kernelChoice == (applies ? kernel : .gemm))
             #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(kernel)")
