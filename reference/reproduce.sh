@@ -8,9 +8,8 @@ mkdir -p reference/out
 exec > >(tee reference/out/reproduce.log) 2>&1
 start=$(date +%s)
 if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null || ! command -v festival >/dev/null \
-   || [ ! -d /usr/share/festival/voices/english/ked_diphone ] \
-   || [ ! -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ]; then
-  apt-get update -q && apt-get install -y -q espeak-ng flite festival festvox-kdlpc16k festvox-us-slt-hts
+   || [ ! -d /usr/share/festival/voices/english/ked_diphone ]; then
+  apt-get update -q && apt-get install -y -q espeak-ng flite festival festvox-kdlpc16k
 fi
 python3 -m pip install -q -r reference/requirements.txt
 export TF_CPP_MIN_LOG_LEVEL=2

@@ -7,16 +7,12 @@ train/val/test. Voices are split so that no voice (speaker x variant combination
   by a fixed hash (about 76 / 12 / 12 %).
 - flite: kal, kal16, rms, slt train; awb is held out whole for test.
 - Piper (joe, neural): train only (one speaker; it cannot be both trained on and held out).
-- festival: slt's HTS voice (festvox-us-slt-hts, statistical parametric) train only; the ked diphone voice
-  (festvox-kdlpc16k) is the unseen-synthesiser validation part `val_xeng` (below).
 
 Pseudo-speakers: every clip is resampled by a random factor (0.85-1.18: pitch, formants and tempo move
 together, a cheap vocal-tract-length perturbation), prosody is randomised per engine (rate, pitch,
 amplitude), the word is placed at a random offset in the 1 s window, an optional random band limit
 simulates a microphone, and background noise of one of five colours is mixed at 0-25 dB SNR (some clips
-cleaner). Training clips also get, 60 % of them, a formant shift that keeps pitch and timing
-(`formant_warp`, factor 0.84-1.2): pseudo-speakers whose vocal tract and voice pitch vary independently,
-which resampling alone cannot give. Every clip's randomness comes from a seed derived from (split, word, index) only.
+cleaner). Every clip's randomness comes from a seed derived from (split, word, index) only.
 
 `val_xeng` is a second validation part from a synthesiser in no other split: festival's ked diphone voice
 (festvox-kdlpc16k), 50 clips a word rendered like val and test. The espeak-only validation split cannot
@@ -48,12 +44,9 @@ VOICE_SPLIT = {"train_aug": "train"}
 ESPEAK_VOICES = ["en-gb", "en-us", "en-gb-scotland", "en-gb-x-gbclan", "en-gb-x-gbcwmd", "en-gb-x-rp",
                  "en-029", "en-us-nyc"]
 FLITE_SPLIT = {"kal": "train", "kal16": "train", "rms": "train", "slt": "train", "awb": "test"}
-FESTIVAL_SPLIT = {"ked": "val_xeng", "slt_hts": "train"}
-# festival's command for each voice: ked is a diphone (LPC) voice; slt_hts the statistical parametric (HTS)
-# rendering of flite's slt speaker, an engine in no other split.
-FESTIVAL_VOICE = {"ked": "voice_ked_diphone", "slt_hts": "voice_cmu_us_slt_arctic_hts"}
+FESTIVAL_SPLIT = {"ked": "val_xeng"}
 # Share of each split's clips per engine.
-ENGINE_MIX = {"train": [("espeak", 0.52), ("flite", 0.24), ("piper", 0.12), ("festival", 0.12)],
+ENGINE_MIX = {"train": [("espeak", 0.62), ("flite", 0.23), ("piper", 0.15)],
               "train_aug": [("espeak", 0.55), ("flite", 0.30), ("piper", 0.15)],
               "val": [("espeak", 1.0)],
               "val_xeng": [("festival", 1.0)],
@@ -109,29 +102,6 @@ def synth_flite(word, voice, rng, strong=False):
     return rate, x.astype(np.float32) / 32768.0
 
 
-def formant_warp(x, rate, alpha):
-    """Move the spectral envelope (formants) by a factor alpha and keep the harmonics (pitch) and timing:
-    a speaker with a longer or shorter vocal tract. The envelope is the liftered cepstrum of each STFT
-    frame (quefrencies under 2 ms, below any pitch period); every frame is multiplied by the ratio of the
-    warped to the original envelope."""
-    n = 512 if rate <= 16000 else 1024
-    _, _, spec = sps.stft(x, nperseg=n, noverlap=n * 3 // 4)
-    cep = np.fft.irfft(np.log(np.abs(spec) + 1e-7), axis=0)
-    keep = max(8, rate // 500)
-    cep[keep:cep.shape[0] - keep + 1] = 0
-    log_env = np.fft.rfft(cep, axis=0).real
-    bins = np.arange(spec.shape[0], dtype=np.float64)
-    src = np.minimum(bins / alpha, bins[-1])
-    lo = np.floor(src).astype(int)
-    hi = np.minimum(lo + 1, len(bins) - 1)
-    w = (src - lo)[:, None]
-    warped = (1 - w) * log_env[lo] + w * log_env[hi]
-    spec = spec * np.exp(np.clip(warped - log_env, -4.6, 4.6))
-    _, y = sps.istft(spec, nperseg=n, noverlap=n * 3 // 4)
-    y = y[:len(x)].astype(np.float32)
-    return y * (np.abs(x).max() / (np.abs(y).max() + 1e-9))
-
-
 def festival_stretch(rng):
     return rng.uniform(0.8, 1.35)
 
@@ -142,7 +112,7 @@ def synth_festival_batch(jobs):
     with tempfile.TemporaryDirectory() as tmp:
         lines = []
         for k, (word, voice, stretch) in enumerate(jobs):
-            lines += [f"({FESTIVAL_VOICE[voice]})", f"(Parameter.set 'Duration_Stretch {stretch:.3f})",
+            lines += [f"(voice_{voice}_diphone)", f"(Parameter.set 'Duration_Stretch {stretch:.3f})",
                       f'(utt.save.wave (utt.synth (Utterance Text "{word}")) "{tmp}/{k}.wav" \'riff)']
         script = pathlib.Path(tmp, "batch.scm")
         script.write_text("\n".join(lines) + "\n")
@@ -276,8 +246,6 @@ def make_clip(split, item, festival_raw=None):
         rate, raw = festival_raw or synth_festival_batch([(label, voice, stretch)])[0]
     else:
         rate, raw = synth_piper(label, rng)
-    if split == "train" and rng.random() < 0.6:        # pseudo-speakers with formants moved apart from pitch
-        raw = formant_warp(raw, rate, rng.uniform(0.84, 1.2))
     return render(rate, raw, rng, strong)
 
 

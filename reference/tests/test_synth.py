@@ -38,13 +38,12 @@ def test_plans_have_the_split_sizes_and_no_shared_voice(combos):
     assert not aug_voices & (voices["val"] | voices["test"])
     xeng = {synth.voice_tag(e, v) for _, _, e, v in synth.clip_plan("val_xeng", combos)}
     assert xeng == {"festival-ked"}                 # the unseen-synthesiser validation part
-    assert "festival-slt_hts" in voices["train"]
     assert not xeng & (voices["train"] | aug_voices | voices["val"] | voices["test"])
 
 
 def test_same_clip_twice_is_bit_identical_and_different_clips_differ(combos):
     plan = synth.clip_plan("train", combos)
-    picks = [next(i for i, p in enumerate(plan) if p[2] == e) for e in ("espeak", "flite", "piper", "festival")]
+    picks = [next(i for i, p in enumerate(plan) if p[2] == e) for e in ("espeak", "flite", "piper")]
     for i in picks:
         a = synth.make_clip("train", plan[i])
         b = synth.make_clip("train", plan[i])
@@ -80,24 +79,3 @@ def test_bundled_clip_regenerates_identically(combos):
         rate, committed = wavfile.read(ROOT / "data" / rel)
         fresh = np.clip(np.round(synth.make_clip("test", plan[k]) * 32767), -32768, 32767).astype(np.int16)
         assert rate == 16000 and np.array_equal(committed, fresh), rel
-
-
-def test_formant_warp_moves_the_envelope_and_keeps_pitch_and_length():
-    rate, raw = synth.synth_flite("yes", "kal", np.random.default_rng(0))
-
-    def centroid(x):
-        power = np.abs(np.fft.rfft(x)) ** 2
-        return float((power * np.fft.rfftfreq(len(x), 1 / rate)).sum() / power.sum())
-
-    def pitch(x):                                   # autocorrelation peak, 60-400 Hz, mid-word
-        seg = x[len(x) // 2 - 800:len(x) // 2 + 800]
-        ac = np.correlate(seg, seg, "full")[len(seg) - 1:]
-        lo, hi = rate // 400, rate // 60
-        return rate / (lo + int(np.argmax(ac[lo:hi])))
-
-    same = synth.formant_warp(raw, rate, 1.0)
-    assert np.allclose(same, raw, atol=1e-3 * np.abs(raw).max())
-    down, up = synth.formant_warp(raw, rate, 0.84), synth.formant_warp(raw, rate, 1.2)
-    assert len(down) == len(up) == len(raw)
-    assert centroid(down) < 0.9 * centroid(raw) and centroid(up) > 1.05 * centroid(raw)
-    assert abs(pitch(down) - pitch(raw)) < 2 and abs(pitch(up) - pitch(raw)) < 2
