@@ -20,7 +20,6 @@ enum OpenBLAS {
     struct Functions: @unchecked Sendable {
         let sgemm: SGEMM
         let sgemv: SGEMV
-        let library: String
     }
 
     /// The library's entry points, or nil when no OpenBLAS can be opened (resolved once, thread-safely).
@@ -37,8 +36,7 @@ enum OpenBLAS {
             if let threads = dlsym(handle, "openblas_set_num_threads") {
                 unsafeBitCast(threads, to: (@convention(c) (Int32) -> Void).self)(1)
             }
-            return Functions(sgemm: unsafeBitCast(gemm, to: SGEMM.self), sgemv: unsafeBitCast(gemv, to: SGEMV.self),
-                             library: name)
+            return Functions(sgemm: unsafeBitCast(gemm, to: SGEMM.self), sgemv: unsafeBitCast(gemv, to: SGEMV.self))
         }
         return nil
     }

@@ -103,7 +103,7 @@ public final class HDF5File: @unchecked Sendable {
                 guard count <= 1 << 31 else { throw Malformed(reason: "unwritten dataset too large") }
                 return [Float](repeating: 0, count: count)
             }
-            return try number.floats(raw, count: count)
+            return number.floats(raw, count: count)
         }
         return (d.shape, values)
     }
@@ -164,7 +164,7 @@ public final class HDF5File: @unchecked Sendable {
         case float(bytes: Int, bigEndian: Bool)
         case integer(bytes: Int, signed: Bool, bigEndian: Bool)
 
-        func floats(_ raw: UnsafeRawBufferPointer, count: Int) throws -> [Float] {
+        func floats(_ raw: UnsafeRawBufferPointer, count: Int) -> [Float] {
             [Float](unsafeUninitializedCapacity: count) { out, done in
                 switch self {
                 case .float(4, false):                               // little-endian IEEE, as the host
