@@ -10,12 +10,12 @@
 # it in the same alternation, to show what the tuned build buys.
 #
 # Builds first (release, tuned for this machine's CPU; the default x86-64 target has no AVX and runs the
-# SIMD kernels ~50× slower):
-#   swift build -c release -Xswiftc -target-cpu -Xswiftc native
+# SIMD kernels ~50× slower; the Swift runtime linked statically, as scripts/setup.sh builds it):
+#   swift build -c release -Xswiftc -target-cpu -Xswiftc native --static-swift-stdlib
 # Set KWS_BENCH_NO_BUILD=1 to use the binaries already in .build/release. OPENBLAS_CORETYPE is left as set.
 set -eu
 cd "$(dirname "$0")/.."
-SWIFT_FLAGS="-c release -Xswiftc -target-cpu -Xswiftc native"
+SWIFT_FLAGS="-c release -Xswiftc -target-cpu -Xswiftc native --static-swift-stdlib"
 PORTABLE=""
 for arg in "$@"; do [ "$arg" = --portable ] && PORTABLE=1; done
 if [ "${KWS_BENCH_NO_BUILD:-0}" != 1 ] && [ -n "$PORTABLE" ]; then

@@ -453,7 +453,7 @@ def main():
     ap.add_argument("--portable-bench", default="",
                     help="a kws-bench built without -target-cpu (run.sh --portable): timed beside the native one")
     ap.add_argument("--portable", action="store_true", help=argparse.SUPPRESS)  # consumed by run.sh
-    ap.add_argument("--swift-flags", default="-c release -Xswiftc -target-cpu -Xswiftc native")
+    ap.add_argument("--swift-flags", default="-c release -Xswiftc -target-cpu -Xswiftc native --static-swift-stdlib")
     ap.add_argument("--clip", default="", help="WAV clip (default: the first clip of data/test_split.txt)")
     ap.add_argument("--out", default=str(HERE / "results.json"))
     args = ap.parse_args()

@@ -117,6 +117,23 @@ public final class Dense: Layer {
         }
     }
 
+    /// Whether `forwardBlocked` applies: the kernel is a 16-wide panel one.
+    public var canWriteBlocked: Bool { panel?.narrow ?? false }
+    /// Floats `forwardBlocked` writes (one rows × 16 block per 16-column panel).
+    public var blockedCount: Int { (outFeatures + 15) / 16 * rows * 16 }
+
+    /// `forward` with the output channel-blocked (`PanelGEMM.multiply(blockedInto:)`); needs `canWriteBlocked`.
+    public func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+        guard let panel, panel.narrow else { preconditionFailure("Dense.forwardBlocked: kernel \(kernelChoice.rawValue) has no blocked output") }
+        if let bias {
+            bias.withUnsafeBufferPointer {
+                panel.multiply(input, m: rows, blockedInto: output, bias: $0.baseAddress, lower: activation.lower, upper: activation.upper)
+            }
+        } else {
+            panel.multiply(input, m: rows, blockedInto: output, bias: nil, lower: activation.lower, upper: activation.upper)
+        }
+    }
+
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         if let panel {
             // Bias and activation are applied at the panel kernel's store.

@@ -1,7 +1,7 @@
 import Tensor
 
 /// DepthwiseConv2D, depth multiplier 1: direct, SIMD over channels, bias (folded BN) and activation clamp
-/// at the store. Four kernels (`Kernel`), timed by the loader: rows-simd16 and pixels-simd16x4 in their
+/// at the store. Five kernels (`Kernel`), timed by the loader: rows-simd16/8 and pixels-simd16x4 in their
 /// own files, and below the SIMD8 one (`run`) and plain loops. In the SIMD ones a channel count that is
 /// not a multiple of the vector width finishes with one vector that overlaps the previous one (those lanes
 /// are recomputed to the same values), so there is no scalar tail unless C is below the width. Interior
@@ -18,17 +18,19 @@ public final class DepthwiseConv2D: Layer {
     private var alignedBias: AlignedFloats
     public var activation: FusedActivation
 
-    /// `.rows16`: channel blocks of 16 outermost, weights held in registers (`DepthwiseConv2D+Rows16.swift`;
-    /// C ≥ 16). `.pixels64`: pixels outermost, 64 channels at a time, for small images
-    /// (`DepthwiseConv2D+Pixels64.swift`; C ≥ 64). `.simd8`: pixels outermost, 8-lane channel vectors. `.plainLoops`: the same computation as
+    /// `.rows16` / `.rows8`: channel blocks of 16 or 8 outermost, weights held in registers
+    /// (`DepthwiseConv2D+Rows.swift`; C ≥ 16 or 8; eight lanes is the width that fits AVX2's registers).
+    /// `.pixels64`: pixels outermost, 64 channels at a time, for small images (`DepthwiseConv2D+Pixels64.swift`;
+    /// C ≥ 64). `.simd8`: pixels outermost, 8-lane channel vectors. `.plainLoops`: the same computation as
     /// plain loops over channels, left to LLVM's auto-vectoriser, which wins on builds without AVX (where
     /// SIMD lanes become calls).
     public enum Kernel: String, Sendable, CaseIterable {
-        case rows16 = "rows-simd16", pixels64 = "pixels-simd16x4", simd8 = "direct-simd8", plainLoops = "direct-loops"
+        case rows16 = "rows-simd16", rows8 = "rows-simd8", pixels64 = "pixels-simd16x4", simd8 = "direct-simd8", plainLoops = "direct-loops"
     }
     public var kernelChoice: Kernel {
         didSet {
             if kernelChoice == .rows16 && channels < 16 { kernelChoice = .simd8 }
+            if kernelChoice == .rows8 && channels < 8 { kernelChoice = .simd8 }
             if kernelChoice == .pixels64 && channels < 64 { kernelChoice = .simd8 }
         }
     }
@@ -36,8 +38,8 @@ public final class DepthwiseConv2D: Layer {
     /// The kernels that can run this layer on this build (the SIMD ones only with fast wide vectors).
     public var candidateKernels: [Kernel] {
         guard SIMDKernels.hasFastWideVectors else { return [.plainLoops] }
-        if channels >= 64 { return [.rows16, .pixels64, .simd8, .plainLoops] }
-        return channels >= 16 ? [.rows16, .simd8, .plainLoops] : [.simd8, .plainLoops]
+        if channels >= 64 { return [.rows16, .rows8, .pixels64, .simd8, .plainLoops] }
+        return channels >= 16 ? [.rows16, .rows8, .simd8, .plainLoops] : channels >= 8 ? [.rows8, .simd8, .plainLoops] : [.simd8, .plainLoops]
     }
 
     public init(kind: String = "depthwise_conv2d", geometry: WindowGeometry, channels: Int,
@@ -71,10 +73,19 @@ public final class DepthwiseConv2D: Layer {
         let k = UnsafePointer(alignedKernel.pointer), b = UnsafePointer(alignedBias.pointer)
         switch kernelChoice {
         case .rows16: runRows16(input, output, k, b)
+        case .rows8: runRows8(input, output, k, b)
         case .pixels64: runPixels64(input, output, k, b)
         case .simd8: run(input, output, k, b)
         case .plainLoops: runPlainLoops(input, output, k, b)
         }
+    }
+
+    /// The depthwise product of a channel-blocked input (see `PointwiseDepthwise`), NHWC output, with the
+    /// 16- or 8-lane row kernel. Needs C ≥ 16.
+    public func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, lanes: Int) {
+        precondition(channels >= 16, "DepthwiseConv2D.forwardBlocked: needs 16 channels or more")
+        let k = UnsafePointer(alignedKernel.pointer), b = UnsafePointer(alignedBias.pointer)
+        if lanes == 16 { runRowsBlocked16(input, output, k, b) } else { runRowsBlocked8(input, output, k, b) }
     }
 
     @inline(__always)

@@ -204,6 +204,7 @@ struct KerasLoader {
             steps.append(Step(layer: z, names: [pad.name], kernel: "copy", canAbsorb: false))
         }
         chooseKernels(&steps)
+        if options.tuneKernels && SIMDKernels.hasFastWideVectors { fusePointwiseDepthwise(&steps) }
         let network = Network(name: model.name, inputShape: model.inputShape,
                               steps: steps.map { ($0.layer, $0.names, $0.kernel) }, parameterCount: parameterCount, sourceFile: path)
         if options.tuneKernels {
@@ -382,6 +383,24 @@ struct KerasLoader {
                 continue
             }
             if !label.isEmpty { steps[i].kernel = label.replacingOccurrences(of: "(", with: "(" + note, options: [], range: label.range(of: "(")) }
+        }
+    }
+
+    /// Each 1×1 layer (on a 16-wide panel kernel) followed by a depthwise layer on its output becomes one
+    /// `PointwiseDepthwise` step when a channel-blocked mode times faster than the two layers run separately
+    /// (same timing as `pickFastest`); the label keeps the 1×1 layer's kernel and adds the comparison.
+    private func fusePointwiseDepthwise(_ steps: inout [Step]) {
+        var i = 0
+        while i + 1 < steps.count {
+            defer { i += 1 }
+            guard let pw = steps[i].layer as? Dense, let dw = steps[i + 1].layer as? DepthwiseConv2D,
+                  PointwiseDepthwise.applies(pw, dw) else { continue }
+            let pair = PointwiseDepthwise(pw, dw)
+            let label = pickFastest(pair, PointwiseDepthwise.Mode.allCases, scratch: pair.scratchCount, apply: { pair.mode = $0 })
+            guard pair.mode != .separate else { continue }
+            steps[i] = Step(layer: pair, names: steps[i].names + steps[i + 1].names,
+                            kernel: steps[i].kernel + " → " + steps[i + 1].kernel.prefix { $0 != " " } + ", " + label, canAbsorb: false)
+            steps.remove(at: i + 1)
         }
     }
 

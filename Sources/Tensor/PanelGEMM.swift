@@ -115,18 +115,52 @@ public struct PanelGEMM: Sendable {
         zeroBias.withUnsafeBufferPointer { zb in
             let b = UnsafePointer(packed.pointer), pb = bias ?? zb.baseAddress!
             let lo = Lane(repeating: lower), hi = Lane(repeating: upper)
+            let out = Output(base: c, ldc: ldc ?? n, panelStride: 0, blocked: false)
             if kBlocked {
-                runKBlocked(a, m, lda ?? k, c, ldc ?? n, b, pb, lo, hi)
+                runKBlocked(a, m, lda ?? k, out, b, pb, lo, hi)
             } else {
-                run(a, m, lda ?? k, c, ldc ?? n, b, pb, lo, hi)
+                run(a, m, lda ?? k, out, b, pb, lo, hi)
             }
         }
     }
 
-    private func run(_ a: UnsafePointer<Float>, _ m: Int, _ lda: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    /// Floats `multiply(blockedInto:)` writes for m rows: one m × 16 block per panel.
+    public func blockedCount(m: Int) -> Int { panelStarts.count * m * 16 }
+
+    /// C = clamp(A · B + bias, lower, upper) written channel-blocked: panel p's m × 16 results (columns
+    /// panelStarts[p] ..< panelStarts[p] + 16) at c + p · m · 16, row-major with stride 16, so that a
+    /// following per-channel kernel (`DepthwiseConv2D.forwardBlocked`) reads each block as one contiguous
+    /// 16-channel image. 16-wide (`narrow`) layouts only; the last block overlaps the one before it when n
+    /// is not a multiple of 16, as the panels do. c holds `blockedCount(m:)` floats.
+    public func multiply(_ a: UnsafePointer<Float>, m: Int, blockedInto c: UnsafeMutablePointer<Float>,
+                         bias: UnsafePointer<Float>?, lower: Float, upper: Float) {
+        precondition(narrow, "PanelGEMM: a channel-blocked output needs the 16-wide panels")
+        guard m > 0 else { return }
+        zeroBias.withUnsafeBufferPointer { zb in
+            let b = UnsafePointer(packed.pointer), pb = bias ?? zb.baseAddress!
+            let lo = Lane(repeating: lower), hi = Lane(repeating: upper)
+            let out = Output(base: c, ldc: 16, panelStride: m * 16, blocked: true)
+            if kBlocked {
+                runKBlocked(a, m, k, out, b, pb, lo, hi)
+            } else {
+                run(a, m, k, out, b, pb, lo, hi)
+            }
+        }
+    }
+
+    /// Where panel p's row `row` goes: c + row · ldc + first column (row-major), or c + p · m · 16 + row · 16
+    /// (channel-blocked).
+    struct Output {
+        let base: UnsafeMutablePointer<Float>, ldc: Int, panelStride: Int, blocked: Bool
+        @inline(__always) func at(panel p: Int, column: Int, row: Int) -> UnsafeMutablePointer<Float> {
+            blocked ? base + p * panelStride + row * 16 : base + row * ldc + column
+        }
+    }
+
+    private func run(_ a: UnsafePointer<Float>, _ m: Int, _ lda: Int, _ out: Output,
                      _ b: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ lo: Lane, _ hi: Lane) {
         typealias K = GEMMMicroKernels
-        let k = self.k
+        let k = self.k, ldc = out.ldc
         // Row tile: 8, or 6 when that computes at least 2 % fewer rows in all (36 rows: six 6-row tiles
         // instead of five 8-row ones, measured 10 % faster; 220 rows: 222 against 224, measured even); below
         // 8 rows the widest tile that fits. The last tile sits flush with row m.
@@ -138,7 +172,7 @@ public struct PanelGEMM: Sendable {
             let width = panelWidths[p]
             for t in 0..<tiles {
                 let row = min(t * tile, m - tile)
-                let ap = a + row * lda, cp = c + row * ldc + col
+                let ap = a + row * lda, cp = out.at(panel: p, column: col, row: row)
                 if narrow {
                     switch tile {
                     case 6: K.narrow6x16(ap, lda, panel, k, cp, ldc, pb, lo, hi)
@@ -166,9 +200,10 @@ public struct PanelGEMM: Sendable {
     }
 
     /// The k-blocked loop (see the type's comment): k block → row tile → panel.
-    private func runKBlocked(_ a: UnsafePointer<Float>, _ m: Int, _ lda: Int, _ c: UnsafeMutablePointer<Float>, _ ldc: Int,
+    private func runKBlocked(_ a: UnsafePointer<Float>, _ m: Int, _ lda: Int, _ out: Output,
                              _ b: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ lo: Lane, _ hi: Lane) {
         typealias K = GEMMMicroKernels
+        let ldc = out.ldc
         let panels = panelStarts.count
         // A last panel that overlaps the one before it runs after all the others have finished.
         let overlaps = panels > 1 && panelStarts[panels - 1] < panelStarts[panels - 2] + 16
@@ -187,7 +222,7 @@ public struct PanelGEMM: Sendable {
                     let ap = a + row * lda + k0
                     for p in group {
                         let panel = block + p * kc * 16, col = panelStarts[p], pb = bias + col
-                        let cp = c + row * ldc + col
+                        let cp = out.at(panel: p, column: col, row: row)
                         switch rows {
                         case 6: K.narrow6x16(ap, lda, panel, kc, cp, ldc, pb, lo, hi, accumulate: accumulate, finish: finish)
                         case 4: K.narrow4x16(ap, lda, panel, kc, cp, ldc, pb, lo, hi, accumulate: accumulate, finish: finish)

@@ -137,7 +137,7 @@ struct ConvCase: CustomStringConvertible, Sendable {
         }
     }
 
-    /// The 16-lane kernels on the shapes the networks use (69, 166 channels: an overlapping last block;
+    /// The wide kernels on the shapes the networks use (69, 166 channels: an overlapping last block;
     /// widths that leave 0–3 pixels after the groups of four; MobileNet's small images), stride 1 and 2,
     /// 'same' and 'valid'. pixels-simd16x4 needs at least 64 channels.
     @Test(arguments: [(13, 11, 69, 1, true), (13, 11, 69, 1, false), (9, 14, 166, 1, false), (10, 9, 32, 2, true),
@@ -151,10 +151,38 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let input = rng.floats(h * w * channels, in: -4...4), kernel = rng.floats(9 * channels), bias = rng.floats(channels)
         let expected = DepthwiseConv2DReference.run(input: input, geometry: g, channels: channels, kernel: kernel, bias: bias, activation: .relu6)
         let layer = DepthwiseConv2D(geometry: g, channels: channels, kernel: kernel, bias: bias, activation: .relu6)
-        for choice in [DepthwiseConv2D.Kernel.rows16, .pixels64] where choice == .rows16 || channels >= 64 {
+        for choice in [DepthwiseConv2D.Kernel.rows16, .rows8, .pixels64] where choice != .pixels64 || channels >= 64 {
             layer.kernelChoice = choice
             #expect(layer.kernelChoice == choice)
             #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(s) \(choice)")
+        }
+    }
+
+    /// The 1×1 → depthwise pair in every mode against the two reference layers one after the other: channel
+    /// counts with and without an overlapping last 16-block, stride 1 and 2, 'same' and 'valid', widths that
+    /// leave 0–3 pixels after the groups of four, both panel layouts of the 1×1 layer.
+    @Test(arguments: [(9, 7, 20, 32, 1, true), (22, 13, 40, 332, 1, false), (10, 9, 24, 37, 2, true), (6, 5, 16, 16, 1, false),
+                      (5, 8, 33, 70, 1, true), (7, 11, 3, 48, 2, false)])
+    func pointwiseDepthwiseMatchesReferences(_ s: (Int, Int, Int, Int, Int, Bool)) {
+        let (h, w, cin, c, stride, same) = s
+        var rng = SeededRandom(UInt64(h * 1000 + w * 100 + cin + c))
+        let input = rng.floats(h * w * cin, in: -2...2)
+        let pwWeights = rng.floats(cin * c), pwBias = rng.floats(c)
+        let g = WindowGeometry(inputHeight: h, inputWidth: w, kernel: (3, 3), strides: (stride, stride), same: same)
+        let dwKernel = rng.floats(9 * c), dwBias = rng.floats(c)
+        let middle = DenseReference.run(input: input, rows: h * w, inFeatures: cin, outFeatures: c,
+                                        weights: pwWeights, bias: pwBias, activation: .relu)
+        let expected = DepthwiseConv2DReference.run(input: middle, geometry: g, channels: c, kernel: dwKernel, bias: dwBias, activation: .relu6)
+        for kernel in [Dense.Kernel.narrowPanel, .kBlockedPanel, .gemm] {
+            let pw = Dense(leadingShape: [h, w], inFeatures: cin, outFeatures: c, weights: pwWeights, bias: pwBias, activation: .relu)
+            pw.useKernel(kernel)
+            let dw = DepthwiseConv2D(geometry: g, channels: c, kernel: dwKernel, bias: dwBias, activation: .relu6)
+            #expect(PointwiseDepthwise.applies(pw, dw) == (pw.kernelChoice != .gemm))
+            let pair = PointwiseDepthwise(pw, dw)
+            for mode in PointwiseDepthwise.Mode.allCases {
+                pair.mode = mode
+                #expect(worstRelativeError(run(pair, input), expected) < 1e-4, "\(s) \(pw.kernelChoice) \(mode)")
+            }
         }
     }
 

@@ -114,6 +114,37 @@ private func expectBiasClampProduct(m: Int, k: Int, n: Int, a: [Float], b: [Floa
         for r in 0..<m { #expect(viaBlocks[(r * ldc + n)..<(r * ldc + ldc)].allSatisfy { $0 == 7 }) }
     }
 
+    /// The channel-blocked output: panel p's rows × 16 block at p · m · 16 holds columns
+    /// min(16p, n − 16) ..< +16 of the product (checked against the triple loop), for the narrow and the
+    /// k-blocked layouts, with and without an overlapping last panel; nothing past `blockedCount` is written.
+    @Test(arguments: [(7, 9, 16), (23, 166, 332), (5, 30, 37), (13, 665, 40), (1, 3, 17)])
+    func blockedOutputHoldsEachPanelsColumns(_ dims: (Int, Int, Int)) {
+        let (m, k, n) = dims
+        var seed = UInt64(m * 17 + k + n * 3)
+        let a = randomMatrix(m * k, seed: &seed), b = randomMatrix(k * n, seed: &seed), bias = randomMatrix(n, seed: &seed)
+        var expected = [Float](repeating: 0, count: m * n)
+        GEMM.multiplyReference(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &expected, ldc: n)
+        for kBlocked in [false, true] {
+            let gemm = PanelGEMM(b: b, k: k, n: n, narrow: true, kBlocked: kBlocked)
+            let panels = (n + 15) / 16
+            #expect(gemm.blockedCount(m: m) == panels * m * 16)
+            var c = [Float](repeating: 7, count: gemm.blockedCount(m: m) + 16)
+            gemm.multiply(a, m: m, blockedInto: &c, bias: bias, lower: -0.5, upper: 1.5)
+            var worst: Float = 0
+            for p in 0..<panels {
+                let first = min(16 * p, n - 16)
+                for r in 0..<m {
+                    for j in 0..<16 {
+                        let want = min(max(expected[r * n + first + j] + bias[first + j], -0.5), 1.5)
+                        worst = max(worst, abs(c[p * m * 16 + r * 16 + j] - want) / max(1, abs(want)))
+                    }
+                }
+            }
+            #expect(worst < 1e-4, "kBlocked \(kBlocked): worst \(worst)")
+            #expect(c.suffix(16).allSatisfy { $0 == 7 })
+        }
+    }
+
     /// A and C inside wider matrices (leading dimensions larger than k and n); the gaps stay untouched.
     @Test(arguments: [(9, 20, 33), (3, 4, 16), (12, 69, 69)])
     func panelGEMMHonoursLeadingDimensions(_ dims: (Int, Int, Int)) {

@@ -1,0 +1,55 @@
+import Tensor
+
+/// A 1×1 convolution (as `Dense`) followed by a depthwise convolution on its output, run as one step, with
+/// the intermediate tensor in a channel-blocked layout: the 1×1 layer's 16-wide panels each write their
+/// own contiguous rows × 16 block (`PanelGEMM.multiply(blockedInto:)`), and the depthwise row kernel reads
+/// every block as one 16-channel image (`DepthwiseConv2D+Rows.swift`). In NHWC the depthwise kernel's
+/// loads are C floats apart (1328 bytes for coop4's 332 channels), mostly straddle two cache lines and
+/// need an address register each; blocked, they are 64 bytes apart, whole aligned lines, at constant
+/// offsets. The loader times the modes (`Mode`) and keeps the fastest; `.separate` is the two layers one
+/// after the other in NHWC, as without this step.
+public final class PointwiseDepthwise: Layer {
+    public enum Mode: String, Sendable, CaseIterable {
+        case separate = "separate", blocked16 = "blocked-simd16", blocked8 = "blocked-simd8"
+    }
+    public let pointwise: Dense
+    public let depthwise: DepthwiseConv2D
+    /// Falls back to `.separate` whenever the 1×1 layer's kernel has no blocked output.
+    public var mode: Mode = .separate
+
+    /// Whether the pair can run blocked: a 16-wide panel kernel on the 1×1 layer and its channels (≥ 16)
+    /// feeding the depthwise layer.
+    public static func applies(_ pointwise: Dense, _ depthwise: DepthwiseConv2D) -> Bool {
+        pointwise.canWriteBlocked && pointwise.outFeatures == depthwise.channels && depthwise.channels >= 16
+            && pointwise.outputShape == depthwise.inputShape
+    }
+
+    public init(_ pointwise: Dense, _ depthwise: DepthwiseConv2D) {
+        precondition(pointwise.outputShape == depthwise.inputShape, "PointwiseDepthwise: shapes do not chain")
+        self.pointwise = pointwise
+        self.depthwise = depthwise
+    }
+
+    public var kind: String { pointwise.kind + " → " + depthwise.kind }
+    public var inputShape: [Int] { pointwise.inputShape }
+    public var outputShape: [Int] { depthwise.outputShape }
+    public var macs: Int { pointwise.macs + depthwise.macs }
+    private var intermediate: Int { max(pointwise.blockedCount, pointwise.outputShape.reduce(1, *)) }
+    /// The intermediate tensor, then what the 1×1 layer's kernels need.
+    public var scratchCount: Int { intermediate + max(pointwise.maxScratchCount, depthwise.scratchCount) }
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let rest = scratch + intermediate
+        switch mode {
+        case .blocked16 where pointwise.canWriteBlocked:
+            pointwise.forwardBlocked(input, scratch)
+            depthwise.forwardBlocked(UnsafePointer(scratch), output, lanes: 16)
+        case .blocked8 where pointwise.canWriteBlocked:
+            pointwise.forwardBlocked(input, scratch)
+            depthwise.forwardBlocked(UnsafePointer(scratch), output, lanes: 8)
+        default:
+            pointwise.forward(input, scratch, scratch: rest)
+            depthwise.forward(UnsafePointer(scratch), output, scratch: rest)
+        }
+    }
+}
