@@ -208,7 +208,7 @@ struct KerasLoader {
         let network = Network(name: model.name, inputShape: model.inputShape,
                               steps: steps.map { ($0.layer, $0.names, $0.kernel) }, parameterCount: parameterCount, sourceFile: path)
         if options.tuneKernels {
-            network.refineDenseKernels()
+            network.refineKernels()
         }
         return network
     }
@@ -386,9 +386,10 @@ struct KerasLoader {
         }
     }
 
-    /// Each 1×1 layer (on a 16-wide panel kernel) followed by a depthwise layer on its output becomes one
-    /// `PointwiseDepthwise` step when a channel-blocked mode times faster than the two layers run separately
-    /// (same timing as `pickFastest`); the label keeps the 1×1 layer's kernel and adds the comparison.
+    /// Each 1×1 layer on a 16-wide panel kernel followed by a depthwise layer on its output becomes one
+    /// `PointwiseDepthwise` step. Its mode (channel-blocked with 16- or 8-lane depthwise rows, or the two
+    /// layers separately) is then chosen inside whole inferences by `Network.refineKernels`, like the
+    /// dense kernels; until then the pair runs blocked with 16 lanes.
     private func fusePointwiseDepthwise(_ steps: inout [Step]) {
         var i = 0
         while i + 1 < steps.count {
@@ -396,10 +397,9 @@ struct KerasLoader {
             guard let pw = steps[i].layer as? Dense, let dw = steps[i + 1].layer as? DepthwiseConv2D,
                   PointwiseDepthwise.applies(pw, dw) else { continue }
             let pair = PointwiseDepthwise(pw, dw)
-            let label = pickFastest(pair, PointwiseDepthwise.Mode.allCases, scratch: pair.scratchCount, apply: { pair.mode = $0 })
-            guard pair.mode != .separate else { continue }
+            pair.mode = .blocked16
             steps[i] = Step(layer: pair, names: steps[i].names + steps[i + 1].names,
-                            kernel: steps[i].kernel + " → " + steps[i + 1].kernel.prefix { $0 != " " } + ", " + label, canAbsorb: false)
+                            kernel: pair.mode.rawValue + " (" + steps[i].kernel + " → " + steps[i + 1].kernel + ")", canAbsorb: false)
             steps.remove(at: i + 1)
         }
     }

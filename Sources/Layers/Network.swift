@@ -149,25 +149,48 @@ public final class Network {
     }
 
     /// Times every candidate kernel of every Dense step (1×1 convolutions included) that has more than one,
-    /// interleaved in one process: in round r each such step runs its candidate (r + j) mod count, and the
-    /// whole network runs `runsPerRound` times with every step timed (as `timeBlocks`); medians per step
-    /// and kernel over all rounds. The loader's choices are restored afterwards. Switching kernels repacks
-    /// weights (allocates): for benchmarks, not for serving.
+    /// and every mode of every fused 1×1 → depthwise step (`PointwiseDepthwise.Mode`), interleaved in one
+    /// process: in round r each such step runs its candidate (r + j) mod count, and the whole network runs
+    /// `runsPerRound` times with every step timed (as `timeBlocks`); medians per step and candidate over all
+    /// rounds. The loader's choices are restored afterwards. Switching kernels repacks weights (allocates):
+    /// for benchmarks, not for serving.
     public func compareDenseKernels(_ input: [Float], rounds: Int = 12, runsPerRound: Int = 20,
                                     allowSparse: Bool = true, minZeroFraction: Double = 0.3) -> [KernelComparison] {
-        compareDenseKernels(input, rounds: rounds, runsPerRound: runsPerRound) {
+        compareSteps(input, rounds: rounds, runsPerRound: runsPerRound, tunableSteps {
             $0.candidateKernels(allowSparse: allowSparse, minZeroFraction: minZeroFraction)
+        })
+    }
+
+    /// A step with candidates to compare: how to switch it, and what it runs now.
+    struct TunableStep {
+        let index: Int
+        let candidates: [String]
+        let chosen: String
+        let apply: (String) -> Void
+    }
+
+    /// The Dense steps with more than one candidate (from `candidates`) and the fused 1×1 → depthwise steps.
+    func tunableSteps(_ candidates: (Dense) -> [Dense.Kernel]) -> [TunableStep] {
+        layers.indices.compactMap { i in
+            guard plan[i].source != plan[i].destination else { return nil }
+            if let d = layers[i] as? Dense {
+                let c = candidates(d)
+                guard c.count > 1 else { return nil }
+                return TunableStep(index: i, candidates: c.map(\.rawValue), chosen: d.kernelChoice.rawValue) {
+                    d.useKernel(Dense.Kernel(rawValue: $0)!)
+                }
+            }
+            if let pair = layers[i] as? PointwiseDepthwise {
+                return TunableStep(index: i, candidates: PointwiseDepthwise.Mode.allCases.map(\.rawValue), chosen: pair.mode.rawValue) {
+                    pair.mode = PointwiseDepthwise.Mode(rawValue: $0)!
+                }
+            }
+            return nil
         }
     }
 
-    func compareDenseKernels(_ input: [Float], rounds: Int, runsPerRound: Int,
-                             candidates: (Dense) -> [Dense.Kernel]) -> [KernelComparison] {
+    func compareSteps(_ input: [Float], rounds: Int, runsPerRound: Int, _ tuned: [TunableStep]) -> [KernelComparison] {
         precondition(input.count == inputCount, "\(name): expected \(inputCount) inputs, got \(input.count)")
-        let tuned: [(index: Int, layer: Dense, candidates: [Dense.Kernel], chosen: Dense.Kernel)] = layers.indices.compactMap { i in
-            guard let d = layers[i] as? Dense, plan[i].source != plan[i].destination else { return nil }
-            let c = candidates(d)
-            return c.count > 1 ? (i, d, c, d.kernelChoice) : nil
-        }
         guard !tuned.isEmpty else { return [] }
         let most = tuned.map(\.candidates.count).max()!
         let roundCount = max(rounds, most) + (most - max(rounds, most) % most) % most
@@ -175,7 +198,7 @@ public final class Network {
         input.withUnsafeBufferPointer { ip in
             let x = ip.baseAddress!
             for r in 0..<roundCount {
-                for (t, entry) in tuned.enumerated() { entry.layer.useKernel(entry.candidates[(r + t) % entry.candidates.count]) }
+                for (t, entry) in tuned.enumerated() { entry.apply(entry.candidates[(r + t) % entry.candidates.count]) }
                 for run in 0..<(runsPerRound + 1) {
                     var slot = 0
                     for i in 0..<layers.count {
@@ -192,27 +215,30 @@ public final class Network {
                 }
             }
         }
-        for entry in tuned { entry.layer.useKernel(entry.chosen) }
+        for entry in tuned { entry.apply(entry.chosen) }
         return tuned.enumerated().map { t, entry in
-            KernelComparison(block: entry.index, chosen: entry.chosen.rawValue,
-                             microseconds: zip(entry.candidates, samples[t]).map { ($0.rawValue, $1.sorted()[$1.count / 2]) })
+            KernelComparison(block: entry.index, chosen: entry.chosen,
+                             microseconds: zip(entry.candidates, samples[t]).map { ($0, $1.sorted()[$1.count / 2]) })
         }
     }
 
     /// The loader's second pass: the Dense steps' contenders (the kernels within 2× of the fastest in its
-    /// one-layer timing) timed inside whole inferences (`compareDenseKernels`, 8 rounds of 4), and each
-    /// step keeps the fastest there. The first pass times
-    /// one layer at a time with its weights and input hot in cache; inside the network the large weights
-    /// come from L3 (where the prefetching streaming kernel wins) and the small layers' choice is less
-    /// noisy. The label says what was measured, e.g. "stream-prefetch-simd16x32 (in network 52.9 µs vs …)".
-    func refineDenseKernels() {
+    /// one-layer timing) and the fused 1×1 → depthwise steps' modes, timed inside whole inferences
+    /// (`compareSteps`, 8 rounds of 4); each step keeps the fastest there. The first pass times one layer
+    /// at a time with its weights and input hot in cache; inside the network the large weights come from L3
+    /// (where the prefetching streaming kernel wins) and the small layers' choice is less noisy. The label
+    /// says what was measured, e.g. "stream-prefetch-simd16x32 (in network 52.9 µs vs …)".
+    func refineKernels() {
         let input = KerasLoader.timingInput(count: inputCount)
-        for c in compareDenseKernels(input, rounds: 8, runsPerRound: 4, candidates: { $0.contenders }) {
-            guard let dense = layers[c.block] as? Dense,
-                  let best = c.microseconds.min(by: { $0.us < $1.us }), let kernel = Dense.Kernel(rawValue: best.kernel) else { continue }
-            dense.useKernel(kernel)
-            let zeros = dense.zeroFraction
-            let note = zeros >= 0.05 ? "\(Int((zeros * 100).rounded()))% zeros; " : ""
+        let tuned = tunableSteps { $0.contenders }
+        for c in compareSteps(input, rounds: 8, runsPerRound: 4, tuned) {
+            guard let best = c.microseconds.min(by: { $0.us < $1.us }), let step = tuned.first(where: { $0.index == c.block }) else { continue }
+            step.apply(best.kernel)
+            var note = ""
+            if let dense = layers[c.block] as? Dense, dense.zeroFraction >= 0.05 { note = "\(Int((dense.zeroFraction * 100).rounded()))% zeros; " }
+            if let pair = layers[c.block] as? PointwiseDepthwise {
+                note = pair.pointwise.kernelChoice.rawValue + " → " + pair.depthwise.kernelChoice.rawValue + "; "
+            }
             let others = c.microseconds.filter { $0.kernel != best.kernel }
                 .map { "\($0.kernel) " + String(format: "%.1f", $0.us) }.joined(separator: ", ")
             blocks[c.block].kernel = best.kernel + " (" + note + "in network " + String(format: "%.1f µs", best.us) + " vs " + others + ")"

@@ -28,13 +28,15 @@ public final class PointwiseDepthwise: Layer {
         precondition(pointwise.outputShape == depthwise.inputShape, "PointwiseDepthwise: shapes do not chain")
         self.pointwise = pointwise
         self.depthwise = depthwise
+        intermediate = max(pointwise.blockedCount, pointwise.outputShape.reduce(1, *))
     }
 
     public var kind: String { pointwise.kind + " → " + depthwise.kind }
     public var inputShape: [Int] { pointwise.inputShape }
     public var outputShape: [Int] { depthwise.outputShape }
     public var macs: Int { pointwise.macs + depthwise.macs }
-    private var intermediate: Int { max(pointwise.blockedCount, pointwise.outputShape.reduce(1, *)) }
+    /// Floats of the intermediate tensor (stored: `outputShape` builds an array, and predict must not allocate).
+    private let intermediate: Int
     /// The intermediate tensor, then what the 1×1 layer's kernels need.
     public var scratchCount: Int { intermediate + max(pointwise.maxScratchCount, depthwise.scratchCount) }
 
