@@ -10,8 +10,9 @@ import Layers
 //   features NAME RUNS WARMUP   timed feature extraction on the clip's samples → samples_us
 //   e2e NAME RUNS WARMUP        timed wav bytes → decode → features → network → label → samples_us, label
 //   blocks NAME RUNS            median µs per planned block (Network.timeBlocks) with kind and kernel
-//   kernels NAME ROUNDS RUNS    per dense / 1×1 block: median µs of every candidate kernel, interleaved inside
-//                               whole inferences (Network.compareDenseKernels), and the loader's choice
+//   kernels NAME ROUNDS RUNS    per dense / 1×1 block: median µs of every candidate kernel, and per fused
+//                               1×1 → depthwise block of every mode, interleaved inside whole inferences
+//                               (Network.compareDenseKernels), and the loader's choice
 //   allocs NAME RUNS            heap allocations per call in steady state (needs malloc_count.so preloaded)
 //   loadtime NAME               median ms of Network.load with kernel tuning (the default) and without
 //   bandwidth                   best GB/s reading 4 MB and 16 MB buffers (L3: where big weights stream from)
