@@ -10,8 +10,11 @@ extension DepthwiseConv2D {
     ///
     /// Why two widths: with AVX-512 a SIMD16 is one zmm register and the sixteen-lane sweep holds its nine
     /// weights, four accumulators and the inputs in registers. With AVX2 (16 ymm registers) each SIMD16 is two
-    /// registers, the nine weights alone need eighteen and the loop spills; eight lanes fit (9 weights + 4
-    /// accumulators + inputs). The loader times both.
+    /// registers and the loop spills; eight lanes were meant to fit (9 weights + 4 accumulators + inputs),
+    /// but in NHWC every tap needs its own address (C floats apart) and LLVM spills those and some weights
+    /// instead: on the AVX2 host rows-simd8 measured 5–20 % slower than rows-simd16 one layer at a time. On
+    /// the channel-blocked input the addresses are constant offsets and the in-network pass picks either.
+    /// The loader times both.
     func runRows16(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
                    _ k: UnsafePointer<Float>, _ b: UnsafePointer<Float>) {
         runRows(SIMD16<Float>.self, input, output, k, b, blocked: false)
