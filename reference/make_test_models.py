@@ -86,6 +86,22 @@ def tiny_sparse(rng):
     return model
 
 
+def tiny_cmvn(rng):
+    """Per-utterance normalisation in front (axis 1: each feature column over time, no γ/β), and a second
+    LayerNormalization over two axes with random γ/β after a convolution."""
+    model = keras.Sequential([
+        keras.Input(shape=(12, 7, 1)),
+        layers.LayerNormalization(axis=1, center=False, scale=False),
+        layers.Conv2D(6, (3, 3), padding="same"), layers.BatchNormalization(), layers.ReLU(),
+        layers.LayerNormalization(axis=[1, 2]),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(4),
+    ], name="tiny_cmvn")
+    ln = model.layers[4]
+    ln.set_weights([rng.uniform(0.5, 1.5, w.shape).astype(np.float32) for w in ln.get_weights()])
+    return model
+
+
 def unsupported_layer():
     return keras.Sequential([keras.Input(shape=(4, 4, 1)), layers.Conv2D(2, (3, 3)), layers.LeakyReLU(),
                              layers.Flatten(), layers.Dense(2)], name="unsupported_layer")
@@ -118,11 +134,17 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(7)
     keras.utils.set_random_seed(7)
-    for model in [tiny_dscnn(), tiny_mobilenet(), tiny_sparse(rng)]:
-        randomise_bn(model, rng)
+    only = sys.argv[1:]             # e.g. `make_test_models.py tiny_cmvn`: write only that model
+    own = np.random.default_rng(11)  # tiny_cmvn's own generator: the same file alone or with the others
+    cmvn = (tiny_cmvn(own), own)
+    models = [cmvn] if only == ["tiny_cmvn"] else [(tiny_dscnn(), rng), (tiny_mobilenet(), rng), (tiny_sparse(rng), rng), cmvn]
+    for model, r in models:
+        randomise_bn(model, r)
         model.save(OUT / f"{model.name}.h5", include_optimizer=False)
-        x = rng.normal(0, 1, (2,) + tuple(model.input_shape[1:])).astype(np.float32)
+        x = r.normal(0, 1, (2,) + tuple(model.input_shape[1:])).astype(np.float32)
         fixtures.write_network_fixture(model, x, OUT / f"{model.name}_fixture.h5")
+    if only:
+        return
     for model in [unsupported_layer(), not_a_chain()]:
         model.save(OUT / f"{model.name}.h5", include_optimizer=False)
     broken_copies()

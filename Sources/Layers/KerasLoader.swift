@@ -126,6 +126,27 @@ struct KerasLoader {
                                       names: [spec.name], kernel: "affine", canAbsorb: true))
                 }
 
+            case "LayerNormalization":
+                // Keras counts the batch axis: axis 1 is our 0; negative axes count from the end.
+                let raw: [Int]
+                if let n = spec.config["axis"] as? NSNumber { raw = [n.intValue] }
+                else if let list = spec.config["axis"] as? [NSNumber], !list.isEmpty { raw = list.map(\.intValue) }
+                else { throw spec.fail("config 'axis' is missing or not an integer list") }
+                let axes = try raw.map { a -> Int in
+                    let d = a < 0 ? shape.count + a : a - 1
+                    guard shape.indices.contains(d) else { throw spec.fail("axis \(a) is outside the input's \(shape.count + 1) dimensions") }
+                    return d
+                }
+                if spec.bool("rms_scaling", default: false) { throw spec.fail("rms_scaling is not supported") }
+                let scale = spec.bool("scale", default: true), center = spec.bool("center", default: true)
+                let w = scale || center ? try weights(spec) : nil      // without γ and β the layer has no weights
+                let params = axes.sorted().map { shape[$0] }
+                let gamma = scale ? try w?.take("gamma", shape: params) : nil
+                let beta = center ? try w?.take("beta", shape: params) : nil
+                let layer = LayerNormalization(kind: "LayerNormalization", shape: shape, axes: axes,
+                                               epsilon: Float(try spec.double("epsilon", default: 1e-3)), gamma: gamma, beta: beta)
+                steps.append(Step(layer: layer, names: [spec.name], kernel: "direct", canAbsorb: false))
+
             case "ReLU":
                 let maxValue = try spec.double("max_value", default: .infinity)
                 guard try spec.double("negative_slope", default: 0) == 0, try spec.double("threshold", default: 0) == 0 else {

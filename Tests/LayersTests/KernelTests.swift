@@ -186,6 +186,34 @@ struct ConvCase: CustomStringConvertible, Sendable {
         }
     }
 
+    /// LayerNormalization against the explicit per-group reference: one axis (time: per-utterance CMVN on
+    /// an MFCC-shaped input), two axes, the last axis, with and without γ/β; inputs with a large offset
+    /// (the mean must come out exactly) and a constant group (variance 0: ε keeps it finite).
+    @Test(arguments: [([49, 10, 1], [0], true), ([49, 32, 1], [0], false), ([6, 5, 3], [0, 1], true), ([4, 7, 9], [2], true),
+                      ([64, 64, 1], [0], false)])
+    func layerNormalizationMatchesReference(_ c: ([Int], [Int], Bool)) {
+        let (shape, axes, affine) = c
+        var rng = SeededRandom(UInt64(shape.reduce(1, *) + axes.count))
+        var input = rng.floats(shape.reduce(1, *), in: -3...3).map { $0 + 40 }
+        input.withUnsafeMutableBufferPointer { p in for i in stride(from: 0, to: p.count, by: shape.last! * shape[shape.count - 2]) { p[i] = 40 } }
+        let params = axes.map { shape[$0] }.reduce(1, *)
+        let gamma = affine ? rng.floats(params, in: 0.5...2) : nil, beta = affine ? rng.floats(params) : nil
+        let expected = LayerNormalizationReference.run(input: input, shape: shape, axes: axes, epsilon: 1e-3, gamma: gamma, beta: beta)
+        let layer = LayerNormalization(shape: shape, axes: axes, epsilon: 1e-3, gamma: gamma, beta: beta)
+        let got = run(layer, input)
+        let finite = got.allSatisfy { $0.isFinite }
+        #expect(finite)
+        #expect(worstRelativeError(got, expected) < 1e-4, "\(c)")
+        // Standardised: each group's mean is 0 and (without γ/β) its variance is about 1.
+        if !affine && axes == [0] {
+            let groups = input.count / shape[0]
+            for g in 0..<groups {
+                let mean = (0..<shape[0]).reduce(0.0) { $0 + Double(got[$1 * groups + g]) } / Double(shape[0])
+                #expect(abs(mean) < 1e-4)
+            }
+        }
+    }
+
     /// A BatchNormalization folded into a depthwise layer reaches the aligned copy of the weights the
     /// kernels read (not only the public arrays).
     @Test func depthwiseFoldReachesTheKernels() {

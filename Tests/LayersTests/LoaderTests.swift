@@ -6,7 +6,7 @@ import Tensor
 /// The loader on small Keras models exported by reference/make_test_models.py, checked layer by layer
 /// against the Keras outputs stored beside them, fused and unfused.
 @Suite struct LoaderTests {
-    static let models = ["tiny_dscnn", "tiny_mobilenet", "tiny_sparse"]
+    static let models = ["tiny_dscnn", "tiny_mobilenet", "tiny_sparse", "tiny_cmvn"]
 
     func load(_ name: String, fuse: Bool = true, sparse: Bool = true) throws -> Network {
         try Network.load(kerasFile: resource("models/\(name).h5"), options: LoadOptions(fuse: fuse, allowSparse: sparse))

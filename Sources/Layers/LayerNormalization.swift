@@ -1,0 +1,108 @@
+import Tensor
+
+/// Keras LayerNormalization: each group of elements that differ only along the normalised `axes` is
+/// standardised, y = (x − mean) / √(variance + ε) · γ + β, with mean and (biased) variance over the group,
+/// γ and β per element of the normalised axes (shape: those axes' sizes; absent: 1 and 0). With axis 1 of
+/// an (time, coefficients, 1) input this is per-utterance cepstral mean and variance normalisation.
+/// Statistics are accumulated in Double, mean first, then the variance around it (two passes, as stable as
+/// Keras's float32 moments or better). Scratch holds two floats a group; no allocation in `forward`.
+public final class LayerNormalization: Layer {
+    public let kind: String
+    public let shape: [Int]
+    /// The normalised axes, 0-based over `shape` (the batch axis removed), ascending.
+    public let axes: [Int]
+    public let epsilon: Float
+    private let gamma: [Float]?, beta: [Float]?
+    /// Elements, groups, elements per group.
+    private let count: Int, groups: Int, groupSize: Int
+    /// For each element: its group, and its position among the normalised axes (γ/β index).
+    private let groupOf: [Int32], paramOf: [Int32]
+
+    public init(kind: String = "LayerNormalization", shape: [Int], axes: [Int], epsilon: Float,
+                gamma: [Float]?, beta: [Float]?) {
+        precondition(!axes.isEmpty && axes.allSatisfy { shape.indices.contains($0) }, "LayerNormalization: bad axes")
+        self.kind = kind
+        self.shape = shape
+        self.axes = Array(Set(axes)).sorted()
+        self.epsilon = epsilon
+        let normalised = self.axes.map { shape[$0] }.reduce(1, *)
+        precondition(gamma.map { $0.count == normalised } ?? true && beta.map { $0.count == normalised } ?? true,
+                     "LayerNormalization: γ/β need \(normalised) values")
+        self.gamma = gamma
+        self.beta = beta
+        count = shape.reduce(1, *)
+        groupSize = normalised
+        groups = count / max(normalised, 1)
+        var groupOf = [Int32](repeating: 0, count: count), paramOf = [Int32](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: shape.count)
+        for e in 0..<count {
+            var g = 0, p = 0
+            for d in shape.indices {
+                if self.axes.contains(d) { p = p * shape[d] + index[d] } else { g = g * shape[d] + index[d] }
+            }
+            groupOf[e] = Int32(g)
+            paramOf[e] = Int32(p)
+            var d = shape.count - 1          // row-major increment
+            while d >= 0 { index[d] += 1; if index[d] < shape[d] { break }; index[d] = 0; d -= 1 }
+        }
+        self.groupOf = groupOf
+        self.paramOf = paramOf
+    }
+
+    public var inputShape: [Int] { shape }
+    public var outputShape: [Int] { shape }
+    public var scratchCount: Int { 4 * groups }       // two Doubles a group
+
+    public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        let n = Double(groupSize)
+        UnsafeMutableRawPointer(scratch).withMemoryRebound(to: Double.self, capacity: 2 * groups) { stats in
+            let mean = stats, variance = stats + groups
+            mean.update(repeating: 0, count: 2 * groups)
+            groupOf.withUnsafeBufferPointer { group in
+                for e in 0..<count { mean[Int(group[e])] += Double(input[e]) }
+                for g in 0..<groups { mean[g] /= n }
+                for e in 0..<count {
+                    let d = Double(input[e]) - mean[Int(group[e])]
+                    variance[Int(group[e])] += d * d
+                }
+                for g in 0..<groups { variance[g] = 1 / (variance[g] / n + Double(epsilon)).squareRoot() }
+                paramOf.withUnsafeBufferPointer { param in
+                    for e in 0..<count {
+                        let g = Int(group[e]), p = Int(param[e])
+                        var y = (Double(input[e]) - mean[g]) * variance[g]
+                        if let gamma { y *= Double(gamma[p]) }
+                        if let beta { y += Double(beta[p]) }
+                        output[e] = Float(y)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The plain computation the layer is checked against: groups enumerated explicitly, Float in, Double sums.
+public enum LayerNormalizationReference {
+    public static func run(input: [Float], shape: [Int], axes: [Int], epsilon: Float, gamma: [Float]?, beta: [Float]?) -> [Float] {
+        let strides = shape.indices.map { shape[($0 + 1)...].reduce(1, *) }
+        let kept = shape.indices.filter { !axes.contains($0) }
+        let normed = shape.indices.filter { axes.contains($0) }
+        func coordinates(_ dims: [Int], _ flat: Int) -> [Int] {
+            var rest = flat, c = [Int](repeating: 0, count: dims.count)
+            for (i, d) in dims.enumerated().reversed() { c[i] = rest % shape[d]; rest /= shape[d] }
+            return c
+        }
+        let groups = kept.map { shape[$0] }.reduce(1, *), size = normed.map { shape[$0] }.reduce(1, *)
+        var out = [Float](repeating: 0, count: input.count)
+        for g in 0..<groups {
+            let gc = coordinates(kept, g)
+            let offset = zip(kept, gc).reduce(0) { $0 + strides[$1.0] * $1.1 }
+            let members = (0..<size).map { p in zip(normed, coordinates(normed, p)).reduce(offset) { $0 + strides[$1.0] * $1.1 } }
+            let mean = members.reduce(0.0) { $0 + Double(input[$1]) } / Double(size)
+            let variance = members.reduce(0.0) { $0 + (Double(input[$1]) - mean) * (Double(input[$1]) - mean) } / Double(size)
+            for (p, e) in members.enumerated() {
+                out[e] = Float((Double(input[e]) - mean) / (variance + Double(epsilon)).squareRoot() * Double(gamma?[p] ?? 1) + Double(beta?[p] ?? 0))
+            }
+        }
+        return out
+    }
+}
