@@ -12,7 +12,8 @@ something else runs); longest first, so the jobs end together. Results do not de
 float summation order.
 
 --recipe committed (default) is how weights/ were trained; --recipe train_aug is the experiment described
-in the README (needs `gen_data.py OUT train_aug`)."""
+in the README (needs `gen_data.py OUT train_aug`); --recipe cmvn puts per-utterance feature normalisation
+in front of every network (models.build; the candidate for the next weights, README)."""
 import argparse
 import multiprocessing
 import pathlib

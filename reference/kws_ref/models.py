@@ -97,3 +97,22 @@ def coop5(alpha=1.3):
 
 BUILDERS = {"little": little, "big": big, "coop1": coop1, "coop2": coop2, "coop3": coop3,
             "coop4": coop4, "coop5": coop5}
+
+# Per-utterance feature normalisation as the model's first layer (the "cmvn" training recipe): each feature
+# column (MFCC coefficient, STFT bin) standardised over time, no learnt scale or shift. A plain Keras layer,
+# so the exported .h5 carries it and the Swift runtime runs it (Sources/Layers/LayerNormalization.swift).
+CMVN = dict(axis=1, center=False, scale=False, epsilon=1e-3)
+
+
+def build(name, cmvn=False):
+    """BUILDERS[name](), with the CMVN layer in front when `cmvn` (a flat model either way)."""
+    if not cmvn:
+        return BUILDERS[name]()
+    if name == "coop3":
+        inp = keras.Input(shape=(49, 32, 1))
+        x = layers.LayerNormalization(name="cmvn", **CMVN)(inp)
+        return keras.applications.MobileNet(input_tensor=x, weights=None, classes=N_CLASSES,
+                                            classifier_activation=None, name="coop3")
+    plain = BUILDERS[name]()
+    return keras.Sequential([keras.Input(shape=plain.input_shape[1:]), layers.LayerNormalization(name="cmvn", **CMVN)]
+                            + plain.layers, name=plain.name)

@@ -42,3 +42,17 @@ def test_manifest_predictions_match_its_accuracy():
         assert abs(np.mean(pred == labels) - net["keras_test_accuracy"]) < 1e-9
     bl = MANIFEST["big_little"]
     assert bl["bytes_sent"] <= bl["budget_bytes"]
+
+
+@pytest.mark.parametrize("name", ["little", "big", "coop3"])
+def test_cmvn_recipe_puts_per_utterance_normalisation_first(name):
+    """The cmvn recipe's models: same output as the plain builder's, a LayerNormalization over time first,
+    and its output standardised per (clip, feature column)."""
+    from kws_ref import models
+    plain, model = models.build(name), models.build(name, cmvn=True)
+    first = [l for l in model.layers if type(l).__name__ != "InputLayer"][0]
+    assert type(first).__name__ == "LayerNormalization" and list(first.axis) == [1]
+    assert model.output_shape == plain.output_shape and model.count_params() == plain.count_params()
+    x = np.random.default_rng(0).normal(3, 2, (2,) + tuple(model.input_shape[1:])).astype(np.float32)
+    y = np.asarray(first(x))
+    assert np.allclose(y.mean(axis=1), 0, atol=1e-4) and np.allclose(y.std(axis=1), 1, atol=1e-2)
