@@ -125,13 +125,7 @@ public final class Dense: Layer {
     /// `forward` with the output channel-blocked (`PanelGEMM.multiply(blockedInto:)`); needs `canWriteBlocked`.
     public func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
         guard let panel, panel.narrow else { preconditionFailure("Dense.forwardBlocked: kernel \(kernelChoice.rawValue) has no blocked output") }
-        if let bias {
-            bias.withUnsafeBufferPointer {
-                panel.multiply(input, m: rows, blockedInto: output, bias: $0.baseAddress, lower: activation.lower, upper: activation.upper)
-            }
-        } else {
-            panel.multiply(input, m: rows, blockedInto: output, bias: nil, lower: activation.lower, upper: activation.upper)
-        }
+        panel.multiply(input, m: rows, into: output, bias: bias, activation: activation, blocked: true)
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {

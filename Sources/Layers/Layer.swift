@@ -46,16 +46,18 @@ public enum FusedActivation: String, Sendable, Equatable {
 }
 
 extension PanelGEMM {
-    /// The panel product with `bias` and `activation` applied at its store (Conv2D's and Dense's path).
+    /// The panel product with `bias` and `activation` applied at its store (Conv2D's and Dense's path), into
+    /// row-major C or, with `blocked`, channel-blocked (`multiply(blockedInto:)`).
     func multiply(_ a: UnsafePointer<Float>, m: Int, into c: UnsafeMutablePointer<Float>,
-                  bias: [Float]?, activation: FusedActivation) {
-        if let bias {
-            bias.withUnsafeBufferPointer {
-                multiply(a, m: m, into: c, bias: $0.baseAddress, lower: activation.lower, upper: activation.upper)
+                  bias: [Float]?, activation: FusedActivation, blocked: Bool = false) {
+        func run(_ b: UnsafePointer<Float>?) {
+            if blocked {
+                multiply(a, m: m, blockedInto: c, bias: b, lower: activation.lower, upper: activation.upper)
+            } else {
+                multiply(a, m: m, into: c, bias: b, lower: activation.lower, upper: activation.upper)
             }
-        } else {
-            multiply(a, m: m, into: c, bias: nil, lower: activation.lower, upper: activation.upper)
         }
+        if let bias { bias.withUnsafeBufferPointer { run($0.baseAddress) } } else { run(nil) }
     }
 }
 

@@ -20,8 +20,7 @@ public final class PointwiseDepthwise: Layer {
     /// Whether the pair can run blocked: a 16-wide panel kernel on the 1×1 layer and its channels (≥ 16)
     /// feeding the depthwise layer.
     public static func applies(_ pointwise: Dense, _ depthwise: DepthwiseConv2D) -> Bool {
-        pointwise.canWriteBlocked && pointwise.outFeatures == depthwise.channels && depthwise.channels >= 16
-            && pointwise.outputShape == depthwise.inputShape
+        pointwise.canWriteBlocked && depthwise.channels >= 16 && pointwise.outputShape == depthwise.inputShape
     }
 
     public init(_ pointwise: Dense, _ depthwise: DepthwiseConv2D) {
