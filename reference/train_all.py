@@ -32,12 +32,12 @@ COST = {"coop3": 4820, "coop1": 3074, "big": 1871, "coop2": 1800, "little": 1733
 
 
 def _job(args):
-    name, data, cache, models, threads, recipe = args
+    name, data, cache, models, threads, recipe, seed = args
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     t = time.time()
-    train.train(name, data, cache, models, log=lambda m: print(m, flush=True), recipe=recipe)
+    train.train(name, data, cache, models, log=lambda m: print(m, flush=True), recipe=recipe, seed=seed)
     return name, time.time() - t
 
 
@@ -49,7 +49,8 @@ if __name__ == "__main__":
     ap.add_argument("--out", type=pathlib.Path, default=HERE / "out", help="models/ and cache/ go here")
     ap.add_argument("--jobs", type=int, default=1, help="networks trained at once (default 1)")
     ap.add_argument("--recipe", choices=list(train.RECIPES), default="committed",
-                    help="committed (how weights/ were trained) or the train_aug experiment")
+                    help="committed (how weights/ were trained), or the train_aug or cmvn experiment")
+    ap.add_argument("--seed", type=int, help="override the recipe's seed (an independent replicate)")
     args = ap.parse_args()
     names = args.names or list(train.CONFIGS)
     unknown = [n for n in names if n not in train.CONFIGS]
@@ -63,7 +64,7 @@ if __name__ == "__main__":
     if args.jobs <= 1:
         for name in names:
             train.train(name, args.data, cache, args.out / "models", log=lambda m: print(m, flush=True),
-                        recipe=args.recipe)
+                        recipe=args.recipe, seed=args.seed)
     else:
         # Features first, once per kind, so that the jobs do not compute (and write) the same cache.
         for spec in {id(train.CONFIGS[n]["spec"]): train.CONFIGS[n]["spec"] for n in names}.values():
@@ -72,6 +73,7 @@ if __name__ == "__main__":
         order = sorted(names, key=lambda n: -COST.get(n, 0))
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
             for name, seconds in pool.imap_unordered(
-                    _job, [(n, args.data, cache, args.out / "models", 1, args.recipe) for n in order]):
+                    _job, [(n, args.data, cache, args.out / "models", 1, args.recipe, args.seed)
+                           for n in order]):
                 print(f"{name} done in {seconds:.0f} s", flush=True)
     print(f"trained {names} in {time.time() - t:.0f} s", flush=True)
