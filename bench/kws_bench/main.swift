@@ -13,6 +13,9 @@ import Layers
 //   kernels NAME ROUNDS RUNS    per dense / 1×1 block: median µs of every candidate kernel, and per fused
 //                               1×1 → depthwise block of every mode, interleaved inside whole inferences
 //                               (Network.compareDenseKernels), and the loader's choice
+//   depthwise H W C STRIDE ROUNDS   one 3×3 'valid' depthwise layer (random weights, ReLU6): median µs of every
+//                               kernel (NHWC input) and of the blocked row kernels (channel-blocked input, as
+//                               inside a fused 1×1 → depthwise pair), interleaved, ROUNDS rounds of 20 calls
 //   allocs NAME RUNS            heap allocations per call in steady state (needs malloc_count.so preloaded)
 //   loadtime NAME               median ms of Network.load with kernel tuning (the default) and without
 //   bandwidth                   best GB/s reading 4 MB and 16 MB buffers (L3: where big weights stream from)
@@ -138,6 +141,12 @@ final class BenchServer {
                 KernelTimes(layers: net.blocks[c.block].kerasLayers, kind: net.blocks[c.block].kind, chosen: c.chosen,
                             us: Dictionary(uniqueKeysWithValues: c.microseconds.map { ($0.kernel, $0.us) }))
             })
+        case "depthwise":
+            guard words.count == 6, let h = Int(words[1]), let w = Int(words[2]), let c = Int(words[3]), let stride = Int(words[4]),
+                  let rounds = Int(words[5]), h >= 3, w >= 3, c >= 16, stride >= 1, rounds >= 1 else {
+                throw BenchError(description: "usage: depthwise H W C STRIDE ROUNDS (H, W ≥ 3, C ≥ 16)")
+            }
+            reply(timeDepthwise(height: h, width: w, channels: c, stride: stride, rounds: rounds))
         case "allocs":
             let w = try workloads(name)
             let runs = max(1, try number(words, 2, default: 200))
@@ -169,7 +178,7 @@ final class BenchServer {
         case "quit":
             return false
         default:
-            throw BenchError(description: "unknown command '\(words.first ?? "")' (load, network, features, e2e, blocks, kernels, allocs, loadtime, bandwidth, peak, quit)")
+            throw BenchError(description: "unknown command '\(words.first ?? "")' (load, network, features, e2e, blocks, kernels, depthwise, allocs, loadtime, bandwidth, peak, quit)")
         }
         return true
     }
