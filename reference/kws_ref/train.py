@@ -19,8 +19,12 @@ from . import models
 # MFCC-32 collapsed to chance in its first epoch (every ReLU dead), measured on the validation split.
 # coop3 (MobileNet) gets 35 epochs: after 15 it was still at 80 % on the validation split (92 % after 35).
 # The other cooperative networks get 15 epochs.
+#
+# little also has per-utterance normalisation as its first layer (cmvn, models.CMVN) and its own seed: it is
+# the second replicate of the cmvn experiment (README), shipped under a rule fixed before that run.
 CONFIGS = {
-    "little": dict(spec=F.STFT_64, epochs=35, lr=0.02, drops=(20, 25), prune=(0.30, 0.58, 5, 22)),
+    "little": dict(spec=F.STFT_64, epochs=35, lr=0.02, drops=(20, 25), prune=(0.30, 0.58, 5, 22), cmvn=True,
+                   seed=2026),
     "big": dict(spec=F.MFCC_10, epochs=32, lr=0.01, drops=(20, 25), weight_decay=1e-4),
     "coop1": dict(spec=F.MFCC_32, epochs=15, lr=0.002, drops=(9, 12), weight_decay=1e-4),
     "coop2": dict(spec=F.MFCC_32, epochs=15, lr=0.002, drops=(9, 12), weight_decay=1e-4),
@@ -43,9 +47,17 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 
 
 def seed_of(name, recipe="committed"):
-    """The committed recipe uses SEED for every network; train_aug gives each network its own
-    (initialisation, order, augmentation) to decorrelate the voters."""
-    return SEED + 1000 * list(CONFIGS).index(name) if RECIPES[recipe]["own_seed"] else SEED
+    """The committed recipe uses SEED for every network but one with a seed of its own in CONFIGS;
+    train_aug gives each network its own (initialisation, order, augmentation) to decorrelate the voters."""
+    if RECIPES[recipe]["own_seed"]:
+        return SEED + 1000 * list(CONFIGS).index(name)
+    return CONFIGS[name].get("seed", SEED)
+
+
+def uses_cmvn(name, recipe="committed"):
+    """Whether the network gets the per-utterance normalisation layer: always in the cmvn recipe, and where
+    its CONFIGS entry says so."""
+    return bool(RECIPES[recipe].get("cmvn") or CONFIGS[name].get("cmvn"))
 
 
 def split_file(data_root, split):
@@ -256,7 +268,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
         opt = keras.optimizers.AdamW(schedule, weight_decay=cfg["weight_decay"] / cfg["lr"])
     else:
         opt = keras.optimizers.Adam(schedule)
-    model = models.build(name, cmvn=RECIPES[recipe].get("cmvn", False))
+    model = models.build(name, cmvn=uses_cmvn(name, recipe))
     model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     callbacks = []
@@ -285,7 +297,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / f"{name}.h5", include_optimizer=False)
     info = {"name": name, "recipe": recipe, "epochs": cfg["epochs"], "steps_per_epoch": steps, "batch": BATCH,
-            "seed": seed,
+            "seed": seed, "cmvn": uses_cmvn(name, recipe),
             "training_splits": {s: len(x) for s, x in parts.items()},
             "optimizer": type(opt).__name__,
             "lr": cfg["lr"], "lr_drops_at_epochs": list(cfg["drops"]), "weight_decay": cfg.get("weight_decay"),

@@ -56,3 +56,20 @@ def test_cmvn_recipe_puts_per_utterance_normalisation_first(name):
     x = np.random.default_rng(0).normal(3, 2, (2,) + tuple(model.input_shape[1:])).astype(np.float32)
     y = np.asarray(first(x))
     assert np.allclose(y.mean(axis=1), 0, atol=1e-4) and np.allclose(y.std(axis=1), 1, atol=1e-2)
+
+
+def test_recipe_and_committed_files_agree_on_the_normalisation():
+    """The committed recipe (what reproduce.sh trains) gives little, and only little, the per-utterance
+    normalisation layer, with its own seed; the committed files are built the same way (first layer a
+    LayerNormalization over time without γ/β in little.h5, none in big.h5), and the manifest records it."""
+    from kws_ref import train
+    assert [n for n in train.CONFIGS if train.uses_cmvn(n)] == ["little"]
+    assert train.seed_of("little") == 2026 and train.seed_of("big") == train.SEED
+    for name, normalised in (("little", True), ("big", False)):
+        model = keras.models.load_model(ROOT / "weights" / f"{name}.h5", compile=False)
+        first = [l for l in model.layers if type(l).__name__ != "InputLayer"][0]
+        assert (type(first).__name__ == "LayerNormalization") == normalised, name
+        if normalised:
+            assert list(first.axis) == [1] and not first.center and not first.scale
+    entry = next(n for n in MANIFEST["networks"] if n["name"] == "little")
+    assert entry["training"]["cmvn"] is True and entry["training"]["seed"] == 2026
