@@ -41,9 +41,11 @@ STEPS_PER_EPOCH = 100                     # 6400 clips / 64
 # better for little and big, so weights/ keep the committed recipe.
 # "cmvn": the committed recipe with per-utterance feature normalisation as each model's first layer
 # (models.build); reference/experiments/cmvn.py measured it first, as a feature-side normalisation.
+# "cmn": the committed recipe with the per-utterance mean removed (not the spread), an experiment for big.
 RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "train_aug": dict(splits=("train", "train_aug"), own_seed=True),
-           "cmvn": dict(splits=("train",), own_seed=False, cmvn=True)}
+           "cmvn": dict(splits=("train",), own_seed=False, cmvn=True),
+           "cmn": dict(splits=("train",), own_seed=False, cmn=True)}
 
 
 def seed_of(name, recipe="committed"):
@@ -268,7 +270,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
         opt = keras.optimizers.AdamW(schedule, weight_decay=cfg["weight_decay"] / cfg["lr"])
     else:
         opt = keras.optimizers.Adam(schedule)
-    model = models.build(name, cmvn=uses_cmvn(name, recipe))
+    model = models.build(name, cmvn=uses_cmvn(name, recipe), cmn=bool(RECIPES[recipe].get("cmn")))
     model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     callbacks = []

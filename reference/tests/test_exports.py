@@ -73,3 +73,16 @@ def test_recipe_and_committed_files_agree_on_the_normalisation():
             assert list(first.axis) == [1] and not first.center and not first.scale
     entry = next(n for n in MANIFEST["networks"] if n["name"] == "little")
     assert entry["training"]["cmvn"] is True and entry["training"]["seed"] == 2026
+
+
+def test_cmn_recipe_removes_the_mean_over_time_and_keeps_the_spread():
+    """The cmn experiment's front (LayerNormalization with a huge ε, then Rescaling): each MFCC column
+    minus its mean over time, to 0.05 % of the column's range, for variances up to those of real MFCC-10."""
+    from kws_ref import models
+    model, plain = models.build("big", cmn=True), models.build("big")
+    assert model.count_params() == plain.count_params() and model.output_shape == plain.output_shape
+    rng = np.random.default_rng(1)
+    x = (rng.normal(0, 1, (4, 49, 10, 1)) * np.linspace(23, 0.5, 10).reshape(1, 1, 10, 1) + 30).astype(np.float32)
+    y = np.asarray(model.layers[1](model.layers[0](x)))
+    centred = x - x.mean(axis=1, keepdims=True)
+    assert np.all(np.abs(y - centred) <= 5e-4 * np.abs(centred).max(axis=1, keepdims=True) + 1e-5)
