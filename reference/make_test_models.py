@@ -102,6 +102,23 @@ def tiny_cmvn(rng):
     return model
 
 
+def tiny_rescale(rng):
+    """Keras Rescaling: after the cmn front (LayerNormalization with a huge ε, then × 1000, as the cmn recipe
+    builds it), after a convolution (folded into it) and after a ReLU (a step of its own), with an offset."""
+    del rng
+    model = keras.Sequential([
+        keras.Input(shape=(12, 7, 1)),
+        layers.LayerNormalization(axis=1, center=False, scale=False, epsilon=1e6),
+        layers.Rescaling(1000.0),
+        layers.Conv2D(6, (3, 3), padding="same"), layers.Rescaling(0.5, offset=-0.25),
+        layers.BatchNormalization(), layers.ReLU(),
+        layers.Rescaling(2.0, offset=0.125),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(4),
+    ], name="tiny_rescale")
+    return model
+
+
 def unsupported_layer():
     return keras.Sequential([keras.Input(shape=(4, 4, 1)), layers.Conv2D(2, (3, 3)), layers.LeakyReLU(),
                              layers.Flatten(), layers.Dense(2)], name="unsupported_layer")
@@ -134,10 +151,15 @@ def main():
     OUT.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(7)
     keras.utils.set_random_seed(7)
-    only = sys.argv[1:]             # e.g. `make_test_models.py tiny_cmvn`: write only that model
-    own = np.random.default_rng(11)  # tiny_cmvn's own generator: the same file alone or with the others
-    cmvn = (tiny_cmvn(own), own)
-    models = [cmvn] if only == ["tiny_cmvn"] else [(tiny_dscnn(), rng), (tiny_mobilenet(), rng), (tiny_sparse(rng), rng), cmvn]
+    only = sys.argv[1:]             # e.g. `make_test_models.py tiny_cmvn`: write only the models named
+    # tiny_cmvn and tiny_rescale have generators of their own: the same data alone or with the others.
+    own = {"tiny_cmvn": (tiny_cmvn, 11), "tiny_rescale": (tiny_rescale, 13)}
+    late = {}
+    for name, (build, seed) in own.items():
+        if not only or name in only:
+            g = np.random.default_rng(seed)
+            late[name] = (build(g), g)
+    models = list(late.values()) if only else [(tiny_dscnn(), rng), (tiny_mobilenet(), rng), (tiny_sparse(rng), rng)] + list(late.values())
     for model, r in models:
         randomise_bn(model, r)
         model.save(OUT / f"{model.name}.h5", include_optimizer=False)

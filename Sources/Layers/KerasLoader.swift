@@ -147,6 +147,27 @@ struct KerasLoader {
                                                epsilon: Float(try spec.double("epsilon", default: 1e-3)), gamma: gamma, beta: beta)
                 steps.append(Step(layer: layer, names: [spec.name], kernel: "direct", canAbsorb: false))
 
+            case "Rescaling":
+                // y = x · scale + offset, each a number or one value per channel: an affine step, folded
+                // into a preceding convolution or dense layer whose store is still linear.
+                guard let channels = shape.last else { throw spec.fail("expects an input with channels") }
+                func perChannel(_ key: String, default value: Float) throws -> [Float] {
+                    switch spec.config[key] {
+                    case nil: return [Float](repeating: value, count: channels)
+                    case let n as NSNumber: return [Float](repeating: n.floatValue, count: channels)
+                    case let list as [NSNumber] where list.count == 1: return [Float](repeating: list[0].floatValue, count: channels)
+                    case let list as [NSNumber] where list.count == channels: return list.map(\.floatValue)
+                    default: throw spec.fail("'\(key)' must be a number or \(channels) numbers (one per channel)")
+                    }
+                }
+                let scale = try perChannel("scale", default: 1), shift = try perChannel("offset", default: 0)
+                if fuse, let last = steps.last, last.canAbsorb, fold(scale: scale, shift: shift, into: last.layer) {
+                    steps[steps.count - 1].names.append(spec.name)
+                } else {
+                    steps.append(Step(layer: BatchNormalization(kind: "Rescaling", shape: shape, scale: scale, shift: shift),
+                                      names: [spec.name], kernel: "affine", canAbsorb: true))
+                }
+
             case "ReLU":
                 let maxValue = try spec.double("max_value", default: .infinity)
                 guard try spec.double("negative_slope", default: 0) == 0, try spec.double("threshold", default: 0) == 0 else {

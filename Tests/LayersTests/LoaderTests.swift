@@ -6,7 +6,7 @@ import Tensor
 /// The loader on small Keras models exported by reference/make_test_models.py, checked layer by layer
 /// against the Keras outputs stored beside them, fused and unfused.
 @Suite struct LoaderTests {
-    static let models = ["tiny_dscnn", "tiny_mobilenet", "tiny_sparse", "tiny_cmvn"]
+    static let models = ["tiny_dscnn", "tiny_mobilenet", "tiny_sparse", "tiny_cmvn", "tiny_rescale"]
 
     func load(_ name: String, fuse: Bool = true, sparse: Bool = true) throws -> Network {
         try Network.load(kerasFile: resource("models/\(name).h5"), options: LoadOptions(fuse: fuse, allowSparse: sparse))
@@ -38,6 +38,16 @@ import Tensor
         #expect(!unfused.blocks.contains { $0.kerasLayers.count > 1 })
         #expect(fused.name == "tiny_mobilenet" && fused.inputShape == [11, 8, 1] && fused.outputCount == 6)
         #expect(fused.macs > 0 && fused.macs < unfused.macs + 1)
+    }
+
+    /// Rescaling after a convolution folds into it (with the BatchNormalization and ReLU after it); after
+    /// a ReLU, or with fusing off, it is an affine step of its own.
+    @Test func rescalingFoldsIntoALinearConvolutionOnly() throws {
+        let fused = try load("tiny_rescale"), unfused = try load("tiny_rescale", fuse: false)
+        let covers = fused.blocks.map(\.kerasLayers)
+        #expect(covers.contains(["conv2d", "rescaling_1", "batch_normalization", "re_lu"]))
+        #expect(covers.contains(["rescaling"]) && covers.contains(["rescaling_2"]))
+        #expect(unfused.blocks.filter { $0.kind.hasPrefix("Rescaling") }.count == 3)
     }
 
     @Test func modelFactsMatchKeras() throws {
