@@ -62,6 +62,11 @@ def uses_cmvn(name, recipe="committed"):
     return bool(RECIPES[recipe].get("cmvn") or CONFIGS[name].get("cmvn"))
 
 
+def uses_cmn(name, recipe="committed"):
+    """Whether the network gets the mean-only normalisation front (the cmn recipe, or its CONFIGS entry)."""
+    return bool(RECIPES[recipe].get("cmn") or CONFIGS[name].get("cmn")) and not uses_cmvn(name, recipe)
+
+
 def split_file(data_root, split):
     """Where a split's list is: the generator's layout (ROOT/<split>/<split>_split.txt, paths relative to
     ROOT/<split>) or a real mini_speech_commands directory (ROOT/<split>_split.txt or the course's
@@ -270,7 +275,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
         opt = keras.optimizers.AdamW(schedule, weight_decay=cfg["weight_decay"] / cfg["lr"])
     else:
         opt = keras.optimizers.Adam(schedule)
-    model = models.build(name, cmvn=uses_cmvn(name, recipe), cmn=bool(RECIPES[recipe].get("cmn")))
+    model = models.build(name, cmvn=uses_cmvn(name, recipe), cmn=uses_cmn(name, recipe))
     model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     callbacks = []
@@ -299,7 +304,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / f"{name}.h5", include_optimizer=False)
     info = {"name": name, "recipe": recipe, "epochs": cfg["epochs"], "steps_per_epoch": steps, "batch": BATCH,
-            "seed": seed, "cmvn": uses_cmvn(name, recipe),
+            "seed": seed, "cmvn": uses_cmvn(name, recipe), "cmn": uses_cmn(name, recipe),
             "training_splits": {s: len(x) for s, x in parts.items()},
             "optimizer": type(opt).__name__,
             "lr": cfg["lr"], "lr_drops_at_epochs": list(cfg["drops"]), "weight_decay": cfg.get("weight_decay"),
