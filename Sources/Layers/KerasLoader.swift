@@ -119,12 +119,7 @@ struct KerasLoader {
                 let variance = try w.take("moving_variance", shape: [channels])
                 let (scale, shift) = BatchNormalization.affine(gamma: gamma, beta: beta, mean: mean, variance: variance,
                                                                 epsilon: Float(try spec.double("epsilon", default: 1e-3)))
-                if fuse, let last = steps.last, last.canAbsorb, fold(scale: scale, shift: shift, into: last.layer) {
-                    steps[steps.count - 1].names.append(spec.name)
-                } else {
-                    steps.append(Step(layer: BatchNormalization(kind: "BatchNormalization", shape: shape, scale: scale, shift: shift),
-                                      names: [spec.name], kernel: "affine", canAbsorb: true))
-                }
+                appendAffine(&steps, kind: "BatchNormalization", scale: scale, shift: shift, spec, shape)
 
             case "LayerNormalization":
                 // Keras counts the batch axis: axis 1 is our 0; negative axes count from the end.
@@ -161,12 +156,7 @@ struct KerasLoader {
                     }
                 }
                 let scale = try perChannel("scale", default: 1), shift = try perChannel("offset", default: 0)
-                if fuse, let last = steps.last, last.canAbsorb, fold(scale: scale, shift: shift, into: last.layer) {
-                    steps[steps.count - 1].names.append(spec.name)
-                } else {
-                    steps.append(Step(layer: BatchNormalization(kind: "Rescaling", shape: shape, scale: scale, shift: shift),
-                                      names: [spec.name], kernel: "affine", canAbsorb: true))
-                }
+                appendAffine(&steps, kind: "Rescaling", scale: scale, shift: shift, spec, shape)
 
             case "ReLU":
                 let maxValue = try spec.double("max_value", default: .infinity)
@@ -312,6 +302,18 @@ struct KerasLoader {
             steps.append(Step(layer: Identity(kind: spec.className, inputShape: input, outputShape: output), names: [], kernel: "none", canAbsorb: false))
         } else {
             steps.append(Step(layer: Identity(kind: spec.className, inputShape: input, outputShape: output), names: [spec.name], kernel: "none", canAbsorb: false))
+        }
+    }
+
+    /// A per-channel affine layer (BatchNormalization, Rescaling): folded into the last step when fusing and
+    /// that step's store is still linear, else a step of its own (which can absorb what follows).
+    private func appendAffine(_ steps: inout [Step], kind: String, scale: [Float], shift: [Float],
+                              _ spec: KerasLayerSpec, _ shape: [Int]) {
+        if options.fuse, let last = steps.last, last.canAbsorb, fold(scale: scale, shift: shift, into: last.layer) {
+            steps[steps.count - 1].names.append(spec.name)
+        } else {
+            steps.append(Step(layer: BatchNormalization(kind: kind, shape: shape, scale: scale, shift: shift),
+                              names: [spec.name], kernel: "affine", canAbsorb: true))
         }
     }
 

@@ -15,7 +15,10 @@ public final class LayerNormalization: Layer {
     private let gamma: [Float]?, beta: [Float]?
     /// Elements, groups, elements per group.
     private let count: Int, groups: Int, groupSize: Int
-    /// For each element: its group, and its position among the normalised axes (γ/β index).
+    /// Normalised over the leading axis only: the row-wise path, which needs no lookup tables.
+    private let overLeadingAxis: Bool
+    /// For each element: its group, and its position among the normalised axes (γ/β index); empty when
+    /// `overLeadingAxis`.
     private let groupOf: [Int32], paramOf: [Int32]
 
     public init(kind: String = "LayerNormalization", shape: [Int], axes: [Int], epsilon: Float,
@@ -33,6 +36,12 @@ public final class LayerNormalization: Layer {
         count = shape.reduce(1, *)
         groupSize = normalised
         groups = count / max(normalised, 1)
+        overLeadingAxis = self.axes == [0]
+        guard !overLeadingAxis else {
+            groupOf = []
+            paramOf = []
+            return
+        }
         var groupOf = [Int32](repeating: 0, count: count), paramOf = [Int32](repeating: 0, count: count)
         var index = [Int](repeating: 0, count: shape.count)
         for e in 0..<count {
@@ -54,7 +63,7 @@ public final class LayerNormalization: Layer {
     public var scratchCount: Int { 4 * groups }       // two Doubles a group
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
-        if axes == [0] {
+        if overLeadingAxis {
             forwardOverLeadingAxis(input, output, scratch: scratch)
             return
         }

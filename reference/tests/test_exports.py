@@ -44,13 +44,17 @@ def test_manifest_predictions_match_its_accuracy():
     assert bl["bytes_sent"] <= bl["budget_bytes"]
 
 
+def _first_layer(model):
+    return [l for l in model.layers if type(l).__name__ != "InputLayer"][0]
+
+
 @pytest.mark.parametrize("name", ["little", "big", "coop3"])
 def test_cmvn_recipe_puts_per_utterance_normalisation_first(name):
     """The cmvn recipe's models: same output as the plain builder's, a LayerNormalization over time first,
     and its output standardised per (clip, feature column)."""
     from kws_ref import models
     plain, model = models.build(name), models.build(name, cmvn=True)
-    first = [l for l in model.layers if type(l).__name__ != "InputLayer"][0]
+    first = _first_layer(model)
     assert type(first).__name__ == "LayerNormalization" and list(first.axis) == [1]
     assert model.output_shape == plain.output_shape and model.count_params() == plain.count_params()
     x = np.random.default_rng(0).normal(3, 2, (2,) + tuple(model.input_shape[1:])).astype(np.float32)
@@ -67,7 +71,7 @@ def test_recipe_and_committed_files_agree_on_the_normalisation():
     assert train.seed_of("little") == 2026 and train.seed_of("big") == train.SEED
     for name, normalised in (("little", True), ("big", False)):
         model = keras.models.load_model(ROOT / "weights" / f"{name}.h5", compile=False)
-        first = [l for l in model.layers if type(l).__name__ != "InputLayer"][0]
+        first = _first_layer(model)
         assert (type(first).__name__ == "LayerNormalization") == normalised, name
         if normalised:
             assert list(first.axis) == [1] and not first.center and not first.scale
