@@ -8,12 +8,18 @@ import Tensor
 public final class Dense: Layer {
     public enum Kernel: String, Sendable, CaseIterable {
         case gemm, csr, panel = "panel-simd16", narrowPanel = "panel16x6-simd16", stream = "stream-prefetch-simd16x32"
+        /// The streaming layout, reading only the weight rows of nonzero inputs (`StreamingGEMM.multiplySkippingZeros`):
+        /// for the layers of a dense head after a ReLU, whose inputs are mostly zeros.
+        case streamSkippingZeros = "stream-skip-zeros-simd16x32"
         /// The narrow panels with k cut into blocks (`PanelGEMM(kBlocked:)`), where that makes more than one block.
         case kBlockedPanel = "panel16x6-kblock-simd16"
         case sparsePixels = "sparse-pixels-simd16x64", sparsePixelsOneSet = "sparse-pixels-simd16x64-1set"
         /// y += x[i] · W[i, :] row by row (the compiler vectorises the inner loop): for a handful of outputs
         /// this is as fast as a GEMM call and needs no library.
         case loops
+
+        /// The kernels that can write a channel-blocked output (`forwardBlocked`): the 16-wide panel ones.
+        public static let blockedOutputKernels: [Kernel] = [.narrowPanel, .kBlockedPanel]
     }
 
     public let kind: String
@@ -24,8 +30,8 @@ public final class Dense: Layer {
     public var activation: FusedActivation
     public let leadingShape: [Int]
     public private(set) var kernelChoice: Kernel = .gemm
-    /// The kernels the loader's one-layer timing found within 2× of the fastest (set by the loader; empty:
-    /// not timed), which its in-network pass compares again.
+    /// The kernels the loader's one-layer timing found within 2× of the fastest, fastest first (set by the
+    /// loader; empty: not timed), which its in-network pass compares again.
     public internal(set) var contenders: [Kernel] = []
     private var sparse: CSRMatrix?
     private var panel: PanelGEMM?
@@ -48,11 +54,12 @@ public final class Dense: Layer {
     public var inputShape: [Int] { leadingShape + [inFeatures] }
     public var outputShape: [Int] { leadingShape + [outFeatures] }
     public var macs: Int { rows * inFeatures * outFeatures }
-    public var scratchCount: Int { sparsePixels == nil ? 0 : maxScratchCount }
+    public var scratchCount: Int { sparsePixels == nil && kernelChoice != .streamSkippingZeros ? 0 : maxScratchCount }
     /// The scratch of the most demanding kernel this layer can run (the network plans for it, so that a
     /// kernel can be switched after loading, as `Network.compareDenseKernels` does).
     public var maxScratchCount: Int {
-        SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) ? SparsePixelGEMM.scratchCount(k: inFeatures, n: outFeatures) : 0
+        max(SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) ? SparsePixelGEMM.scratchCount(k: inFeatures, n: outFeatures) : 0,
+            StreamingGEMM.supports(m: rows, n: outFeatures) ? StreamingGEMM.skippingZerosScratchCount(k: inFeatures) : 0)
     }
 
     /// The kernels that can run this layer: the sparse ones only when `allowSparse` and at least
@@ -65,6 +72,7 @@ public final class Dense: Layer {
             k.append(.kBlockedPanel)
         }
         if StreamingGEMM.supports(m: rows, n: outFeatures) && simd { k.append(.stream) }
+        if StreamingGEMM.supports(m: rows, n: outFeatures) && simd && weightsAreFinite { k.append(.streamSkippingZeros) }
         if !PanelGEMM.supports(n: outFeatures) { k.append(.loops) }
         if allowSparse && zeroFraction >= minZeroFraction {
             k.append(.csr)
@@ -72,6 +80,8 @@ public final class Dense: Layer {
         }
         return k
     }
+    /// Skipping a zero input is exact only when no weight is infinite or NaN (0 · ∞ is NaN).
+    public var weightsAreFinite: Bool { weights.allSatisfy(\.isFinite) }
     public var zeroFraction: Double {
         Double(weights.lazy.filter { $0 == 0 }.count) / Double(max(weights.count, 1))
     }
@@ -93,9 +103,9 @@ public final class Dense: Layer {
         panel = nil
         stream = nil
         sparsePixels = nil
-        if kernel == .stream {
+        if kernel == .stream || kernel == .streamSkippingZeros {
             sparse = nil
-            guard StreamingGEMM.supports(m: rows, n: outFeatures) else { kernelChoice = .gemm; return }
+            guard StreamingGEMM.supports(m: rows, n: outFeatures), kernel == .stream || weightsAreFinite else { kernelChoice = .gemm; return }
             stream = StreamingGEMM(b: weights, k: inFeatures, n: outFeatures)
         } else if kernel == .sparsePixels || kernel == .sparsePixelsOneSet {
             sparse = nil
@@ -135,7 +145,14 @@ public final class Dense: Layer {
             return
         }
         if let stream {
-            withBias { stream.multiply(input, m: rows, into: output, bias: $0, lower: activation.lower, upper: activation.upper) }
+            if kernelChoice == .streamSkippingZeros {
+                withBias {
+                    stream.multiplySkippingZeros(input, m: rows, into: output, bias: $0, lower: activation.lower, upper: activation.upper,
+                                                 scratch: scratch)
+                }
+            } else {
+                withBias { stream.multiply(input, m: rows, into: output, bias: $0, lower: activation.lower, upper: activation.upper) }
+            }
             return
         }
         if let sparsePixels {

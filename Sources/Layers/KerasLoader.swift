@@ -416,7 +416,7 @@ struct KerasLoader {
                 label = pickFastest(layer, candidates, scratch: dense.maxScratchCount, apply: dense.useKernel) { timings in
                     // Within 2× of the fastest here: the kernels the in-network pass compares again.
                     let best = timings.map(\.1).min() ?? 0
-                    dense.contenders = timings.filter { $0.1 <= 2 * best }.map(\.0)
+                    dense.contenders = timings.filter { $0.1 <= 2 * best }.sorted { $0.1 < $1.1 }.map(\.0)
                 }
             case let conv as Conv2D:
                 label = pickFastest(layer, conv.candidateKernels.filter { $0 == .im2colGEMM || SIMDKernels.hasFastWideVectors },
@@ -433,13 +433,21 @@ struct KerasLoader {
     /// Each 1×1 layer on a 16-wide panel kernel followed by a depthwise layer on its output becomes one
     /// `PointwiseDepthwise` step. Its mode (channel-blocked with 16- or 8-lane depthwise rows, or the two
     /// layers separately) is then chosen inside whole inferences by `Network.refineKernels`, like the
-    /// dense kernels; until then the pair runs blocked with 16 lanes.
+    /// dense kernels; until then the pair runs blocked with 16 lanes. A 1×1 layer whose one-layer timing
+    /// preferred another kernel is still fused when one of its contenders (within 2× there) writes the
+    /// blocked layout: it switches to the fastest such. That first pass times each kernel for a few
+    /// microseconds; on a busy machine its winner among near-equal kernels is a coin toss, and leaving the
+    /// pair unfused on that toss cost big about 10 % (measured: its two pairs ran separately in one
+    /// `bench/run.sh`).
     private func fusePointwiseDepthwise(_ steps: inout [Step]) {
         var i = 0
         while i + 1 < steps.count {
             defer { i += 1 }
-            guard let pw = steps[i].layer as? Dense, let dw = steps[i + 1].layer as? DepthwiseConv2D,
-                  PointwiseDepthwise.applies(pw, dw) else { continue }
+            guard let pw = steps[i].layer as? Dense, let dw = steps[i + 1].layer as? DepthwiseConv2D else { continue }
+            if !pw.canWriteBlocked, let blocked = pw.contenders.first(where: Dense.Kernel.blockedOutputKernels.contains) {
+                pw.useKernel(blocked)
+            }
+            guard PointwiseDepthwise.applies(pw, dw) else { continue }
             let pair = PointwiseDepthwise(pw, dw)
             pair.mode = .blocked16
             steps[i] = Step(layer: pair, names: steps[i].names + steps[i + 1].names,

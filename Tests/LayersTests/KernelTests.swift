@@ -242,18 +242,38 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let input = rng.floats(rows * k), bias = rng.floats(n)
         let expected = DenseReference.run(input: input, rows: rows, inFeatures: k, outFeatures: n,
                                           weights: weights, bias: bias, activation: .relu)
+        // The same rows with about 80 % of the inputs zero, as after a ReLU in a dense head (the kernels that
+        // skip zero inputs must give the same sums).
+        let sparseInput = input.map { abs($0) < 0.8 ? 0 : $0 }
+        let expectedSparse = DenseReference.run(input: sparseInput, rows: rows, inFeatures: k, outFeatures: n,
+                                                weights: weights, bias: bias, activation: .relu)
         let layer = Dense(leadingShape: [rows], inFeatures: k, outFeatures: n, weights: weights, bias: bias, activation: .relu)
         for kernel in Dense.Kernel.allCases {
             layer.useKernel(kernel)
             let applies = switch kernel {
             case .panel, .narrowPanel, .kBlockedPanel: n >= 16
-            case .stream: rows <= 4 && n >= 32
+            case .stream, .streamSkippingZeros: rows <= 4 && n >= 32
             case .sparsePixels, .sparsePixelsOneSet: rows >= 64 && k >= 16 && n >= 16
             case .gemm, .csr, .loops: true
             }
             #expect(layer.kernelChoice == (applies ? kernel : .gemm))
             #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(kernel)")
+            #expect(worstRelativeError(run(layer, sparseInput), expectedSparse) < 1e-4, "\(kernel), mostly zero inputs")
         }
+    }
+
+    /// Skipping zero inputs is exact only for finite weights (0 · ∞ is NaN): a layer with an infinite weight
+    /// neither offers nor takes that kernel, and its GEMM gives the NaN the product has.
+    @Test func skippingZeroInputsNeedsFiniteWeights() {
+        var weights = [Float](repeating: 0.5, count: 8 * 32)
+        weights[3 * 32 + 5] = .infinity
+        let layer = Dense(leadingShape: [1], inFeatures: 8, outFeatures: 32, weights: weights, bias: nil)
+        #expect(!layer.weightsAreFinite)
+        #expect(!layer.candidateKernels(allowSparse: true, minZeroFraction: 0).contains(.streamSkippingZeros))
+        layer.useKernel(.streamSkippingZeros)
+        #expect(layer.kernelChoice == .gemm)
+        let out = run(layer, [1, 1, 1, 0, 1, 1, 1, 1])
+        #expect(out[5].isNaN && out[4] == 3.5)
     }
 
     @Test func batchNormFoldedIntoConvEqualsConvThenBatchNorm() {
