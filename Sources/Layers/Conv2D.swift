@@ -10,7 +10,7 @@ import Tensor
 ///   `.winogradNarrow` with the GEMMs in the k-blocked 16-wide layout (AVX2).
 /// - `.direct`: for small patches (the 3×3×1 stems: K = 9, where a GEMM is mostly overhead), SIMD over
 ///   output channels, one broadcast input value per tap.
-public final class Conv2D: Layer {
+public final class Conv2D: BlockedOutputLayer {
     public enum Kernel: String, Sendable, CaseIterable {
         case im2colGEMM = "im2col+gemm", im2colPanel = "im2col+panel-simd16", direct = "direct-simd8"
         case winograd = "winograd-f2x3+panel"
@@ -114,6 +114,24 @@ public final class Conv2D: Layer {
         let b = bias ?? [Float](repeating: 0, count: outChannels)
         bias = (0..<outChannels).map { b[$0] * scale[$0] + shift[$0] }
         rebuildPackedKernels()
+    }
+
+    public var kernelName: String { kernelChoice.rawValue }
+    /// Whether `forwardBlocked` applies: im2col through the 16-wide panels.
+    public var canWriteBlocked: Bool { panel?.narrow ?? false }
+    public var blockedCount: Int { (outChannels + 15) / 16 * pixels * 16 }
+
+    /// `forward` with the output channel-blocked (`PanelGEMM.multiply(blockedInto:)`); needs `canWriteBlocked`.
+    public func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        guard let panel, panel.narrow else { preconditionFailure("Conv2D.forwardBlocked: kernel \(kernelChoice.rawValue) has no blocked output") }
+        let operand: UnsafePointer<Float>
+        if isPointwise {
+            operand = input
+        } else {
+            Im2Col.gather(input, geometry: geometry, channels: inChannels, into: scratch)
+            operand = UnsafePointer(scratch)
+        }
+        panel.multiply(operand, m: pixels, into: output, bias: bias, activation: activation, blocked: true)
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {

@@ -5,7 +5,7 @@ import Tensor
 /// OpenBLAS GEMM; the packed-panel SIMD16 GEMM; for 1–4 rows the streaming GEMM (weights in read order,
 /// software prefetch); for pruned weights a CSR product and the pixels-SIMD sparse product; for layers too
 /// narrow for panels (fewer than 16 outputs, such as a classifier's last layer) plain row loops.
-public final class Dense: Layer {
+public final class Dense: BlockedOutputLayer {
     public enum Kernel: String, Sendable, CaseIterable {
         case gemm, csr, panel = "panel-simd16", narrowPanel = "panel16x6-simd16", stream = "stream-prefetch-simd16x32"
         /// The streaming layout, reading only the weight rows of nonzero inputs (`StreamingGEMM.multiplySkippingZeros`):
@@ -132,8 +132,10 @@ public final class Dense: Layer {
     /// Floats `forwardBlocked` writes (one rows × 16 block per 16-column panel).
     public var blockedCount: Int { (outFeatures + 15) / 16 * rows * 16 }
 
+    public var kernelName: String { kernelChoice.rawValue }
+
     /// `forward` with the output channel-blocked (`PanelGEMM.multiply(blockedInto:)`); needs `canWriteBlocked`.
-    public func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+    public func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         guard let panel, panel.narrow else { preconditionFailure("Dense.forwardBlocked: kernel \(kernelChoice.rawValue) has no blocked output") }
         panel.multiply(input, m: rows, into: output, bias: bias, activation: activation, blocked: true)
     }

@@ -430,7 +430,8 @@ struct KerasLoader {
         }
     }
 
-    /// Each 1×1 layer on a 16-wide panel kernel followed by a depthwise layer on its output becomes one
+    /// Each 1×1 layer on a 16-wide panel kernel, and each im2col convolution on one (the stems), followed by
+    /// a depthwise layer on its output becomes one
     /// `PointwiseDepthwise` step. Its mode (channel-blocked with 16- or 8-lane depthwise rows, or the two
     /// layers separately) is then chosen inside whole inferences by `Network.refineKernels`, like the
     /// dense kernels; until then the pair runs blocked with 16 lanes. A 1×1 layer whose one-layer timing
@@ -443,9 +444,10 @@ struct KerasLoader {
         var i = 0
         while i + 1 < steps.count {
             defer { i += 1 }
-            guard let pw = steps[i].layer as? Dense, let dw = steps[i + 1].layer as? DepthwiseConv2D else { continue }
-            if !pw.canWriteBlocked, let blocked = pw.contenders.first(where: Dense.Kernel.blockedOutputKernels.contains) {
-                pw.useKernel(blocked)
+            guard let pw = steps[i].layer as? BlockedOutputLayer, let dw = steps[i + 1].layer as? DepthwiseConv2D else { continue }
+            if let dense = pw as? Dense, !dense.canWriteBlocked,
+               let blocked = dense.contenders.first(where: Dense.Kernel.blockedOutputKernels.contains) {
+                dense.useKernel(blocked)
             }
             guard PointwiseDepthwise.applies(pw, dw) else { continue }
             let pair = PointwiseDepthwise(pw, dw)

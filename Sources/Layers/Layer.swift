@@ -22,6 +22,22 @@ extension Layer {
     public var macs: Int { 0 }
 }
 
+/// A layer whose 16-wide panel kernels can also write its output channel-blocked (each 16-channel block
+/// as one contiguous rows × 16 image, `PanelGEMM.multiply(blockedInto:)`), for a depthwise layer after it
+/// (`PointwiseDepthwise`): a 1×1 convolution (`Dense`) or an im2col convolution (`Conv2D`).
+public protocol BlockedOutputLayer: Layer {
+    /// Whether the current kernel can write the blocked layout (a 16-wide panel one).
+    var canWriteBlocked: Bool { get }
+    /// Floats `forwardBlocked` writes (one rows × 16 block per 16-column panel).
+    var blockedCount: Int { get }
+    /// The scratch of the most demanding kernel this layer can run.
+    var maxScratchCount: Int { get }
+    /// The current kernel's name, e.g. "panel16x6-simd16".
+    var kernelName: String { get }
+    /// `forward` with the output channel-blocked; needs `canWriteBlocked`.
+    func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>)
+}
+
 /// An activation applied at a kernel's store: a clamp to [lower, upper].
 public enum FusedActivation: String, Sendable, Equatable {
     case linear, relu, relu6

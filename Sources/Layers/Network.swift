@@ -237,7 +237,7 @@ public final class Network {
             var note = ""
             if let dense = layers[c.block] as? Dense, dense.zeroFraction >= 0.05 { note = "\(Int((dense.zeroFraction * 100).rounded()))% zeros; " }
             if let pair = layers[c.block] as? PointwiseDepthwise {
-                note = pair.pointwise.kernelChoice.rawValue + " → " + pair.depthwise.kernelChoice.rawValue + "; "
+                note = pair.pointwise.kernelName + " → " + pair.depthwise.kernelChoice.rawValue + "; "
             }
             let others = c.microseconds.filter { $0.kernel != best.kernel }
                 .map { "\($0.kernel) " + String(format: "%.1f", $0.us) }.joined(separator: ", ")

@@ -1,7 +1,8 @@
 import Tensor
 
-/// A 1×1 convolution (as `Dense`) followed by a depthwise convolution on its output, run as one step, with
-/// the intermediate tensor in a channel-blocked layout: the 1×1 layer's 16-wide panels each write their
+/// A 1×1 convolution (as `Dense`), or a network's first convolution (a 3×3 stem through im2col, `Conv2D`),
+/// followed by a depthwise convolution on its output, run as one step, with
+/// the intermediate tensor in a channel-blocked layout: the first layer's 16-wide panels each write their
 /// own contiguous rows × 16 block (`PanelGEMM.multiply(blockedInto:)`), and the depthwise row kernel reads
 /// every block as one 16-channel image (`DepthwiseConv2D+Rows.swift`). In NHWC the depthwise kernel's
 /// loads are C floats apart (1328 bytes for coop4's 332 channels), mostly straddle two cache lines and
@@ -12,18 +13,19 @@ public final class PointwiseDepthwise: Layer {
     public enum Mode: String, Sendable, CaseIterable {
         case separate = "separate", blocked16 = "blocked-simd16", blocked8 = "blocked-simd8"
     }
-    public let pointwise: Dense
+    /// The layer that writes the intermediate tensor (for most pairs a 1×1 convolution).
+    public let pointwise: any BlockedOutputLayer
     public let depthwise: DepthwiseConv2D
-    /// Falls back to `.separate` whenever the 1×1 layer's kernel has no blocked output.
+    /// Falls back to `.separate` whenever the first layer's kernel has no blocked output.
     public var mode: Mode = .separate
 
     /// Whether the pair can run blocked: a 16-wide panel kernel on the 1×1 layer and its channels (≥ 16)
     /// feeding the depthwise layer.
-    public static func applies(_ pointwise: Dense, _ depthwise: DepthwiseConv2D) -> Bool {
+    public static func applies(_ pointwise: any BlockedOutputLayer, _ depthwise: DepthwiseConv2D) -> Bool {
         pointwise.canWriteBlocked && depthwise.channels >= 16 && pointwise.outputShape == depthwise.inputShape
     }
 
-    public init(_ pointwise: Dense, _ depthwise: DepthwiseConv2D) {
+    public init(_ pointwise: any BlockedOutputLayer, _ depthwise: DepthwiseConv2D) {
         precondition(pointwise.outputShape == depthwise.inputShape, "PointwiseDepthwise: shapes do not chain")
         self.pointwise = pointwise
         self.depthwise = depthwise
@@ -43,10 +45,10 @@ public final class PointwiseDepthwise: Layer {
         let rest = scratch + intermediate
         switch mode {
         case .blocked16 where pointwise.canWriteBlocked:
-            pointwise.forwardBlocked(input, scratch)
+            pointwise.forwardBlocked(input, scratch, scratch: rest)
             depthwise.forwardBlocked(UnsafePointer(scratch), output, lanes: 16)
         case .blocked8 where pointwise.canWriteBlocked:
-            pointwise.forwardBlocked(input, scratch)
+            pointwise.forwardBlocked(input, scratch, scratch: rest)
             depthwise.forwardBlocked(UnsafePointer(scratch), output, lanes: 8)
         default:
             pointwise.forward(input, scratch, scratch: rest)

@@ -186,6 +186,35 @@ struct ConvCase: CustomStringConvertible, Sendable {
         }
     }
 
+    /// A stem convolution (3×3, stride 2, im2col through the 16-wide panels) fused with the depthwise layer
+    /// after it, every mode, against the two plain references one after the other: one input channel (the
+    /// networks' MFCC / STFT stems) and several, channel counts with and without an overlapping last block.
+    @Test(arguments: [(49, 32, 1, 332, true), (49, 10, 1, 166, false), (12, 9, 3, 37, true), (9, 8, 2, 16, false)])
+    func stemDepthwiseMatchesReferences(_ s: (Int, Int, Int, Int, Bool)) {
+        let (h, w, cin, c, same) = s
+        var rng = SeededRandom(UInt64(h * 100 + w + cin + c))
+        let input = rng.floats(h * w * cin, in: -2...2)
+        let stemGeometry = WindowGeometry(inputHeight: h, inputWidth: w, kernel: (3, 3), strides: (2, 2), same: same)
+        let stemKernel = rng.floats(9 * cin * c), stemBias = rng.floats(c)
+        let g = WindowGeometry(inputHeight: stemGeometry.outputHeight, inputWidth: stemGeometry.outputWidth, kernel: (3, 3),
+                               strides: (1, 1), same: false)
+        let dwKernel = rng.floats(9 * c), dwBias = rng.floats(c)
+        let middle = Conv2DReference.run(input: input, geometry: stemGeometry, inChannels: cin, outChannels: c,
+                                         kernel: stemKernel, bias: stemBias, activation: .relu)
+        let expected = DepthwiseConv2DReference.run(input: middle, geometry: g, channels: c, kernel: dwKernel, bias: dwBias, activation: .relu)
+        for kernel in [Conv2D.Kernel.im2colNarrowPanel, .im2colPanel, .im2colGEMM] {
+            let stem = Conv2D(geometry: stemGeometry, inChannels: cin, outChannels: c, kernel: stemKernel, bias: stemBias, activation: .relu)
+            stem.kernelChoice = kernel
+            let dw = DepthwiseConv2D(geometry: g, channels: c, kernel: dwKernel, bias: dwBias, activation: .relu)
+            #expect(PointwiseDepthwise.applies(stem, dw) == (kernel == .im2colNarrowPanel))
+            let pair = PointwiseDepthwise(stem, dw)
+            for mode in PointwiseDepthwise.Mode.allCases {
+                pair.mode = mode
+                #expect(worstRelativeError(run(pair, input), expected) < 1e-4, "\(s) \(kernel) \(mode)")
+            }
+        }
+    }
+
     /// LayerNormalization against the explicit per-group reference: one axis (time: per-utterance CMVN on
     /// an MFCC-shaped input), two axes, the last axis, with and without γ/β; inputs with a large offset
     /// (the mean must come out exactly) and a constant group (variance 0: ε keeps it finite).
