@@ -181,7 +181,26 @@ public final class Network {
                 }
             }
             if let pair = layers[i] as? PointwiseDepthwise {
-                return TunableStep(index: i, candidates: PointwiseDepthwise.Mode.allCases.map(\.rawValue), chosen: pair.mode.rawValue) {
+                // The modes, and the two layers separately with the 1×1 layer's fastest contender that cannot
+                // write the blocked layout (for little's pruned layers the sparse kernel), as "separate/<kernel>".
+                var candidates = PointwiseDepthwise.Mode.allCases.map(\.rawValue)
+                var chosen = pair.mode.rawValue
+                if let dense = pair.pointwise as? Dense, let blocked = pair.blockedKernel {
+                    if let other = dense.contenders.first(where: { !Dense.Kernel.blockedOutputKernels.contains($0) }) {
+                        candidates.append(PointwiseDepthwise.separatePrefix + other.rawValue)
+                    }
+                    if dense.kernelChoice != blocked { chosen = PointwiseDepthwise.separatePrefix + dense.kernelChoice.rawValue }
+                    return TunableStep(index: i, candidates: candidates, chosen: chosen) { c in
+                        if c.hasPrefix(PointwiseDepthwise.separatePrefix) {
+                            dense.useKernel(Dense.Kernel(rawValue: String(c.dropFirst(PointwiseDepthwise.separatePrefix.count)))!)
+                            pair.mode = .separate
+                        } else {
+                            if dense.kernelChoice != blocked { dense.useKernel(blocked) }
+                            pair.mode = PointwiseDepthwise.Mode(rawValue: c)!
+                        }
+                    }
+                }
+                return TunableStep(index: i, candidates: candidates, chosen: chosen) {
                     pair.mode = PointwiseDepthwise.Mode(rawValue: $0)!
                 }
             }

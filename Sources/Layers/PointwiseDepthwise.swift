@@ -25,9 +25,16 @@ public final class PointwiseDepthwise: Layer {
         pointwise.canWriteBlocked && depthwise.channels >= 16 && pointwise.outputShape == depthwise.inputShape
     }
 
+    /// A 1×1 layer's blocked-output kernel when the pair was formed: the in-network pass may run the pair
+    /// `.separate` with another of its kernels (`Network.tunableSteps`, candidates named
+    /// `separatePrefix` + kernel) and switches back to this one for the blocked modes.
+    public let blockedKernel: Dense.Kernel?
+    public static let separatePrefix = "separate/"
+
     public init(_ pointwise: any BlockedOutputLayer, _ depthwise: DepthwiseConv2D) {
         precondition(pointwise.outputShape == depthwise.inputShape, "PointwiseDepthwise: shapes do not chain")
         self.pointwise = pointwise
+        blockedKernel = (pointwise as? Dense).map(\.kernelChoice)
         self.depthwise = depthwise
         intermediate = max(pointwise.blockedCount, pointwise.outputShape.reduce(1, *))
     }
