@@ -18,23 +18,47 @@ public struct MFCCTransform: Sendable {
         }
     }
 
-    /// Each frame's coefficients as one vector accumulation over the mel bins (coefficient k's sum still
-    /// runs over the bins in order, so the result is the same as a dot product per coefficient). A dot
-    /// product per coefficient is a chain of dependent float adds the compiler may not reorder: it ran
-    /// one add per FMA latency, a third of the MFCC-32 extraction (`perf`).
+    /// Each frame's coefficients as vectors accumulated over the mel bins (coefficient k's sum still runs
+    /// over the bins in order, multiply then add, so the result is the same as a dot product per
+    /// coefficient). A dot product per coefficient is a chain of dependent float adds the compiler may not
+    /// reorder: it ran one add per add latency, a third of the MFCC-32 extraction (`perf`).
     public func apply(_ logMel: UnsafeBufferPointer<Float>, frames: Int, into out: UnsafeMutableBufferPointer<Float>) {
         precondition(logMel.count >= frames * melBins && out.count >= frames * coefficients)
         guard frames > 0 else { return }
         let x = logMel.baseAddress!, y = out.baseAddress!
         let bins = melBins, count = coefficients
-        matrix.withUnsafeBufferPointer { d in
-            for f in 0..<frames {
-                let o = y + f * count, row = x + f * bins
-                o.update(repeating: 0, count: count)
-                for i in 0..<bins {
-                    let xi = row[i], w = d.baseAddress! + i * count
-                    for k in 0..<count { o[k] += xi * w[k] }
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
+        matrix.withUnsafeBufferPointer { dp in
+            let d = dp.baseAddress!
+            // Eight coefficients of two frames at a time, in registers over all bins (two independent chains);
+            // a last odd frame and the coefficients past a multiple of eight (MFCC-10's last two) one by one.
+            var f = 0
+            while f < frames {
+                let pair = f + 1 < frames
+                let row0 = x + f * bins, row1 = pair ? row0 + bins : row0
+                var k = 0
+                while k + 8 <= count {
+                    var a0 = V(), a1 = V()
+                    for i in 0..<bins {
+                        let w = load(d + i * count + k)
+                        a0 += V(repeating: row0[i]) * w
+                        a1 += V(repeating: row1[i]) * w
+                    }
+                    store(a0, y + f * count + k)
+                    if pair { store(a1, y + (f + 1) * count + k) }
+                    k += 8
                 }
+                for frame in f..<(pair ? f + 2 : f + 1) {
+                    let row = x + frame * bins
+                    for kk in k..<count {
+                        var sum: Float = 0
+                        for i in 0..<bins { sum += row[i] * d[i * count + kk] }
+                        y[frame * count + kk] = sum
+                    }
+                }
+                f += pair ? 2 : 1
             }
         }
     }

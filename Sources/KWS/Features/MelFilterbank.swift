@@ -45,16 +45,37 @@ public struct MelFilterbank: Sendable {
     /// mel[f, m] = Σ_k spectrum[f, k]·W[k, m] for `frames` rows, using only each band's non-zero run.
     public func apply(_ spectrum: UnsafeBufferPointer<Float>, frames: Int, into mel: UnsafeMutableBufferPointer<Float>) {
         precondition(spectrum.count >= frames * bins && mel.count >= frames * melBins)
-        for f in 0..<frames {
-            let row = f * bins
+        guard frames > 0 else { return }
+        let x = spectrum.baseAddress!, y = mel.baseAddress!
+        let bins = self.bins, melBins = self.melBins
+        // Four frames at a time: each band's sum is a chain of dependent adds (kept in bin order), and four
+        // frames give four independent chains to overlap.
+        var f = 0
+        while f + 4 <= frames {
             for m in 0..<melBins {
-                let start = row + bandStart[m]
-                var sum: Float = 0
                 bandWeights[m].withUnsafeBufferPointer { w in
-                    for j in 0..<w.count { sum += spectrum[start + j] * w[j] }
+                    let r0 = x + f * bins + bandStart[m], r1 = r0 + bins, r2 = r1 + bins, r3 = r2 + bins
+                    var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                    for j in 0..<w.count {
+                        let wj = w[j]
+                        s0 += r0[j] * wj; s1 += r1[j] * wj; s2 += r2[j] * wj; s3 += r3[j] * wj
+                    }
+                    let o = y + f * melBins + m
+                    o[0] = s0; o[melBins] = s1; o[2 * melBins] = s2; o[3 * melBins] = s3
                 }
-                mel[f * melBins + m] = sum
             }
+            f += 4
+        }
+        while f < frames {
+            for m in 0..<melBins {
+                bandWeights[m].withUnsafeBufferPointer { w in
+                    let r = x + f * bins + bandStart[m]
+                    var sum: Float = 0
+                    for j in 0..<w.count { sum += r[j] * w[j] }
+                    y[f * melBins + m] = sum
+                }
+            }
+            f += 1
         }
     }
 
