@@ -14,7 +14,8 @@ float summation order.
 --recipe committed (default) is how weights/ were trained; --recipe train_aug is the experiment described
 in the README (needs `gen_data.py OUT train_aug`); --recipe cmvn puts per-utterance feature normalisation
 in front of every network (models.build; little has it in the committed recipe, README); --recipe cmn
-only removes the per-utterance mean (an experiment for big, README)."""
+only removes the per-utterance mean (an experiment for big, README); --recipe chanaug adds a random
+per-clip offset to each feature column while training (an experiment for big, README)."""
 import argparse
 import multiprocessing
 import pathlib
@@ -50,7 +51,7 @@ if __name__ == "__main__":
     ap.add_argument("--out", type=pathlib.Path, default=HERE / "out", help="models/ and cache/ go here")
     ap.add_argument("--jobs", type=int, default=1, help="networks trained at once (default 1)")
     ap.add_argument("--recipe", choices=list(train.RECIPES), default="committed",
-                    help="committed (how weights/ were trained), or the train_aug, cmvn or cmn experiment")
+                    help="committed (how weights/ were trained), or the train_aug, cmvn, cmn or chanaug experiment")
     ap.add_argument("--seed", type=int, help="override the recipe's seed (an independent replicate)")
     args = ap.parse_args()
     names = args.names or list(train.CONFIGS)

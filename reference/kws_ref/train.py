@@ -42,10 +42,15 @@ STEPS_PER_EPOCH = 100                     # 6400 clips / 64
 # "cmvn": the committed recipe with per-utterance feature normalisation as each model's first layer
 # (models.build); reference/experiments/cmvn.py measured it first, as a feature-side normalisation.
 # "cmn": the committed recipe with the per-utterance mean removed (not the spread), an experiment for big.
+# "chanaug": the committed recipe with a random offset added to each training example's features, the same
+# for every frame (in MFCC terms a random smooth equaliser: the long-term spectral envelope that voices and
+# synthesisers differ in), per coefficient N(0, σ²) with σ the spread of the per-clip means over the
+# training split; an experiment for big (README), the augmenting counterpart of cmn.
 RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "train_aug": dict(splits=("train", "train_aug"), own_seed=True),
            "cmvn": dict(splits=("train",), own_seed=False, cmvn=True),
-           "cmn": dict(splits=("train",), own_seed=False, cmn=True)}
+           "cmn": dict(splits=("train",), own_seed=False, cmn=True),
+           "chanaug": dict(splits=("train",), own_seed=False, channel_offsets=True)}
 
 
 def seed_of(name, recipe="committed"):
@@ -176,7 +181,13 @@ def _spec_augment(x, rng_seed):
     return x * m + mean * (1 - m)
 
 
-def train_dataset(x, y, seed, repeat=False):
+def channel_offset_std(x):
+    """Per feature column, the standard deviation over clips of each clip's mean over time (x: clips × time ×
+    columns × 1): the natural spread of the long-term envelope the chanaug recipe perturbs."""
+    return x.mean(axis=1).std(axis=0).astype(np.float32)                  # columns × 1
+
+
+def train_dataset(x, y, seed, repeat=False, offset_std=None):
     n = len(x)
     y1 = tf.one_hot(y, len(LABELS))
     ds = tf.data.Dataset.from_tensor_slices((x, y1, tf.range(n, dtype=tf.int32)))
@@ -186,6 +197,8 @@ def train_dataset(x, y, seed, repeat=False):
 
     def aug(xi, yi, i):
         s = tf.stack([tf.cast(i, tf.int32), tf.random.uniform([], 0, 1 << 30, tf.int32, seed=seed)])
+        if offset_std is not None:          # one offset per column, the same in every frame
+            xi = xi + tf.random.stateless_normal(tf.shape(offset_std), s + 1) * offset_std[tf.newaxis]
         return tf.cond(tf.random.stateless_uniform([], s) < 0.8, lambda: _spec_augment(xi, s), lambda: xi), yi
 
     ds = ds.map(aug, num_parallel_calls=2).batch(BATCH, drop_remainder=True)
@@ -295,7 +308,8 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     callbacks.append(Log())
     t0 = time.time()
     yva1 = tf.one_hot(yva, len(LABELS))
-    history = model.fit(train_dataset(xtr, ytr, seed, repeat), epochs=cfg["epochs"], steps_per_epoch=steps,
+    offset_std = channel_offset_std(xtr) if RECIPES[recipe].get("channel_offsets") else None
+    history = model.fit(train_dataset(xtr, ytr, seed, repeat, offset_std), epochs=cfg["epochs"], steps_per_epoch=steps,
                         validation_data=(xva, yva1), callbacks=callbacks, verbose=0)
     if pruning:
         pruning.finalize()
@@ -305,6 +319,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     model.save(out / f"{name}.h5", include_optimizer=False)
     info = {"name": name, "recipe": recipe, "epochs": cfg["epochs"], "steps_per_epoch": steps, "batch": BATCH,
             "seed": seed, "cmvn": uses_cmvn(name, recipe), "cmn": uses_cmn(name, recipe),
+            "channel_offset_std": None if offset_std is None else [round(float(v), 4) for v in offset_std.ravel()],
             "training_splits": {s: len(x) for s, x in parts.items()},
             "optimizer": type(opt).__name__,
             "lr": cfg["lr"], "lr_drops_at_epochs": list(cfg["drops"]), "weight_decay": cfg.get("weight_decay"),
