@@ -187,6 +187,11 @@ def channel_offset_std(x):
     return x.mean(axis=1).std(axis=0).astype(np.float32)                  # columns × 1
 
 
+def channel_offset(x, rng_seed, offset_std):
+    """x (time × columns × 1) plus one N(0, offset_std²) offset per column, the same in every frame."""
+    return x + tf.random.stateless_normal(tf.shape(offset_std), rng_seed) * tf.cast(offset_std, x.dtype)[tf.newaxis]
+
+
 def train_dataset(x, y, seed, repeat=False, offset_std=None):
     n = len(x)
     y1 = tf.one_hot(y, len(LABELS))
@@ -197,8 +202,8 @@ def train_dataset(x, y, seed, repeat=False, offset_std=None):
 
     def aug(xi, yi, i):
         s = tf.stack([tf.cast(i, tf.int32), tf.random.uniform([], 0, 1 << 30, tf.int32, seed=seed)])
-        if offset_std is not None:          # one offset per column, the same in every frame
-            xi = xi + tf.random.stateless_normal(tf.shape(offset_std), s + 1) * offset_std[tf.newaxis]
+        if offset_std is not None:
+            xi = channel_offset(xi, s + 1, offset_std)
         return tf.cond(tf.random.stateless_uniform([], s) < 0.8, lambda: _spec_augment(xi, s), lambda: xi), yi
 
     ds = ds.map(aug, num_parallel_calls=2).batch(BATCH, drop_remainder=True)

@@ -90,3 +90,23 @@ def test_cmn_recipe_removes_the_mean_over_time_and_keeps_the_spread():
     y = np.asarray(model.layers[1](model.layers[0](x)))
     centred = x - x.mean(axis=1, keepdims=True)
     assert np.all(np.abs(y - centred) <= 5e-4 * np.abs(centred).max(axis=1, keepdims=True) + 1e-5)
+
+
+def test_chanaug_offsets_are_constant_over_time_with_the_spread_of_the_clip_means():
+    """The chanaug experiment: σ per column is the spread over clips of each clip's mean over time, and
+    each example gets one N(0, σ²) offset per column, the same in every frame, different between examples."""
+    import tensorflow as tf
+    from kws_ref import train
+    rng = np.random.default_rng(2)
+    clip_means = rng.normal(0, 1, (500, 1, 10, 1)) * np.arange(1, 11).reshape(1, 1, 10, 1)
+    x = (clip_means + rng.normal(0, 5, (500, 49, 10, 1))).astype(np.float32)
+    std = train.channel_offset_std(x)
+    assert std.shape == (10, 1)
+    # The clip means' spread (1…10 by column), plus the frame noise's contribution 5/√49 ≈ 0.71 in quadrature.
+    expected = np.sqrt(np.arange(1, 11) ** 2 + (5 / 7) ** 2)
+    assert np.allclose(std.ravel(), expected, rtol=0.12)
+    base = np.zeros((49, 10, 1), np.float32)
+    offsets = np.stack([np.asarray(train.channel_offset(base, tf.constant([i, 7]), std)) for i in range(400)])
+    assert np.all(offsets == offsets[:, :1])                       # the same in every frame
+    assert np.allclose(offsets[:, 0].std(axis=0).ravel(), std.ravel(), rtol=0.15)
+    assert len({float(o[0, 0, 0]) for o in offsets}) == 400          # a different draw for each example
