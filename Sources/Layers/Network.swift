@@ -243,14 +243,15 @@ public final class Network {
 
     /// The loader's second pass: the Dense steps' contenders (the kernels within 2× of the fastest in its
     /// one-layer timing) and the fused 1×1 → depthwise steps' modes, timed inside whole inferences
-    /// (`compareSteps`, 8 rounds of 4); each step keeps the fastest there. The first pass times one layer
+    /// (`compareSteps`, 16 rounds of 4: at least four rounds for each of a fused pair's four candidates); each
+    /// step keeps the fastest there. The first pass times one layer
     /// at a time with its weights and input hot in cache; inside the network the large weights come from L3
     /// (where the prefetching streaming kernel wins) and the small layers' choice is less noisy. The label
     /// says what was measured, e.g. "stream-prefetch-simd16x32 (in network 52.9 µs vs …)".
     func refineKernels() {
         let input = KerasLoader.timingInput(count: inputCount)
         let tuned = tunableSteps { $0.contenders }
-        for c in compareSteps(input, rounds: 8, runsPerRound: 4, tuned) {
+        for c in compareSteps(input, rounds: 16, runsPerRound: 4, tuned) {
             guard let best = c.microseconds.min(by: { $0.us < $1.us }), let step = tuned.first(where: { $0.index == c.block }) else { continue }
             step.apply(best.kernel)
             var note = ""
