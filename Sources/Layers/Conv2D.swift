@@ -121,17 +121,19 @@ public final class Conv2D: BlockedOutputLayer {
     public var canWriteBlocked: Bool { panel?.narrow ?? false }
     public var blockedCount: Int { (outChannels + 15) / 16 * pixels * 16 }
 
+    /// The GEMM's left operand: the input itself for a plain 1×1 convolution, else its patches (im2col) in
+    /// `scratch`.
+    @inline(__always)
+    private func gemmOperand(_ input: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+        if isPointwise { return input }
+        Im2Col.gather(input, geometry: geometry, channels: inChannels, into: scratch)
+        return UnsafePointer(scratch)
+    }
+
     /// `forward` with the output channel-blocked (`PanelGEMM.multiply(blockedInto:)`); needs `canWriteBlocked`.
     public func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         guard let panel, panel.narrow else { preconditionFailure("Conv2D.forwardBlocked: kernel \(kernelChoice.rawValue) has no blocked output") }
-        let operand: UnsafePointer<Float>
-        if isPointwise {
-            operand = input
-        } else {
-            Im2Col.gather(input, geometry: geometry, channels: inChannels, into: scratch)
-            operand = UnsafePointer(scratch)
-        }
-        panel.multiply(operand, m: pixels, into: output, bias: bias, activation: activation, blocked: true)
+        panel.multiply(gemmOperand(input, scratch), m: pixels, into: output, bias: bias, activation: activation, blocked: true)
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
@@ -153,13 +155,7 @@ public final class Conv2D: BlockedOutputLayer {
             }
             return
         }
-        let operand: UnsafePointer<Float>
-        if isPointwise {
-            operand = input
-        } else {
-            Im2Col.gather(input, geometry: geometry, channels: inChannels, into: scratch)
-            operand = UnsafePointer(scratch)
-        }
+        let operand = gemmOperand(input, scratch)
         if let panel {
             panel.multiply(operand, m: pixels, into: output, bias: bias, activation: activation)
             return
