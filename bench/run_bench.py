@@ -86,6 +86,13 @@ def runs_for(fn, budget_us, lo=50, hi=3000):
     return int(min(hi, max(lo, budget_us / max(statistics.median(probe), 1.0))))
 
 
+def short_blocks(fn, args, share=1.0, hi=3000, warm_most=20):
+    """Runs and warm-up runs per block when the time budget is split over args.rounds short blocks (see
+    bench_networks): at least 3 runs a block, at most `warm_most` warm-up runs, never more than the runs."""
+    n = runs_for(fn, args.budget_ms * 1000 * share / args.rounds, lo=3, hi=hi)
+    return n, min(warm_most, n)
+
+
 def alternate(rounds, tf_block, swift_block, *more_blocks):
     """rounds × (TFLite block, Swift block[, further blocks]), the order rotated every round (for two sides:
     swapped). Returns the pooled samples of TFLite and Swift, per-round p50s, and the pooled samples of any
@@ -193,8 +200,7 @@ def bench_networks(names, manifest, swift, clip, args, peak, gbps, portable=None
         # and blocks of a few milliseconds a side let both sides sample the same bursts (with 6 blocks of
         # 250 ms the per-round ratios of one run spread from 0.7 to 1.5).
         rounds = args.rounds
-        n = runs_for(run_xnn, args.budget_ms * 1000 / rounds, lo=3)
-        warm = min(20, n)
+        n, warm = short_blocks(run_xnn, args)
         more = [lambda: portable.ask("network", name, n, warm)["samples_us"]] if portable else []
         if portable:
             portable.ask("load", name, clip)
@@ -261,8 +267,7 @@ def bench_features(names, manifest, swift, clip, args):
 
         def run_tf():
             fn(wave).numpy()
-        n = runs_for(run_tf, args.budget_ms * 1000 / args.rounds, lo=3)
-        warm = min(20, n)
+        n, warm = short_blocks(run_tf, args)
         tf_s, sw_s, per_round = alternate(args.rounds, lambda: time_block(run_tf, n, warmup=warm),
                                           lambda: swift.ask("features", name, n, warm)["samples_us"])
         tq, sq = percentiles(tf_s), percentiles(sw_s)
@@ -296,8 +301,7 @@ def bench_end_to_end(names, manifest, swift, clip, args):
             it.set_tensor(inp, wav_to_features(contents).numpy())
             it.invoke()
             last["label"] = int(np.argmax(it.get_tensor(outp)[0]))
-        n = runs_for(run_py, args.budget_ms * 1000 / rounds / 2, lo=3, hi=1000)
-        warm = min(10, n)
+        n, warm = short_blocks(run_py, args, share=0.5, hi=1000, warm_most=10)
         swift_labels = []
 
         def run_swift():

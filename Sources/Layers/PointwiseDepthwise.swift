@@ -19,7 +19,7 @@ public final class PointwiseDepthwise: Layer {
     /// Falls back to `.separate` whenever the first layer's kernel has no blocked output.
     public var mode: Mode = .separate
 
-    /// Whether the pair can run blocked: a 16-wide panel kernel on the 1×1 layer and its channels (≥ 16)
+    /// Whether the pair can run blocked: a 16-wide panel kernel on the first layer and its channels (≥ 16)
     /// feeding the depthwise layer.
     public static func applies(_ pointwise: any BlockedOutputLayer, _ depthwise: DepthwiseConv2D) -> Bool {
         pointwise.canWriteBlocked && depthwise.channels >= 16 && pointwise.outputShape == depthwise.inputShape
