@@ -14,6 +14,9 @@ if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null || ! comma
 fi
 python3 -m pip install -q -r reference/requirements.txt
 export TF_CPP_MIN_LOG_LEVEL=2
+# oneDNN kernels on every CPU, as TensorFlow chooses by default only on CPUs with AVX512_VNNI/BF16,
+# AVX_VNNI or AMX (the host that trained weights/ had them); on an AVX2-only CPU training is ~3x faster.
+export TF_ENABLE_ONEDNN_OPTS=${TF_ENABLE_ONEDNN_OPTS:-1}
 step() { echo "== $1 ($(( $(date +%s) - start )) s)"; }
 step "synthesise data";        python3 reference/gen_data.py
 step "train seven networks";   python3 reference/train_all.py --jobs 2

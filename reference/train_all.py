@@ -15,12 +15,20 @@ float summation order.
 in the README (needs `gen_data.py OUT train_aug`); --recipe cmvn puts per-utterance feature normalisation
 in front of every network (models.build; little has it in the committed recipe, README); --recipe cmn
 only removes the per-utterance mean (an experiment for big, README); --recipe chanaug adds a random
-per-clip offset to each feature column while training (an experiment for big, README)."""
+per-clip offset to each feature column while training (an experiment for big, README).
+
+TensorFlow's oneDNN kernels are switched on (TF_ENABLE_ONEDNN_OPTS=1, unless the environment sets it):
+TensorFlow enables them by default on Linux only for CPUs with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX
+(tensorflow/core/util/port.cc, DefaultOneDnnPolicy), which the AVX-512 host that trained weights/ had and
+an AVX2-only CPU does not. Without them training on such a CPU was about 3× slower (README)."""
 import argparse
 import multiprocessing
+import os
 import pathlib
 import sys
 import time
+
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")   # before TensorFlow is imported (see above)
 
 HERE = pathlib.Path(__file__).parent
 sys.path.insert(0, str(HERE))
