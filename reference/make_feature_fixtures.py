@@ -37,7 +37,9 @@ def synthesise(stem, cmd, effects):
     with tempfile.TemporaryDirectory() as tmp:
         raw = pathlib.Path(tmp) / "raw.wav"
         subprocess.run([c.replace("{out}", str(raw)) for c in cmd], check=True, capture_output=True)
-        subprocess.run(["sox", str(raw), "-r", str(SAMPLE_RATE), "-b", "16", "-c", "1", "-e", "signed-integer",
+        # -R: sox's dither (on by default when it reduces to 16 bits) seeded the same every run, so the
+        # fixtures regenerate bit-identically (without it two runs differed by ±2 LSB in half the samples).
+        subprocess.run(["sox", "-R", str(raw), "-r", str(SAMPLE_RATE), "-b", "16", "-c", "1", "-e", "signed-integer",
                         str(dst)] + effects, check=True)
     return dst
 

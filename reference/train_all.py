@@ -34,11 +34,11 @@ HERE = pathlib.Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from kws_ref import train  # noqa: E402
 
-# Training time in seconds of each network with one TensorFlow thread, two at a time (--jobs 2), on the
-# 2-core AVX2 host of the reproduce run at 35a60fa (with Swift builds sharing the cores part of the time;
-# coop2 estimated from its first five epochs): the order is longest first. The committed weights were
-# trained on a faster AVX-512 host (weights/manifest.json, training.train_seconds).
-COST = {"coop3": 4820, "coop1": 3074, "big": 1871, "coop2": 1800, "little": 1733, "coop5": 1196, "coop4": 1159}
+# Training time in seconds of each network with one TensorFlow thread, two at a time (--jobs 2), with oneDNN,
+# on the 2-core AVX2 host, from a clean clone's reproduce.sh (session 7, nothing else running; a network
+# trained while another runs takes about twice as long as alone): the order is longest first. The committed
+# weights were trained on a faster AVX-512 host (weights/manifest.json, training.train_seconds).
+COST = {"big": 2329, "coop1": 2051, "coop3": 1277, "little": 1218, "coop5": 1185, "coop4": 1146, "coop2": 1075}
 
 
 def _job(args):
