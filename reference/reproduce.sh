@@ -14,8 +14,7 @@ if ! command -v espeak-ng >/dev/null || ! command -v flite >/dev/null || ! comma
 fi
 python3 -m pip install -q -r reference/requirements.txt
 export TF_CPP_MIN_LOG_LEVEL=2
-# oneDNN kernels on every CPU, as TensorFlow chooses by default only on CPUs with AVX512_VNNI/BF16,
-# AVX_VNNI or AMX (the host that trained weights/ had them); on an AVX2-only CPU training is ~3x faster.
+# TensorFlow's oneDNN kernels for every step, not only training (train_all.py says why they are switched on).
 export TF_ENABLE_ONEDNN_OPTS=${TF_ENABLE_ONEDNN_OPTS:-1}
 step() { echo "== $1 ($(( $(date +%s) - start )) s)"; }
 step "synthesise data";        python3 reference/gen_data.py

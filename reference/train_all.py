@@ -20,7 +20,8 @@ per-clip offset to each feature column while training (an experiment for big, RE
 TensorFlow's oneDNN kernels are switched on (TF_ENABLE_ONEDNN_OPTS=1, unless the environment sets it):
 TensorFlow enables them by default on Linux only for CPUs with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX
 (tensorflow/core/util/port.cc, DefaultOneDnnPolicy), which the AVX-512 host that trained weights/ had and
-an AVX2-only CPU does not. Without them training on such a CPU was about 3× slower (README)."""
+an AVX2-only CPU does not. Without them, on such a CPU, coop3 (MobileNet) trained 3× slower and the
+DS-CNNs 5–10 % slower (README)."""
 import argparse
 import multiprocessing
 import os
