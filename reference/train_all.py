@@ -21,7 +21,7 @@ TensorFlow's oneDNN kernels are switched on (TF_ENABLE_ONEDNN_OPTS=1, unless the
 TensorFlow enables them by default on Linux only for CPUs with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX
 (tensorflow/core/util/port.cc, DefaultOneDnnPolicy), which the AVX-512 host that trained weights/ had and
 an AVX2-only CPU does not. Without them, on such a CPU, coop3 (MobileNet) trained 3× slower and the
-DS-CNNs 5–10 % slower (README)."""
+DS-CNNs 5–11 % slower (README)."""
 import argparse
 import multiprocessing
 import os
