@@ -38,19 +38,35 @@ def majority_vote(probs):
     return int(votes[winner])
 
 
-def evaluate(models_dir, data_root, cache, names=None):
-    """-> {"networks": {name: {part: acc, "pooled": acc}}, "mean_pooled": x, "coop": {...}} for the networks
-    of models_dir (Keras .h5 files)."""
+def predictions(models_dir, data_root, cache, names=None):
+    """-> (labels {part: class ids}, probs {name: {part: (clips, classes) softmax}}) on the validation parts
+    for the networks of models_dir (Keras .h5 files)."""
     import keras
     parts = [p for p in PARTS if train.split_file(data_root, p)]
     labels = {p: train.split_labels(data_root, p) for p in parts}
     names = [n for n in (names or train.CONFIGS) if (pathlib.Path(models_dir) / f"{n}.h5").exists()]
-    out, probs = {}, {}
+    probs = {}
     for name in names:
         model = keras.models.load_model(pathlib.Path(models_dir) / f"{name}.h5", compile=False)
         spec = train.CONFIGS[name]["spec"]
         probs[name] = {p: softmax(model.predict(train.cached_features(cache, data_root, p, spec), batch_size=200,
                                                 verbose=0)) for p in parts}
+    return labels, probs
+
+
+def vote(probs, members=COOP):
+    """probs {name: (clips, classes)} -> each clip's majority vote of the members."""
+    n = len(probs[members[0]])
+    return np.array([majority_vote(np.stack([probs[m][i] for m in members])) for i in range(n)])
+
+
+def evaluate(models_dir, data_root, cache, names=None):
+    """-> {"networks": {name: {part: acc, "pooled": acc}}, "mean_pooled": x, "coop": {...}} for the networks
+    of models_dir (Keras .h5 files)."""
+    labels, probs = predictions(models_dir, data_root, cache, names)
+    parts = list(labels)
+    out = {}
+    for name in probs:
         row = {p: float(np.mean(np.argmax(probs[name][p], -1) == labels[p])) for p in parts}
         row["pooled"] = float(np.mean(np.concatenate([np.argmax(probs[name][p], -1) == labels[p] for p in parts])))
         out[name] = row
@@ -60,7 +76,7 @@ def evaluate(models_dir, data_root, cache, names=None):
         coop = {}
         hits = []
         for p in parts:
-            pred = np.array([majority_vote(np.stack([probs[m][p][i] for m in COOP])) for i in range(len(labels[p]))])
+            pred = vote({m: probs[m][p] for m in COOP})
             coop[p] = float(np.mean(pred == labels[p]))
             hits.append(pred == labels[p])
         coop["pooled"] = float(np.mean(np.concatenate(hits)))
