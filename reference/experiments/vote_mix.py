@@ -6,7 +6,7 @@ DIR_A and DIR_B each hold the five cooperative networks (coop1.h5 ... coop5.h5) 
 weights/ and a clean-clone rebuild's reference/out/models/. Every one of the 2^5 ensembles that takes each
 network from one of the two runs is voted (majority, score-margin tie-break, as `kws-native coop`) on val and
 val_xeng pooled, and the script prints how far the vote is above or below that ensemble's best member: the
-spread that training noise alone gives the comparison of issue "voting against the best single network".
+spread that training noise alone gives the comparison of voting with the best single network.
 Never touches the test split."""
 import argparse
 import itertools
@@ -19,11 +19,6 @@ import numpy as np
 HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 from kws_ref import validation as V  # noqa: E402
-
-
-def pooled(labels, probs):
-    """probs {part: (clips, classes)} -> accuracy over all parts together."""
-    return float(np.mean(np.concatenate([np.argmax(probs[p], -1) == labels[p] for p in labels])))
 
 
 def main():
@@ -43,7 +38,7 @@ def main():
     rows = []
     for pick in itertools.product(range(2), repeat=len(V.COOP)):
         members = {m: runs[r][m] for m, r in zip(V.COOP, pick)}
-        best = max(pooled(labels, members[m]) for m in V.COOP)
+        best = max(V.pooled(labels, members[m]) for m in V.COOP)
         hits = np.concatenate([V.vote({m: members[m][p] for m in V.COOP}) == labels[p] for p in labels])
         rows.append({"runs": list(pick), "vote": float(hits.mean()), "best_member": best})
     diff = 100 * np.array([r["vote"] - r["best_member"] for r in rows])

@@ -54,6 +54,11 @@ def predictions(models_dir, data_root, cache, names=None):
     return labels, probs
 
 
+def pooled(labels, probs):
+    """labels {part: class ids}, probs {part: (clips, classes)} -> accuracy over all parts together."""
+    return float(np.mean(np.concatenate([np.argmax(probs[p], -1) == labels[p] for p in labels])))
+
+
 def vote(probs, members=COOP):
     """probs {name: (clips, classes)} -> each clip's majority vote of the members."""
     n = len(probs[members[0]])
@@ -68,7 +73,7 @@ def evaluate(models_dir, data_root, cache, names=None):
     out = {}
     for name in probs:
         row = {p: float(np.mean(np.argmax(probs[name][p], -1) == labels[p])) for p in parts}
-        row["pooled"] = float(np.mean(np.concatenate([np.argmax(probs[name][p], -1) == labels[p] for p in parts])))
+        row["pooled"] = pooled(labels, probs[name])
         out[name] = row
     result = {"parts": {p: int(len(labels[p])) for p in parts}, "networks": out,
               "mean_pooled": float(np.mean([r["pooled"] for r in out.values()])) if out else None}
