@@ -24,7 +24,7 @@ def main():
     args = ap.parse_args()
     import keras
     import tensorflow as tf
-    from kws_ref import models, train
+    from kws_ref import train
     if args.network not in train.CONFIGS:
         ap.error(f"unknown network {args.network} (choose from {', '.join(train.CONFIGS)})")
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
@@ -32,9 +32,7 @@ def main():
     cfg = train.CONFIGS[args.network]
     x = train.cached_features(HERE.parent / "out" / "cache", args.data, "train", cfg["spec"])
     y = train.split_labels(args.data, "train")
-    model = models.build(args.network, cmvn=train.uses_cmvn(args.network))
-    model.compile(optimizer=keras.optimizers.AdamW(1e-3, weight_decay=0.01),
-                  loss=keras.losses.CategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    model = train.compiled_model(args.network, keras.optimizers.AdamW(1e-3, weight_decay=0.01))
     ds = train.train_dataset(x, y, 1, repeat=True)
     model.fit(ds, epochs=1, steps_per_epoch=5, verbose=0)
     t = time.time()

@@ -292,6 +292,15 @@ def training_splits(data_root, recipe="committed"):
     return [s for s in RECIPES[recipe]["splits"] if split_file(data_root, s)]
 
 
+def compiled_model(name, optimizer, recipe="committed"):
+    """The network as the recipe builds it (with its normalisation front, if any), compiled for training on
+    one-hot (or mixed) labels and logits."""
+    model = models.build(name, cmvn=uses_cmvn(name, recipe), cmn=uses_cmn(name, recipe))
+    model.compile(optimizer=optimizer, loss=keras.losses.CategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    return model
+
+
 def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=None):
     """Train one network; `seed` overrides the recipe's (an independent replicate of a recipe)."""
     cfg = schedule_of(name, recipe)
@@ -311,9 +320,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
         opt = keras.optimizers.AdamW(schedule, weight_decay=cfg["weight_decay"] / cfg["lr"])
     else:
         opt = keras.optimizers.Adam(schedule)
-    model = models.build(name, cmvn=uses_cmvn(name, recipe), cmn=uses_cmn(name, recipe))
-    model.compile(optimizer=opt, loss=keras.losses.CategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model = compiled_model(name, opt, recipe)
     callbacks = []
     pruning = None
     if cfg.get("prune"):
