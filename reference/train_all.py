@@ -62,7 +62,8 @@ if __name__ == "__main__":
     ap.add_argument("--out", type=pathlib.Path, default=HERE / "out", help="models/ and cache/ go here")
     ap.add_argument("--jobs", type=int, default=1, help="networks trained at once (default 1)")
     ap.add_argument("--recipe", choices=list(train.RECIPES), default="committed",
-                    help="committed (how weights/ were trained), or the train_aug, cmvn, cmn, chanaug or short experiment")
+                    help="committed, realaug (real-speech augmentation), or the train_aug, cmvn, cmn, chanaug or short experiment")
+    ap.add_argument("--threads", type=int, help="TensorFlow threads with --jobs 1 (default: TensorFlow's choice)")
     ap.add_argument("--seed", type=int, help="override the recipe's seed (an independent replicate)")
     args = ap.parse_args()
     names = args.names or list(train.CONFIGS)
@@ -75,6 +76,10 @@ if __name__ == "__main__":
     cache = args.out / "cache" if args.data == HERE / "out" / "data" else args.out / "cache" / args.data.name
     t = time.time()
     if args.jobs <= 1:
+        if args.threads:
+            import tensorflow as tf
+            tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+            tf.config.threading.set_inter_op_parallelism_threads(args.threads)
         for name in names:
             train.train(name, args.data, cache, args.out / "models", log=lambda m: print(m, flush=True),
                         recipe=args.recipe, seed=args.seed)
@@ -83,6 +88,9 @@ if __name__ == "__main__":
         for spec in {id(train.CONFIGS[n]["spec"]): train.CONFIGS[n]["spec"] for n in names}.values():
             for split in train.training_splits(args.data, args.recipe) + ["val"]:
                 train.cached_features(cache, args.data, split, spec)
+            if train.RECIPES[args.recipe].get("wave_copies"):
+                train.augmented_features(cache, args.data, spec, train.RECIPES[args.recipe]["wave_copies"],
+                                         train.AUG_SEED)
         order = sorted(names, key=lambda n: -COST.get(n, 0))
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
             for name, seconds in pool.imap_unordered(

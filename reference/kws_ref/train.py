@@ -54,7 +54,15 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "cmvn": dict(splits=("train",), own_seed=False, cmvn=True),
            "cmn": dict(splits=("train",), own_seed=False, cmn=True),
            "chanaug": dict(splits=("train",), own_seed=False, channel_offsets=True),
-           "short": dict(splits=("train",), own_seed=False, schedule_scale=0.75)}
+           "short": dict(splits=("train",), own_seed=False, schedule_scale=0.75),
+           "realaug": dict(splits=("train",), own_seed=False, wave_copies=4)}
+# "realaug": for real speech (docs/TRAINING.md). The clean train split plus `wave_copies` renderings of it,
+# each clip shifted in time by U(-100, 100) ms (zero-filled, as Speech Commands' time_shift_ms), scaled by a
+# gain of U(-6, +6) dB and, with probability 0.8, mixed with a random crop of the real background noise at a
+# volume U(0, 0.1) (Speech Commands' background_frequency and background_volume). Noise comes from
+# DATA/_background_noise_ (Speech Commands' layout), the first 80 % of each file only: the last 20 % is kept
+# for validation and test streams. Features of the renderings are computed once and cached like a split's;
+# an epoch stays one pass's worth of batches of the clean split, so training costs what "committed" costs.
 
 
 def schedule_of(name, recipe="committed"):
@@ -181,6 +189,69 @@ def cached_features(cache, data_root, split, spec):
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, feats)
     return feats
+
+
+NOISE_DIR = "_background_noise_"
+NOISE_TRAIN_FRACTION = 0.8
+
+
+def training_noise(data_root):
+    """The first NOISE_TRAIN_FRACTION of every DATA/_background_noise_/*.wav (sorted by name) as float32
+    arrays; an error if there is none (the realaug recipe needs it)."""
+    d = pathlib.Path(data_root) / NOISE_DIR
+    files = sorted(d.glob("*.wav")) if d.is_dir() else []
+    if not files:
+        raise FileNotFoundError(f"{d}: no background noise WAVs (copy Speech Commands' _background_noise_ there)")
+    out = []
+    for f in files:
+        rate, x = wavfile.read(f)
+        if rate != 16000 or x.dtype != np.int16 or x.ndim != 1:
+            raise ValueError(f"{f}: need 16 kHz 16-bit mono PCM, found {rate} Hz {x.dtype} {x.shape}")
+        out.append(x[:int(len(x) * NOISE_TRAIN_FRACTION)].astype(np.float32) / 32768.0)
+    return out
+
+
+def augment_waves(waves, noise, rng, shift=1600, gain_db=6.0, noise_p=0.8, noise_volume=0.1):
+    """One rendering of every clip (N x 16000): time shift U(-shift, shift) samples zero-filled, gain
+    U(-gain_db, gain_db) dB, and with probability noise_p a random 1 s noise crop times U(0, noise_volume)
+    added; clipped to [-1, 1] like a 16-bit recording."""
+    n, length = waves.shape
+    out = np.zeros_like(waves)
+    shifts = rng.integers(-shift, shift + 1, n)
+    gains = 10.0 ** (rng.uniform(-gain_db, gain_db, n) / 20.0)
+    for i in range(n):
+        s = shifts[i]
+        if s >= 0:
+            out[i, s:] = waves[i, :length - s]
+        else:
+            out[i, :length + s] = waves[i, -s:]
+        out[i] *= gains[i]
+        if noise and rng.uniform() < noise_p:
+            src = noise[rng.integers(len(noise))]
+            start = rng.integers(0, len(src) - length + 1)
+            out[i] += rng.uniform(0, noise_volume) * src[start:start + length]
+    return np.clip(out, -1.0, 1.0).astype(np.float32)
+
+
+def augmented_features(cache, data_root, spec, copies, seed):
+    """Features of `copies` renderings of the train split (augment_waves; the same waves for every network
+    with this seed, whatever its features), cached like a split's. -> (copies * N, H, W, 1), labels."""
+    fp = _split_fingerprint(data_root, "train")
+    name = f"train_realaug{copies}s{seed}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npy"
+    path = pathlib.Path(cache) / name
+    labels = np.tile(split_labels(data_root, "train"), copies)
+    if path.exists():
+        return np.load(path), labels
+    waves, _, _ = load_split(data_root, "train")
+    noise = training_noise(data_root)
+    rng = np.random.default_rng(seed)
+    feats = np.concatenate([F.batch_features(augment_waves(waves, noise, rng), spec) for _ in range(copies)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, feats)
+    return feats, labels
+
+
+AUG_SEED = 99
 
 
 def _spec_augment(x, rng_seed):
@@ -310,10 +381,16 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     parts = {s: cached_features(cache, data_root, s, cfg["spec"]) for s in splits}
     xtr = np.concatenate(list(parts.values()))
     ytr = np.concatenate([split_labels(data_root, s) for s in splits])
+    copies = RECIPES[recipe].get("wave_copies")
+    clean = len(xtr)
+    if copies:
+        xa, ya = augmented_features(cache, data_root, cfg["spec"], copies, AUG_SEED)
+        parts["train_realaug"] = xa
+        xtr, ytr = np.concatenate([xtr, xa]), np.concatenate([ytr, ya])
     xva = cached_features(cache, data_root, "val", cfg["spec"])
     yva = split_labels(data_root, "val")
-    repeat = len(splits) > 1              # several renderings: fixed-length epochs over an endless stream
-    steps = STEPS_PER_EPOCH if repeat else len(xtr) // BATCH
+    repeat = len(parts) > 1               # several renderings: fixed-length epochs over an endless stream
+    steps = (clean // BATCH if copies else STEPS_PER_EPOCH) if repeat else len(xtr) // BATCH
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
         [d * steps for d in cfg["drops"]], [cfg["lr"], cfg["lr"] / 10, cfg["lr"] / 100])
     if cfg.get("weight_decay"):
@@ -354,7 +431,8 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
             "optimizer": type(opt).__name__,
             "lr": cfg["lr"], "lr_drops_at_epochs": list(cfg["drops"]), "weight_decay": cfg.get("weight_decay"),
             "pruning": cfg.get("prune"), "augmentation": "SpecAugment (1 time + 1 freq mask <=15 %, p 0.8), "
-            "mixup (lambda U(0, 0.3), p 0.5)", "train_seconds": round(time.time() - t0, 1),
+            "mixup (lambda U(0, 0.3), p 0.5)" + (f"; {copies} waveform renderings (shift, gain, real noise)"
+                                                   if copies else ""), "train_seconds": round(time.time() - t0, 1),
             "val_accuracy": val_acc, "sparsity": sparsity_of(model),
             "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.history.items()}}
     (out / f"{name}.json").write_text(json.dumps(info, indent=1))
