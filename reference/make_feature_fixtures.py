@@ -1,54 +1,53 @@
 """Writes fixtures/features.h5: tf.signal features of a few clips, which the Swift features must match.
 
-    python reference/make_feature_fixtures.py        (from the repository root)
+    python reference/make_feature_fixtures.py [--data DIR]     (DIR: the unpacked real set)
 
-Cases: spoken words (espeak-ng and flite, resampled to 16 kHz 16-bit mono with sox; the WAVs are kept in
-fixtures/audio/ and decoded with tf.audio.decode_wav exactly as kws_ref.features.decode_wav does), silence,
-a short clip that gets zero-padded, full-scale noise, and a clip longer than 1 s that gets cut.
+Cases: four real spoken keywords of the test split (copied to fixtures/audio/ and decoded with
+tf.audio.decode_wav exactly as kws_ref.features.decode_wav does), one cut short to 0.4 s (zero-padded),
+two real clips joined into 1.6 s (cut to one second), silence, full-scale noise and a short tone.
 """
+import argparse
 import pathlib
 import subprocess
 import sys
-import tempfile
 
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "reference"))
-from kws_ref import SAMPLE_RATE, features as F, fixtures  # noqa: E402
+from kws_ref import SAMPLE_RATE, features as F, fixtures, train  # noqa: E402
 
 AUDIO = ROOT / "fixtures" / "audio"
-
-# (file stem, synthesiser command producing a WAV at {out}, extra sox effects)
-SPOKEN = [
-    ("espeak_yes", ["espeak-ng", "-v", "en-us", "-w", "{out}", "yes"], []),
-    ("espeak_stop", ["espeak-ng", "-v", "en+f3", "-s", "140", "-w", "{out}", "stop"], []),
-    ("flite_left", ["flite", "-voice", "slt", "-t", "left", "-o", "{out}"], []),
-    ("flite_go", ["flite", "-voice", "awb", "-t", "go", "-o", "{out}"], []),
-    # longer than one second: decoded and then cut to 16000 samples
-    ("espeak_long", ["espeak-ng", "-v", "en-us", "-s", "90", "-w", "{out}", "down, right, up and no"], ["trim", "0", "1.6"]),
-    # shorter than one second: zero-padded (trimmed to 0.4 s by sox)
-    ("flite_short", ["flite", "-voice", "kal16", "-t", "up", "-o", "{out}"], ["trim", "0", "0.4"]),
-]
+# (file stem, the test split's clips it is made of, extra sox effects): the first clip of each of these words
+# in the test split (its order is fixed by the split file).
+SPOKEN = [("real_yes", ["yes"], []), ("real_stop", ["stop"], []), ("real_left", ["left"], []),
+          ("real_go", ["go"], []),
+          ("real_up_short", ["up"], ["trim", "0", "0.4"]),            # shorter than a second: zero-padded
+          ("real_down_right_long", ["down", "right"], ["trim", "0", "1.6"])]   # longer: cut
 
 
-def synthesise(stem, cmd, effects):
+def make_clip(stem, sources, effects):
     dst = AUDIO / f"{stem}.wav"
-    with tempfile.TemporaryDirectory() as tmp:
-        raw = pathlib.Path(tmp) / "raw.wav"
-        subprocess.run([c.replace("{out}", str(raw)) for c in cmd], check=True, capture_output=True)
-        # -R: sox's dither (on by default when it reduces to 16 bits) seeded the same every run, so the
-        # fixtures regenerate bit-identically (without it two runs differed by ±2 LSB in half the samples).
-        subprocess.run(["sox", "-R", str(raw), "-r", str(SAMPLE_RATE), "-b", "16", "-c", "1", "-e", "signed-integer",
-                        str(dst)] + effects, check=True)
+    subprocess.run(["sox"] + [str(s) for s in sources] + ["-b", "16", str(dst)] + effects, check=True)
     return dst
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=pathlib.Path, default=ROOT / "reference" / "out" / "real",
+                    help="the unpacked real set (default reference/out/real)")
+    args = ap.parse_args()
+    base, listing = train.split_file(args.data, "test")
+    rels = [l for l in listing.read_text().split() if l]
+    first = {}
+    for rel in rels:
+        first.setdefault(rel.split("/")[0], base / rel)
+    for old in AUDIO.glob("*.wav"):
+        old.unlink()
     AUDIO.mkdir(parents=True, exist_ok=True)
     cases = []
-    for stem, cmd, effects in SPOKEN:
-        path = synthesise(stem, cmd, effects)
+    for stem, words, effects in SPOKEN:
+        path = make_clip(stem, [first[w] for w in words], effects)
         wave = F.decode_wav(path).numpy()
         cases.append((stem, wave, str(path.relative_to(ROOT))))
     rng = np.random.default_rng(4)

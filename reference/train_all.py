@@ -58,7 +58,7 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("names", nargs="*", metavar="NETWORK",
                     help=f"networks to train (default all: {' '.join(train.CONFIGS)})")
-    ap.add_argument("--data", type=pathlib.Path, default=HERE / "out" / "data", help="data directory")
+    ap.add_argument("--data", type=pathlib.Path, default=HERE / "out" / "real", help="data directory (default reference/out/real)")
     ap.add_argument("--out", type=pathlib.Path, default=HERE / "out", help="models/ and cache/ go here")
     ap.add_argument("--jobs", type=int, default=1, help="networks trained at once (default 1)")
     ap.add_argument("--recipe", choices=list(train.RECIPES), default="committed",

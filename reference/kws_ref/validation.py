@@ -1,5 +1,5 @@
-"""Accuracy of a set of trained networks on the validation parts (val: unseen espeak combinations;
-val_xeng: an unseen synthesiser), pooled, and of cooperative voting. Model choices are made here, never on
+"""Accuracy of a set of trained networks on the validation parts (the real val split; the synthetic
+generator's layout also has val_xeng, an unseen synthesiser), pooled, and of cooperative voting. Model choices are made here, never on
 the test split."""
 import collections
 import json
@@ -65,10 +65,10 @@ def vote(probs, members=COOP):
     return np.array([majority_vote(np.stack([probs[m][i] for m in members])) for i in range(n)])
 
 
-def evaluate(models_dir, data_root, cache, names=None):
+def evaluate(models_dir, data_root, cache, names=None, predicted=None):
     """-> {"networks": {name: {part: acc, "pooled": acc}}, "mean_pooled": x, "coop": {...}} for the networks
-    of models_dir (Keras .h5 files)."""
-    labels, probs = predictions(models_dir, data_root, cache, names)
+    of models_dir (Keras .h5 files); `predicted`: predictions() already made for them."""
+    labels, probs = predicted or predictions(models_dir, data_root, cache, names)
     parts = list(labels)
     out = {}
     for name in probs:

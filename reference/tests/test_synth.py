@@ -52,30 +52,3 @@ def test_same_clip_twice_is_bit_identical_and_different_clips_differ(combos):
         assert np.abs(a).max() < 1.0
     assert not np.array_equal(synth.make_clip("train", plan[picks[0]]),
                               synth.make_clip("train", plan[picks[0] + 1]))
-
-
-def test_bundled_test_split_matches_the_plan_and_holds_only_test_voices(combos):
-    split = (ROOT / "data" / "test_split.txt").read_text().split()
-    if not split:
-        pytest.fail("data/test_split.txt is empty")
-    assert len(split) == 800
-    test_voices = synth.voices_by_split()["test"]
-    train_voices = synth.voices_by_split()["train"]
-    for rel in split:
-        label, name = rel.split("/")
-        assert label in LABELS
-        voice = name.split("__")[0]
-        assert voice in test_voices and voice not in train_voices, rel
-        assert (ROOT / "data" / rel).exists(), rel
-
-
-def test_bundled_clip_regenerates_identically(combos):
-    """A committed test clip is what the generator makes today (determinism across runs)."""
-    import scipy.io.wavfile as wavfile
-    plan = synth.clip_plan("test", combos)
-    for k in (0, 437):
-        label, i, engine, voice = plan[k]
-        rel = f"{label}/{synth.voice_tag(engine, voice)}__{i:04d}.wav"
-        rate, committed = wavfile.read(ROOT / "data" / rel)
-        fresh = np.clip(np.round(synth.make_clip("test", plan[k]) * 32767), -32768, 32767).astype(np.int16)
-        assert rate == 16000 and np.array_equal(committed, fresh), rel
