@@ -22,7 +22,7 @@ struct Little: AsyncParsableCommand {
     )
 
     @Option(help: "Big server base URL, e.g. http://127.0.0.1:8080 (default: start one in-process).") var server: String?
-    @Option(help: "Score-margin threshold θ (the seed's 0.35).") var theta: Float = 0.35
+    @Option(help: "Score-margin threshold θ (default: the manifest's for --payload, chosen on the validation split; else the seed's 0.35).") var theta: Float?
     @Option(name: .customLong("budget-mb"), help: "Communication budget in MB of 2^20 bytes.") var budgetMB = 4.5
     @Option(help: "Request payload: wav16, float32 or mfcc.") var payload: PayloadKind = .wav16
     @Option(help: "Dataset directory (DIR/<label>/<clip>.wav); a *_split.txt in it gives the order.") var data = "data"
@@ -32,7 +32,7 @@ struct Little: AsyncParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
 
     func validate() throws {
-        guard (0...1).contains(theta) else { throw ValidationError("--theta must be in [0, 1], got \(theta)") }
+        if let theta, !(0...1).contains(theta) { throw ValidationError("--theta must be in [0, 1], got \(theta)") }
         guard budgetMB >= 0 else { throw ValidationError("--budget-mb must be ≥ 0, got \(budgetMB)") }
         guard timeoutMs > 0 else { throw ValidationError("--timeout-ms must be > 0") }
     }
@@ -40,6 +40,8 @@ struct Little: AsyncParsableCommand {
     func run() async throws {
         let zoo = try ModelZoo(weightsDirectory: weights)
         let dataset = try DatasetLoading.load(data, labels: zoo.labels)
+        let bigLittle = zoo.manifest.bigLittle
+        let theta = self.theta ?? Float((bigLittle?.byPayload?[payload.rawValue] ?? bigLittle?.run)?.theta ?? 0.35)
         let token = BigServerConfiguration.token(explicit: token)
         var inProcess: RunningBigServer?
         let url: String

@@ -11,8 +11,9 @@ struct Sweep: AsyncParsableCommand {
         discussion: """
             Both networks run in this process (no network); the policy is the one `little` uses, with the
             bytes of the real request body of each payload. A 'best θ' is only a choice when --data is a
-            validation split; on the bundled test split it is reported, not chosen (the defaults stay the
-            seed's, θ = 0.35).
+            validation split; on the bundled test split it is reported, not chosen. The default θ of
+            `little` and `eval --model big-little` is the manifest's, which reference/export.py chose on the
+            validation split (with the budget scaled to its clip count).
             """
     )
 
@@ -52,7 +53,7 @@ struct Sweep: AsyncParsableCommand {
         let note: String
         switch split {
         case "validation": note = "best θ chosen on the validation split \(data)"
-        case "test": note = "on the TEST split: reported for information only; choose θ on a validation split (--data <val dir>); defaults stay θ = 0.35"
+        case "test": note = "on the TEST split: reported for information only; choose θ on a validation split (--data <val dir>); the default θ is the manifest's, chosen on validation"
         default: note = "on \(data) (not recognised as a validation split): reported, not a choice for the test split"
         }
         try SweepPlot.csv(points).write(toFile: out + ".csv", atomically: true, encoding: .utf8)

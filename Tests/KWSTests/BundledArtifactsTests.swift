@@ -17,10 +17,10 @@ struct BundledArtifactsTests {
         #expect(FileManager.default.fileExists(atPath: TestPaths.featureFixtures))
     }
 
-    @Test func bundledTestSplitHas800DecodableClipsOfTheEightWords() throws {
+    @Test func bundledTestSplitHas812DecodableRealClipsOfTheEightWords() throws {
         let split = try String(contentsOfFile: TestPaths.path("data/test_split.txt"), encoding: .utf8)
             .split(separator: "\n").map(String.init)
-        #expect(split.count == 800)
+        #expect(split.count == 812)
         let labels = ["down", "stop", "right", "left", "up", "yes", "no", "go"]
         for rel in split {
             #expect(labels.contains(String(rel.split(separator: "/")[0])), "\(rel)")

@@ -79,7 +79,7 @@ import Testing
 @Suite struct DatasetTests {
     func makeTree() throws -> TemporaryDirectory {
         let dir = TemporaryDirectory()
-        for rel in ["yes/flite-awb__2.wav", "yes/espeak-en-us+f3__1.wav", "down/piper-joe__7.wav",
+        for rel in ["yes/flite-awb__2.wav", "yes/espeak-en-us+f3__1.wav", "down/0a7c2a8d_nohash_1.wav",
                     "_background_noise_/noise.wav", "down/notes.txt"] {
             let path = dir.path + "/" + rel
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -92,18 +92,18 @@ import Testing
         let dir = try makeTree()
         defer { dir.cleanup() }
         let d = try Dataset(directory: dir.path)
-        #expect(d.clips.map(\.relativePath) == ["down/piper-joe__7.wav", "yes/espeak-en-us+f3__1.wav", "yes/flite-awb__2.wav"])
+        #expect(d.clips.map(\.relativePath) == ["down/0a7c2a8d_nohash_1.wav", "yes/espeak-en-us+f3__1.wav", "yes/flite-awb__2.wav"])
         #expect(d.clips.map(\.label) == [0, 5, 5])
-        #expect(d.clips.map(\.voice) == ["piper-joe", "espeak-en-us+f3", "flite-awb"])
+        #expect(d.clips.map(\.voice) == ["0a7c2a8d", "espeak-en-us+f3", "flite-awb"])
     }
 
     @Test func splitFileOrderAndErrors() throws {
         let dir = try makeTree()
         defer { dir.cleanup() }
         let split = dir.path + "/split.txt"
-        try "yes/flite-awb__2.wav\n\ndown/piper-joe__7.wav\n".write(toFile: split, atomically: true, encoding: .utf8)
+        try "yes/flite-awb__2.wav\n\ndown/0a7c2a8d_nohash_1.wav\n".write(toFile: split, atomically: true, encoding: .utf8)
         let d = try Dataset(directory: dir.path, splitFile: split)
-        #expect(d.clips.map(\.relativePath) == ["yes/flite-awb__2.wav", "down/piper-joe__7.wav"])
+        #expect(d.clips.map(\.relativePath) == ["yes/flite-awb__2.wav", "down/0a7c2a8d_nohash_1.wav"])
         try "yes/flite-awb__2.wav\nyes/missing.wav\n".write(toFile: split, atomically: true, encoding: .utf8)
         do {
             _ = try Dataset(directory: dir.path, splitFile: split)

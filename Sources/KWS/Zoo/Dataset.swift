@@ -10,7 +10,7 @@ public struct Dataset: Sendable {
         /// Path relative to the dataset directory, e.g. `down/flite-awb__3.wav`.
         public var relativePath: String
         public var label: Int
-        /// The synthesiser voice: the file name before `__` (the whole stem if there is none).
+        /// Who spoke it (`Dataset.voice(ofRelativePath:)`): Speech Commands' speaker id.
         public var voice: String
     }
 
@@ -36,16 +36,20 @@ public struct Dataset: Sendable {
         }
         clips = relatives.map { rel in
             let parts = rel.split(separator: "/").map(String.init)
-            let file = ((parts.last ?? rel) as NSString).deletingPathExtension
-            let voice = file.components(separatedBy: "__").first ?? file
             return Clip(path: (directory as NSString).appendingPathComponent(rel), relativePath: rel,
-                        label: labels.firstIndex(of: parts[0])!, voice: voice)
+                        label: labels.firstIndex(of: parts[0])!, voice: Self.voice(ofRelativePath: rel))
         }
     }
 
+    /// The speaker of a clip: Speech Commands' file-name prefix before `_nohash_`
+    /// (`yes/0a7c2a8d_nohash_1.wav` → `0a7c2a8d`); for other names the part before `__` (the synthetic
+    /// generator's voice tag, `yes/flite-awb__2.wav` → `flite-awb`), else the whole stem.
     public static func voice(ofRelativePath rel: String) -> String {
         let file = ((rel as NSString).lastPathComponent as NSString).deletingPathExtension
-        return file.components(separatedBy: "__").first ?? file
+        for separator in ["_nohash_", "__"] {
+            if let r = file.range(of: separator) { return String(file[..<r.lowerBound]) }
+        }
+        return file
     }
 
     private static func scan(_ directory: String, labels: [String]) -> [String] {
