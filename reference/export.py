@@ -33,6 +33,7 @@ from kws_ref import fixtures, train, validation  # noqa: E402
 from kws_ref.validation import COOP, majority_vote, score_margin, softmax  # noqa: E402
 
 NETWORKS = list(train.CONFIGS)
+EIGHT_CLASS = [n for n in NETWORKS if not train.CONFIGS[n].get("listen")]
 BUDGET_BYTES = int(4.5 * 2 ** 20)
 SEED_THETA = 0.35
 THETAS = [round(0.01 * i, 2) for i in range(101)]
@@ -93,12 +94,12 @@ def choose_theta(p_little, p_big, labels, payload, budget):
     return max(THETAS, key=lambda t: (big_little(p_little, p_big, labels, payload, t, budget)["accuracy"], -t))
 
 
-def confusion(pred, labels):
+def confusion(pred, labels, names=LABELS):
     """-> (confusion matrix [truth][predicted] as lists, per-class recall {label: recall})."""
-    m = np.zeros((len(LABELS), len(LABELS)), np.int64)
+    m = np.zeros((len(names), len(names)), np.int64)
     for p, y in zip(pred, labels):
         m[y, p] += 1
-    recall = {LABELS[i]: round(float(m[i, i] / max(1, m[i].sum())), 4) for i in range(len(LABELS))}
+    recall = {names[i]: round(float(m[i, i] / max(1, m[i].sum())), 4) for i in range(len(names))}
     return m.tolist(), recall
 
 
@@ -154,8 +155,9 @@ def main():
     missing = [n for n in NETWORKS if n not in trained]
     if missing:
         print(f"not trained yet, left out: {missing}", flush=True)
-    val_labels, val_probs = validation.predictions(out / "models", src, cache, trained)
-    val = validation.evaluate(out / "models", src, cache, trained, (val_labels, val_probs))
+    eight = [n for n in trained if n in EIGHT_CLASS]
+    val_labels, val_probs = validation.predictions(out / "models", src, cache, eight)
+    val = validation.evaluate(out / "models", src, cache, eight, (val_labels, val_probs))
     for name in trained:
         spec = train.CONFIGS[name]["spec"]
         key = json.dumps(spec, sort_keys=True)
@@ -169,9 +171,20 @@ def main():
         probs[name] = softmax(logits)
         pred = np.argmax(logits, -1)
         info = json.loads((out / "models" / f"{name}.json").read_text())
-        matrix, recall = confusion(pred, labels)
+        names = info.get("labels", LABELS)
+        extra = {}
+        if train.CONFIGS[name].get("listen"):
+            # On the test keywords and the test split's _silence_ and _unknown_ examples together.
+            xn, yn = train.negative_features(cache, src, "test", spec)
+            pn = np.argmax(model.predict(xn, batch_size=200, verbose=0), -1)
+            yall, pall = np.concatenate([labels, yn]), np.concatenate([pred, pn])
+            matrix, recall = confusion(pall, yall, names)
+            extra["keras_test_with_negatives"] = {"clips": int(len(yall)), "accuracy": float(np.mean(pall == yall)),
+                                                  "negatives": int(len(yn))}
+        else:
+            matrix, recall = confusion(pred, labels, names)
         entries.append({
-            "name": name, "file": f"{name}.h5", "labels": LABELS,
+            "name": name, "file": f"{name}.h5", "labels": names, **extra,
             "input_shape": list(model.input_shape[1:]), "features": spec,
             "params": int(model.count_params()), "macs": macs_of(model),
             "sparsity": round(train.sparsity_of(model), 4), "zip_bytes": zip_bytes(dst),
@@ -182,7 +195,8 @@ def main():
             "keras_test_predictions": pred.tolist(),
             "training": {k: v for k, v in info.items() if k not in ("history", "name", "val_accuracy", "sparsity")},
         })
-        # Fixtures: two real test clips of different words, every layer's output.
+        # Fixtures: two real test clips of different words, every layer's output (the features of the
+        # bundled clips: the test split's first clip and one from its middle).
         pick = [0, len(rels) // 2 + 1]
         fixtures.write_network_fixture(model, x[pick], ROOT / "fixtures" / f"{name}.h5",
                                        clips=[f"data/{rels[i]}" for i in pick])

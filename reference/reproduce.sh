@@ -1,24 +1,27 @@
 #!/usr/bin/env bash
-# One command: from the real speech data, train the seven networks and regenerate everything the Swift side
+# One command: from the real speech data, train the nine networks (the seed's seven and the two listening
+# variants) and regenerate everything the Swift side
 # reads — weights/ (Keras .h5 + manifest.json), fixtures/, the bundled test split data/ and the TFLite
 # baseline — then check it.
 #
-#   reference/reproduce.sh --data DIR [--noise DIR]
+#   reference/reproduce.sh --data DIR --negatives DIR
 #
 # --data: the real mini_speech_commands clips as WAV, DIR/<label>/<speaker>_nohash_<k>.wav (e.g. the output
 #         of the data set's unpack.sh). The split files are the committed reference/splits/*_split.txt; they
 #         are copied into DIR (an existing different one is an error).
-# --noise: Speech Commands' _background_noise_ WAVs for the training augmentation (default
-#         DIR/_background_noise_); they are copied into DIR/_background_noise_.
+# --negatives: the folder holding background_noise/ (Speech Commands' _background_noise_ WAVs),
+#         unknown_words/ (other words) and librispeech_excerpt/ (read speech); they are copied into the data
+#         directory as _background_noise_/, _unknown_/ and _librispeech_/ (Speech Commands' layout), for the
+#         augmentation and the listening variants' _silence_ and _unknown_ classes.
 # Logs go to reference/out/reproduce.log as well. docs/TRAINING.md gives the time it took and on which CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data="" noise=""
+data="" negatives=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --data) data=${2:?--data needs a directory}; shift 2 ;;
-    --noise) noise=${2:?--noise needs a directory}; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --negatives) negatives=${2:?--negatives needs a directory}; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "reproduce.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -33,11 +36,12 @@ for s in train val test; do
     cp "reference/splits/${s}_split.txt" "$data/"
   fi
 done
-if [ -n "$noise" ]; then
-  mkdir -p "$data/_background_noise_" && cp "$noise"/*.wav "$data/_background_noise_/"
-fi
-ls "$data"/_background_noise_/*.wav >/dev/null 2>&1 \
-  || { echo "reproduce.sh: no background noise in $data/_background_noise_ (pass --noise DIR)" >&2; exit 2; }
+[ -n "$negatives" ] || { echo "reproduce.sh: --negatives DIR is required (see --help)" >&2; exit 2; }
+for pair in background_noise:_background_noise_ unknown_words:_unknown_ librispeech_excerpt:_librispeech_; do
+  from="$negatives/${pair%%:*}" to="$data/${pair##*:}"
+  [ -d "$from" ] || { echo "reproduce.sh: $from: no such directory" >&2; exit 2; }
+  mkdir -p "$to" && cp -r "$from"/. "$to"/
+done
 mkdir -p reference/out
 exec > >(tee reference/out/reproduce.log) 2>&1
 start=$(date +%s)

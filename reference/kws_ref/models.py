@@ -27,18 +27,18 @@ def _sequential(name, shape, body):
     return keras.Sequential([keras.Input(shape=shape)] + body, name=name)
 
 
-def little(alpha=0.27):
+def little(alpha=0.27, classes=N_CLASSES, name="little"):
     f256, f128 = int(256 * alpha), int(128 * alpha)
     body = _stem(f256, (2, 2))
     _ds_block(body, f256)                               # DW, Conv, BN, ReLU
     body += [layers.DepthwiseConv2D((3, 3), use_bias=False), layers.Conv2D(f256, (1, 1), use_bias=False)]
     body += [layers.DepthwiseConv2D((3, 3), use_bias=False), layers.Conv2D(f128, (1, 1), use_bias=False),
              layers.BatchNormalization(momentum=0.9), layers.ReLU()]
-    body += [layers.GlobalAveragePooling2D(), layers.Dense(18), layers.Dense(N_CLASSES)]
-    return _sequential("little", (64, 64, 1), body)
+    body += [layers.GlobalAveragePooling2D(), layers.Dense(18), layers.Dense(classes)]
+    return _sequential(name, (64, 64, 1), body)
 
 
-def _big_body(strides, alpha=1.3, dropout=0.1):
+def _big_body(strides, alpha=1.3, dropout=0.1, classes=N_CLASSES):
     body = _stem(int(128 * alpha), strides)
     _ds_block(body, int(256 * alpha))
     _ds_block(body, int(512 * alpha))
@@ -46,12 +46,12 @@ def _big_body(strides, alpha=1.3, dropout=0.1):
     body += [layers.GlobalAveragePooling2D(),
              layers.Dense(512, activation="relu"), layers.Dropout(dropout),
              layers.Dense(256, activation="relu"), layers.Dropout(dropout),
-             layers.Dense(128, activation="relu"), layers.Dense(N_CLASSES)]
+             layers.Dense(128, activation="relu"), layers.Dense(classes)]
     return body
 
 
-def big():
-    return _sequential("big", (49, 10, 1), _big_body((2, 1)))
+def big(classes=N_CLASSES, name="big"):
+    return _sequential(name, (49, 10, 1), _big_body((2, 1), classes=classes))
 
 
 def coop1():
@@ -95,8 +95,13 @@ def coop5(alpha=1.3):
     return _sequential("coop5", (49, 32, 1), body)
 
 
+# The listening variants: little and big with two more classes, _silence_ and _unknown_ (Speech Commands'
+# convention), for spotting keywords in a stream (kws_ref/listen_data.py).
+LISTEN_CLASSES = N_CLASSES + 2
 BUILDERS = {"little": little, "big": big, "coop1": coop1, "coop2": coop2, "coop3": coop3,
-            "coop4": coop4, "coop5": coop5}
+            "coop4": coop4, "coop5": coop5,
+            "little-listen": lambda: little(classes=LISTEN_CLASSES, name="little_listen"),
+            "big-listen": lambda: big(classes=LISTEN_CLASSES, name="big_listen")}
 
 # Per-utterance feature normalisation as the model's first layer (the "cmvn" training recipe): each feature
 # column (MFCC coefficient, STFT bin) standardised over time, no learnt scale or shift. A plain Keras layer,

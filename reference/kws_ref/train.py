@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from . import LABELS
 from . import features as F
-from . import models
+from . import listen_data, models, negatives
 
 # Per network: input features, epochs, base learning rate, epochs at which it is divided by 10, extras.
 # The seed: little 35 epochs at 0.02 (/10 at 20, 25); big 32 epochs at 0.01 (/10 at 20, 25). The
@@ -32,6 +32,10 @@ CONFIGS = {
     "coop4": dict(spec=F.MFCC_32, epochs=15, lr=0.002, drops=(9, 12), weight_decay=1e-4),
     "coop5": dict(spec=F.MFCC_32, epochs=15, lr=0.002, drops=(9, 12), weight_decay=1e-4),
 }
+# The listening variants (kws-native listen): little's and big's recipes, with _silence_ and _unknown_
+# examples added to every split (kws_ref/listen_data.py).
+CONFIGS["little-listen"] = dict(CONFIGS["little"], listen=True)
+CONFIGS["big-listen"] = dict(CONFIGS["big"], listen=True)
 BATCH = 64
 SEED = 1234
 STEPS_PER_EPOCH = 100                     # 6400 clips / 64
@@ -191,13 +195,12 @@ def cached_features(cache, data_root, split, spec):
     return feats
 
 
-NOISE_DIR = "_background_noise_"
-NOISE_TRAIN_FRACTION = 0.8
+NOISE_DIR = listen_data.NOISE_DIR
 
 
 def training_noise(data_root):
-    """The first NOISE_TRAIN_FRACTION of every DATA/_background_noise_/*.wav (sorted by name) as float32
-    arrays; an error if there is none (the realaug recipe needs it)."""
+    """The training part (negatives.noise_range: the first 80 %) of every DATA/_background_noise_/*.wav
+    (sorted by name) as float32 arrays; an error if there is none (the realaug recipe needs it)."""
     d = pathlib.Path(data_root) / NOISE_DIR
     files = sorted(d.glob("*.wav")) if d.is_dir() else []
     if not files:
@@ -207,7 +210,8 @@ def training_noise(data_root):
         rate, x = wavfile.read(f)
         if rate != 16000 or x.dtype != np.int16 or x.ndim != 1:
             raise ValueError(f"{f}: need 16 kHz 16-bit mono PCM, found {rate} Hz {x.dtype} {x.shape}")
-        out.append(x[:int(len(x) * NOISE_TRAIN_FRACTION)].astype(np.float32) / 32768.0)
+        a, b = negatives.noise_range(len(x), "train")
+        out.append(x[a:b].astype(np.float32) / 32768.0)
     return out
 
 
@@ -254,6 +258,33 @@ def augmented_features(cache, data_root, spec, copies, seed):
 AUG_SEED = 99
 
 
+def _extra_fingerprint(data_root):
+    """Short hash of the non-keyword sources' listing (names, sizes, times) under data_root."""
+    import hashlib
+    h = hashlib.sha256()
+    for d in (listen_data.UNKNOWN_DIR, listen_data.LIBRI_DIR, listen_data.NOISE_DIR):
+        for f in sorted((pathlib.Path(data_root) / d).rglob("*")):
+            if f.is_file():
+                st = f.stat()
+                h.update(f"{f.relative_to(data_root)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:12]
+
+
+def negative_features(cache, data_root, split, spec):
+    """Features and labels of the split's _silence_ and _unknown_ examples (listen_data), cached."""
+    n_keywords = len(split_labels(data_root, split))
+    name = f"{split}_negatives_{spec['kind']}{spec.get('coefficients', '')}_{_extra_fingerprint(data_root)}"
+    path = pathlib.Path(cache) / f"{name}.npz"
+    if path.exists():
+        z = np.load(path)
+        return z["x"], z["y"]
+    waves, labels = listen_data.negative_waves(data_root, split, n_keywords)
+    x = F.batch_features(waves, spec)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, x=x, y=labels)
+    return x, labels
+
+
 def _spec_augment(x, rng_seed):
     """One time mask and one frequency mask (up to 15 % each), filled with the example's mean."""
     def mask_axis(x, axis, seed):
@@ -281,9 +312,9 @@ def channel_offset(x, rng_seed, offset_std):
     return x + tf.random.stateless_normal(tf.shape(offset_std), rng_seed) * tf.cast(offset_std, x.dtype)[tf.newaxis]
 
 
-def train_dataset(x, y, seed, repeat=False, offset_std=None):
+def train_dataset(x, y, seed, repeat=False, offset_std=None, classes=len(LABELS)):
     n = len(x)
-    y1 = tf.one_hot(y, len(LABELS))
+    y1 = tf.one_hot(y, classes)
     ds = tf.data.Dataset.from_tensor_slices((x, y1, tf.range(n, dtype=tf.int32)))
     ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
     if repeat:
@@ -381,6 +412,11 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     parts = {s: cached_features(cache, data_root, s, cfg["spec"]) for s in splits}
     xtr = np.concatenate(list(parts.values()))
     ytr = np.concatenate([split_labels(data_root, s) for s in splits])
+    classes = len(listen_data.LISTEN_LABELS) if cfg.get("listen") else len(LABELS)
+    if cfg.get("listen"):
+        xn, yn = negative_features(cache, data_root, "train", cfg["spec"])
+        parts["train_negatives"] = xn
+        xtr, ytr = np.concatenate([xtr, xn]), np.concatenate([ytr, yn])
     copies = RECIPES[recipe].get("wave_copies")
     clean = len(xtr)
     if copies:
@@ -389,6 +425,9 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
         xtr, ytr = np.concatenate([xtr, xa]), np.concatenate([ytr, ya])
     xva = cached_features(cache, data_root, "val", cfg["spec"])
     yva = split_labels(data_root, "val")
+    if cfg.get("listen"):
+        xn, yn = negative_features(cache, data_root, "val", cfg["spec"])
+        xva, yva = np.concatenate([xva, xn]), np.concatenate([yva, yn])
     repeat = len(parts) > 1               # several renderings: fixed-length epochs over an endless stream
     steps = (clean // BATCH if copies else STEPS_PER_EPOCH) if repeat else len(xtr) // BATCH
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
@@ -414,9 +453,9 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
                 f"val_acc {logs['val_accuracy']:.3f} ({time.time() - self.t:.0f} s)")
     callbacks.append(Log())
     t0 = time.time()
-    yva1 = tf.one_hot(yva, len(LABELS))
+    yva1 = tf.one_hot(yva, classes)
     offset_std = channel_offset_std(xtr) if RECIPES[recipe].get("channel_offsets") else None
-    history = model.fit(train_dataset(xtr, ytr, seed, repeat, offset_std), epochs=cfg["epochs"], steps_per_epoch=steps,
+    history = model.fit(train_dataset(xtr, ytr, seed, repeat, offset_std, classes), epochs=cfg["epochs"], steps_per_epoch=steps,
                         validation_data=(xva, yva1), callbacks=callbacks, verbose=0)
     if pruning:
         pruning.finalize()
@@ -424,7 +463,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     out = pathlib.Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     model.save(out / f"{name}.h5", include_optimizer=False)
-    info = {"name": name, "recipe": recipe, "epochs": cfg["epochs"], "steps_per_epoch": steps, "batch": BATCH,
+    info = {"name": name, "recipe": recipe, "labels": listen_data.LISTEN_LABELS if cfg.get("listen") else LABELS, "epochs": cfg["epochs"], "steps_per_epoch": steps, "batch": BATCH,
             "seed": seed, "cmvn": uses_cmvn(name, recipe), "cmn": uses_cmn(name, recipe),
             "channel_offset_std": None if offset_std is None else [round(float(v), 4) for v in offset_std.ravel()],
             "training_splits": {s: len(x) for s, x in parts.items()},

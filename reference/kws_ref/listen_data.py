@@ -1,0 +1,78 @@
+"""Training, validation and test sets of the listening variants: the keywords of a split plus two classes
+of what is not a keyword, in Speech Commands' convention:
+
+- `_unknown_`: the split's other words (unknown_words/) and one-second crops of the split's LibriSpeech
+  speakers (up to LIBRI_CROPS an utterance; read speech may contain a keyword now and then);
+- `_silence_`: one-second crops of the split's part of the background noise at a volume U(0, 1), one in ten
+  all zeros; SILENCE_SHARE of the keyword count.
+
+The split of every source is kws_ref/negatives.py's. The extra sources live beside the keywords in the data
+directory: DATA/_background_noise_/*.wav, DATA/_unknown_/<word>/*.wav|flac, DATA/_librispeech_/*.wav|flac
+(reproduce.sh copies them there)."""
+import pathlib
+import subprocess
+
+import numpy as np
+import scipy.io.wavfile as wavfile
+
+from . import LABELS, negatives
+
+LISTEN_LABELS = LABELS + ["_silence_", "_unknown_"]
+SILENCE, UNKNOWN = LISTEN_LABELS.index("_silence_"), LISTEN_LABELS.index("_unknown_")
+SILENCE_SHARE = 0.1
+LIBRI_CROPS = 5
+UNKNOWN_DIR, LIBRI_DIR, NOISE_DIR = "_unknown_", "_librispeech_", "_background_noise_"
+SPLIT_SEEDS = {"train": 11, "val": 12, "test": 13}
+
+
+def read_audio(path):
+    """float32 mono samples of a 16 kHz WAV or FLAC (FLAC through sox)."""
+    path = pathlib.Path(path)
+    if path.suffix == ".wav":
+        rate, x = wavfile.read(path)
+        if rate != 16000 or x.dtype != np.int16 or x.ndim != 1:
+            raise ValueError(f"{path}: need 16 kHz 16-bit mono PCM, found {rate} Hz {x.dtype} {x.shape}")
+        return x.astype(np.float32) / 32768.0
+    raw = subprocess.run(["sox", str(path), "-t", "raw", "-r", "16000", "-c", "1", "-b", "16", "-e", "signed", "-"],
+                         check=True, capture_output=True).stdout
+    return np.frombuffer(raw, np.int16).astype(np.float32) / 32768.0
+
+
+def one_second(x):
+    out = np.zeros(16000, np.float32)
+    out[:min(16000, len(x))] = x[:16000]
+    return out
+
+
+def negative_waves(data_root, split, n_keywords):
+    """-> (waves (N, 16000), labels (N,)) of the split's _unknown_ and _silence_ examples."""
+    root = pathlib.Path(data_root)
+    rng = np.random.default_rng(SPLIT_SEEDS[split])
+    waves, labels = [], []
+    for f in negatives.unknown_words(root / UNKNOWN_DIR, split):
+        waves.append(one_second(read_audio(f)))
+        labels.append(UNKNOWN)
+    for f in negatives.librispeech(root / LIBRI_DIR, split):
+        x = read_audio(f)
+        starts = np.arange(0, len(x) - 16000, 16000)
+        for s in rng.permutation(starts)[:LIBRI_CROPS]:
+            waves.append(x[s:s + 16000].copy())
+            labels.append(UNKNOWN)
+    noise = []
+    for f in sorted((root / NOISE_DIR).glob("*.wav")):
+        x = read_audio(f)
+        a, b = negatives.noise_range(len(x), split)
+        noise.append(x[a:b])
+    if not noise:
+        raise FileNotFoundError(f"{root / NOISE_DIR}: no background noise WAVs")
+    for i in range(int(round(SILENCE_SHARE * n_keywords))):
+        if i % 10 == 0:
+            waves.append(np.zeros(16000, np.float32))
+        else:
+            src = noise[rng.integers(len(noise))]
+            s = rng.integers(0, len(src) - 16000)
+            waves.append(np.clip(rng.uniform(0, 1) * src[s:s + 16000], -1, 1).astype(np.float32))
+        labels.append(SILENCE)
+    if not any(l == UNKNOWN for l in labels):
+        raise FileNotFoundError(f"{root}: no unknown words or read speech for {split} ({UNKNOWN_DIR}/, {LIBRI_DIR}/)")
+    return np.stack(waves), np.array(labels, np.int32)
