@@ -32,8 +32,8 @@ struct Eval: AsyncParsableCommand {
     @Option(name: .customLong("budget-mb"), help: "big-little: communication budget in MB of 2^20 bytes.")
     var budgetMB = 4.5
 
-    @Option(help: "big-little: payload kind whose request size the manifest records (wav16, float32, mfcc).")
-    var payload = "wav16"
+    @Option(help: "big-little: payload kind whose request size the manifest records (wav16, float32, mfcc; default: the manifest's).")
+    var payload: String?
 
     @Option(name: .customLong("request-bytes"), help: "big-little: bytes per request (default: the manifest's for --payload).")
     var requestBytes: Int?
@@ -105,6 +105,7 @@ struct Eval: AsyncParsableCommand {
             switch model {
             case "big-little":
                 let little = try zoo.spotter("little"), big = try zoo.spotter("big")
+                let payload = self.payload ?? manifest.bigLittle?.defaultPayload ?? "wav16"
                 let reference = manifest.bigLittle?.byPayload?[payload] ?? manifest.bigLittle?.run
                 let theta = self.theta ?? Float(reference?.theta ?? 0.35)
                 guard let bytes = requestBytes ?? (reference?.payload ?? payload == payload ? reference?.requestBytes : nil) else {

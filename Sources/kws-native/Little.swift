@@ -24,7 +24,7 @@ struct Little: AsyncParsableCommand {
     @Option(help: "Big server base URL, e.g. http://127.0.0.1:8080 (default: start one in-process).") var server: String?
     @Option(help: "Score-margin threshold θ (default: the manifest's for --payload, chosen on the validation split; else the seed's 0.35).") var theta: Float?
     @Option(name: .customLong("budget-mb"), help: "Communication budget in MB of 2^20 bytes.") var budgetMB = 4.5
-    @Option(help: "Request payload: wav16, float32 or mfcc.") var payload: PayloadKind = .wav16
+    @Option(help: "Request payload: wav16, float32 or mfcc (default: the manifest's, chosen on the validation split; else wav16).") var payload: PayloadKind?
     @Option(help: "Dataset directory (DIR/<label>/<clip>.wav); a *_split.txt in it gives the order.") var data = "data"
     @Option(help: "Directory with the Keras .h5 files and manifest.json.") var weights = "weights"
     @Option(help: "Bearer token (default: $\(BigServerConfiguration.tokenEnvironmentVariable)).") var token: String?
@@ -41,6 +41,7 @@ struct Little: AsyncParsableCommand {
         let zoo = try ModelZoo(weightsDirectory: weights)
         let dataset = try DatasetLoading.load(data, labels: zoo.labels)
         let bigLittle = zoo.manifest.bigLittle
+        let payload = self.payload ?? bigLittle?.defaultPayload.flatMap(PayloadKind.init(rawValue:)) ?? .wav16
         let theta = self.theta ?? Float((bigLittle?.byPayload?[payload.rawValue] ?? bigLittle?.run)?.theta ?? 0.35)
         let token = BigServerConfiguration.token(explicit: token)
         var inProcess: RunningBigServer?
