@@ -179,9 +179,11 @@ struct Eval: AsyncParsableCommand {
         }
         if let c = r.coop { print("coop: \(c.models.joined(separator: ", ")); \(c.ties) clips decided by a tie-break") }
         print("per-class recall: " + r.labels.map { l in "\(l) " + (r.perClassRecall[l].map { String(format: "%.3f", $0) } ?? "-") }.joined(separator: "  "))
-        print("per-voice accuracy:")
-        for (voice, v) in r.perVoice.sorted(by: { $0.key < $1.key }) {
-            print("  \(voice.padding(toLength: 28, withPad: " ", startingAt: 0)) \(pct(v.accuracy))  (\(v.correct)/\(v.n))")
+        // Speakers, hardest first: all of them with --json; here the ten with the lowest accuracy.
+        let speakers = r.perVoice.sorted { ($0.value.accuracy, $0.key) < ($1.value.accuracy, $1.key) }
+        print("per-speaker accuracy, the \(min(10, speakers.count)) lowest of \(speakers.count) speakers (all with --json):")
+        for (speaker, v) in speakers.prefix(10) {
+            print("  \(speaker.padding(toLength: 28, withPad: " ", startingAt: 0)) \(pct(v.accuracy))  (\(v.correct)/\(v.n))")
         }
         print("confusion (rows: truth, columns: predicted)")
         print("        " + r.labels.map { $0.padding(toLength: 6, withPad: " ", startingAt: 0) }.joined())
