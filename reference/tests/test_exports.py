@@ -12,9 +12,13 @@ MANIFEST = json.loads((ROOT / "weights" / "manifest.json").read_text())
 NAMES = [n["name"] for n in MANIFEST["networks"]]
 
 
-def test_manifest_lists_the_seven_networks():
-    assert NAMES == ["little", "big", "coop1", "coop2", "coop3", "coop4", "coop5"]
-    assert MANIFEST["labels"] == ["down", "stop", "right", "left", "up", "yes", "no", "go"]
+def test_manifest_lists_the_seven_networks_and_the_listening_variants():
+    assert NAMES == ["little", "big", "coop1", "coop2", "coop3", "coop4", "coop5", "little-listen", "big-listen"]
+    keywords = ["down", "stop", "right", "left", "up", "yes", "no", "go"]
+    assert MANIFEST["labels"] == keywords
+    for net in MANIFEST["networks"]:
+        expected = keywords + ["_silence_", "_unknown_"] if net["name"].endswith("-listen") else keywords
+        assert net["labels"] == expected, net["name"]
 
 
 @pytest.mark.parametrize("name", NAMES)
