@@ -13,6 +13,8 @@ struct Sweep: AsyncParsableCommand {
             bytes of the real request body of each payload. A 'best θ' is only a choice when --data is a
             validation split; on the bundled test split it is reported, not chosen (the defaults stay the
             seed's, θ = 0.35).
+
+            Exit status: 0 done; 1 a dataset, model or clip failed (message on stderr); 64 bad command line.
             """
     )
 
