@@ -52,5 +52,7 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensor"]),
         .testTarget(name: "KWSTests", dependencies: ["KWS", "Layers", "Tensor"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "KWS"]),
+        // Runs the built kws-native binary (messages, exit statuses); no module dependency.
+        .testTarget(name: "CLITests"),
     ]
 )

@@ -66,6 +66,8 @@ public enum SenMLError: Error, CustomStringConvertible, Equatable {
     case badBase64(record: String)
     case missingRecord(String)
     case duplicateRecord(String)
+    /// JSON has no NaN or infinity: a record holding one cannot be encoded (RFC 8428 values are JSON numbers).
+    case notEncodable(String)
 
     public var description: String {
         switch self {
@@ -74,6 +76,7 @@ public enum SenMLError: Error, CustomStringConvertible, Equatable {
         case .badBase64(let record): return "record '\(record)': 'vd' is not valid base64"
         case .missingRecord(let name): return "no record named '\(name)'"
         case .duplicateRecord(let name): return "more than one record named '\(name)'"
+        case .notEncodable(let why): return "cannot encode the SenML pack: \(why)"
         }
     }
 }
@@ -84,12 +87,22 @@ public struct SenMLPack: Sendable, Equatable {
 
     public init(records: [SenMLRecord]) { self.records = records }
 
-    /// Encodes compactly (no whitespace); the bytes returned are exactly what goes on the wire.
-    public func encoded() -> [UInt8] {
+    /// Encodes compactly (no whitespace); the bytes returned are exactly what goes on the wire. Throws
+    /// `.notEncodable` naming the record when a value is NaN or infinite (JSON cannot carry those).
+    public func encoded() throws(SenMLError) -> [UInt8] {
+        let names = resolvedNames
+        for (name, record) in zip(names, records) {
+            for (field, v) in [("v", record.value), ("t", record.time), ("bt", record.baseTime)] {
+                if let v, !v.isFinite { throw SenMLError.notEncodable("record '\(name)': '\(field)' is \(v), not a JSON number") }
+            }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        // Encoding plain Codable values into JSON cannot fail.
-        return Array(try! encoder.encode(records))
+        do {
+            return Array(try encoder.encode(records))
+        } catch {
+            throw SenMLError.notEncodable("\(error)")
+        }
     }
 
     public static func decode(_ bytes: some Collection<UInt8>) throws -> SenMLPack {

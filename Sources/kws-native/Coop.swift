@@ -16,8 +16,25 @@ struct Coop: AsyncParsableCommand {
             when all N have answered, or at --timeout-ms with the votes it has (counted as degraded).
             Without --broker, a private mosquitto is started on a free loopback port together with the
             workers (child processes of this binary, --replicas per model in shared-subscription groups);
-            all of them are stopped on exit, SIGINT and SIGTERM included.
+            all of them are stopped on exit, SIGINT and SIGTERM included. The private broker takes no
+            anonymous clients: it gets a random password for this run, which only its workers know.
+            With --broker, pass credentials with --username and --password-file (or $KWS_MQTT_PASSWORD)
+            and TLS with --cafile (and --cert/--key for client certificates); only replies from the N
+            models of this run count, one per model and clip.
+
+            While the connection to the broker is down, deadlines stand still and no resend is spent;
+            after 60 s without a broker the run decides what is pending and stops waiting.
+
+            Exit status: 0 every clip answered; 1 setup failed (dataset, models, broker refused or
+            unreachable); 2 some clips got no vote at all (unanswered); 3 the private broker died, or
+            the run gave up waiting for the broker; 64 bad command line; 130 interrupted.
             """)
+
+    /// Exit statuses, as the help text lists them.
+    enum Status {
+        static let unanswered: Int32 = 2
+        static let brokerLost: Int32 = 3
+    }
 
     @Option(help: "Broker URL (default: start a private mosquitto and the workers).") var broker: String?
     @Option(help: "Dataset directory: DIR/<label>/<clip>.wav.") var data = "data"
@@ -30,9 +47,12 @@ struct Coop: AsyncParsableCommand {
     var replicas = 1
     @Option(help: "Topic prefix.") var prefix = "kws"
     @Option(help: "Only the first N clips (0: all).") var limit = 0
+    @Option(name: .customLong("warmup-seconds"), help: "Before the first clip, wait at most this long for every model to answer a probe.")
+    var warmupSeconds = 120.0
     @Flag(name: .customLong("compare-in-process"), help: "Also vote in-process and count identical predictions.")
     var compareInProcess = false
     @Flag(help: "Print one JSON object.") var json = false
+    @OptionGroup(title: "Broker credentials and TLS (with --broker)") var credentials: BrokerOptions
 
     struct Report: Encodable {
         var accuracy: Double
@@ -50,12 +70,15 @@ struct Coop: AsyncParsableCommand {
         var duplicates: Int
         var late: Int
         var malformed: Int
+        var foreign: Int
         var resends: Int
+        var brokerLost: Bool
         var kerasAgreement: KerasReference.Agreement?
         var referenceAccuracy: Double?
         var inProcessAgreement: KerasReference.Agreement?
         enum CodingKeys: String, CodingKey {
             case accuracy, n, correct, degraded, unanswered, models, replicas, broker, duplicates, late, malformed, resends
+            case foreign, brokerLost = "broker_lost"
             case timeoutMs = "timeout_ms", inFlight = "in_flight", latencyMs = "latency_ms"
             case clipsPerSecond = "clips_per_second", kerasAgreement = "keras_agreement"
             case referenceAccuracy = "reference_accuracy", inProcessAgreement = "in_process_agreement"
@@ -98,31 +121,44 @@ struct Coop: AsyncParsableCommand {
             fleet.shutdown()
         }
         let url: String
-        if let broker {
-            url = broker
-        } else {
-            do {
-                url = try fleet.start(names: names, replicas: replicas, weights: weights, prefix: prefix)
-            } catch {
-                throw fail("\(error)")
+        var options: MQTTOptions
+        do {
+            let clientID = MQTTOptions.randomClientID(prefix: "kws-coop")
+            if let broker {
+                url = broker
+                options = try credentials.mqttOptions(url: broker, clientID: clientID)
+            } else {
+                guard credentials.isEmpty else {
+                    throw ValidationError("--username, --password-file, --cafile, --cert and --key need --broker")
+                }
+                let login = try fleet.start(names: names, replicas: replicas, weights: weights, prefix: prefix)
+                url = login.url
+                options = try MQTTOptions.parse(url: login.url, clientID: clientID)
+                options.username = login.username
+                options.password = login.password
             }
+        } catch {
+            throw fail("\(error)")
         }
 
         let mqtt: MQTTClient
         do {
-            mqtt = try MQTTClient(options: MQTTOptions.parse(url: url, clientID: MQTTOptions.randomClientID(prefix: "kws-coop")))
+            mqtt = try MQTTClient(options: options)
             try await mqtt.connect(timeoutSeconds: 30)
         } catch {
             throw fail("\(error)")
         }
         defer { mqtt.close() }
-        let config = CoopRunConfig(expectedVotes: names.count, classCount: zoo.labels.count, timeoutMilliseconds: timeoutMs,
-                                   maxInFlight: inFlight, resends: 2, warmupSeconds: 120)
+        var config = CoopRunConfig(voters: names, classCount: zoo.labels.count, timeoutMilliseconds: timeoutMs,
+                                   maxInFlight: inFlight, resends: 2, warmupSeconds: max(0, warmupSeconds))
+        // A private broker is never restarted: once it is gone, waiting for it is pointless.
+        if broker == nil { config.maxOfflineSeconds = 5 }
         let coop = CoopClient(client: mqtt, topics: CoopTopics(prefix: prefix), config: config)
         let extractor = try FeatureExtractor(spec: spec)
         let result: CoopRunResult
         do {
             result = try await coop.run(count: clips.count, shape: spec.outputShape) { i in
+                if let death = fleet.brokerDeath() { throw ValidationError(death) }
                 do {
                     return extractor(try WAVDecoder.decode(contentsOf: clips[i].path))
                 } catch {
@@ -130,6 +166,7 @@ struct Coop: AsyncParsableCommand {
                 }
             }
         } catch {
+            if let death = fleet.brokerDeath() { throw fail(death, code: Status.brokerLost) }
             throw fail("\(error)")
         }
         if result.modelsReady.count < names.count {
@@ -156,12 +193,23 @@ struct Coop: AsyncParsableCommand {
             replicas: broker == nil ? replicas : nil, broker: url, timeoutMs: timeoutMs, inFlight: inFlight,
             latencyMs: ["p50": result.latencyMilliseconds(percentile: 50), "p99": result.latencyMilliseconds(percentile: 99)],
             clipsPerSecond: result.clipsPerSecond, duplicates: result.duplicateReplies, late: result.lateReplies,
-            malformed: result.malformedReplies, resends: result.resends, kerasAgreement: keras,
-            referenceAccuracy: limit == 0 ? zoo.manifest.coop?.accuracy : nil, inProcessAgreement: inProcess)
+            malformed: result.malformedReplies, foreign: result.foreignReplies, resends: result.resends,
+            brokerLost: result.gaveUpWaitingForBroker || fleet.brokerDeath() != nil, kerasAgreement: keras,
+            referenceAccuracy: limit == 0 && KerasReference.isBundledSplit(manifest: zoo.manifest, weightsDirectory: weights,
+                                                                          dataDirectory: data, splitFile: split)
+                ? zoo.manifest.coop?.accuracy : nil,
+            inProcessAgreement: inProcess)
         if json {
             print(try jsonLine(report))
         } else {
             printText(report)
+        }
+        if let death = fleet.brokerDeath() { throw fail(death, code: Status.brokerLost) }
+        if result.gaveUpWaitingForBroker {
+            throw fail("the connection to the broker at \(url) was down for more than \(Int(config.maxOfflineSeconds)) s; \(report.unanswered) clips unanswered", code: Status.brokerLost)
+        }
+        if report.unanswered > 0 {
+            throw fail("\(report.unanswered) of \(report.n) clips got no vote", code: Status.unanswered)
         }
     }
 
@@ -172,7 +220,7 @@ struct Coop: AsyncParsableCommand {
         print("degraded \(r.degraded) (decided with fewer than \(r.models.count) votes), unanswered \(r.unanswered)")
         print(String(format: "latency p50 %.2f ms, p99 %.2f ms; throughput %.1f clips/s (timeout %d ms, %d in flight)",
                      r.latencyMs["p50"] ?? 0, r.latencyMs["p99"] ?? 0, r.clipsPerSecond, r.timeoutMs, r.inFlight))
-        print("ignored replies: \(r.duplicates) duplicate, \(r.late) late, \(r.malformed) malformed; \(r.resends) resends")
+        print("ignored replies: \(r.duplicates) duplicate, \(r.late) late, \(r.malformed) malformed, \(r.foreign) from other models; \(r.resends) resends")
         if let a = r.kerasAgreement { print("same class as Keras's vote on \(a.agree)/\(a.n) clips") }
         if let a = r.inProcessAgreement { print("same class as the in-process vote (eval --model coop) on \(a.agree)/\(a.n) clips") }
     }
@@ -187,24 +235,46 @@ final class PrivateFleet: Sendable {
     }
     private let state = Mutex(State())
 
-    /// Starts the broker and `replicas` workers per model; returns the broker URL.
-    func start(names: [String], replicas: Int, weights: String, prefix: String) throws -> String {
-        let broker = try MosquittoBroker()
+    /// Where the workers and the client log in.
+    struct Login {
+        var url: String
+        var username: String
+        var password: String
+    }
+
+    /// Starts the broker (no anonymous clients: one user with a random password, made for this run) and
+    /// `replicas` workers per model, which get the password in their environment, not their argv.
+    func start(names: [String], replicas: Int, weights: String, prefix: String) throws -> Login {
+        let login = try BrokerPassword.make(username: "kws-coop")
+        defer { try? FileManager.default.removeItem(atPath: login.directory) }
+        let broker = try MosquittoBroker(security: .init(passwordFile: login.file))
         try broker.start()
         state.withLock { $0.broker = broker }
+        var environment = ProcessInfo.processInfo.environment
+        environment[BrokerOptions.passwordVariable] = login.password
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         for name in names {
             for _ in 0..<replicas {
                 let p = Process()
                 p.executableURL = exe
-                p.arguments = ["coop-worker", "--model", name, "--broker", broker.url, "--prefix", prefix, "--weights", weights]
+                p.arguments = ["coop-worker", "--model", name, "--broker", broker.url, "--prefix", prefix, "--weights", weights,
+                               "--username", login.username]
                     + (replicas > 1 ? ["--share", name] : [])
+                p.environment = environment
                 p.standardOutput = FileHandle.nullDevice
                 try p.run()
                 state.withLock { $0.workers.append(p) }
             }
         }
-        return broker.url
+        return Login(url: broker.url, username: login.username, password: login.password)
+    }
+
+    /// A message if the private broker was started and has exited since (nil otherwise).
+    func brokerDeath() -> String? {
+        state.withLock { s in
+            guard let b = s.broker, let status = b.exitStatus else { return nil }
+            return "the private broker (mosquitto on \(b.url)) exited with status \(status) during the run; log: \(b.log().suffix(400))"
+        }
     }
 
     func shutdown() {

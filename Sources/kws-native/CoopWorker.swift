@@ -15,6 +15,11 @@ struct CoopWorker: AsyncParsableCommand {
             With --share GROUP the worker subscribes to $share/GROUP/<prefix>/mfcc (MQTT 5 shared
             subscription), so replicas of one model split the clips. Malformed messages are logged and
             dropped. Reconnects by itself if the broker goes away.
+            Credentials: --username with --password-file (or $KWS_MQTT_PASSWORD); TLS: --cafile, and
+            --cert/--key for a client certificate (docs/PROTOCOLS-hardening.md).
+
+            Exit status: 0 stopped by SIGINT/SIGTERM; 1 the model did not load, or the broker refused or
+            could not be reached within 30 s; 64 bad command line.
             """)
 
     @Option(help: "Network to run (coop1 … coop5, or any name in the manifest).") var model: String
@@ -24,6 +29,7 @@ struct CoopWorker: AsyncParsableCommand {
     @Option(help: "Directory with manifest.json and the Keras .h5 files.") var weights = "weights"
     @Option(help: "MQTT QoS for subscribe and publish (0 or 1).") var qos = 1
     @Flag(help: "Log every connection event, not only problems.") var verbose = false
+    @OptionGroup(title: "Broker credentials and TLS") var credentials: BrokerOptions
 
     func run() async throws {
         let level: Logger.Level = verbose ? .info : .notice
@@ -37,11 +43,12 @@ struct CoopWorker: AsyncParsableCommand {
         let options: MQTTOptions
         do {
             spotter = try ModelZoo(weightsDirectory: weights, references: false).spotter(model)
-            options = try MQTTOptions.parse(url: broker, clientID: MQTTOptions.randomClientID(prefix: "kws-\(model)"))
+            options = try credentials.mqttOptions(url: broker, clientID: MQTTOptions.randomClientID(prefix: "kws-\(model)"))
         } catch {
             throw fail("\(error)")
         }
-        let client = try MQTTClient(options: options)
+        let client: MQTTClient
+        do { client = try MQTTClient(options: options) } catch { throw fail("\(error)") }
         let stop = SignalTrap(signals: [SIGINT, SIGTERM]) { client.close() }
         defer { stop.cancel() }
         do {

@@ -4,10 +4,19 @@ import KWS
 import Layers
 
 /// `kws-native infer FILE.wav... [--model NAME] [--json]`: label, probability, score margin and the
-/// latency of each stage, per file. A file that cannot be decoded gets an error line and exit status 1.
+/// latency of each stage, per file. A file that cannot be decoded, or whose network output is not finite,
+/// gets an error line (with --json an error object) and the run goes on; the exit status is 1 at the end.
 struct Infer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "infer", abstract: "Classify WAV files: label, probability, score margin, per-stage latency.")
+        commandName: "infer", abstract: "Classify WAV files: label, probability, score margin, per-stage latency.",
+        discussion: """
+            A file that is not a usable clip (not a WAV, not mono 16 kHz, no samples, NaN or infinite float
+            samples) or whose network output is not finite gets an error line on stderr (with --json, an
+            object {"file","model","error"} on stdout) and the other files are still classified.
+
+            Exit status: 0 every file classified; 1 a file failed (see above) or the model did not load;
+            64 bad command line.
+            """)
 
     @Argument(help: "WAV files (16 kHz mono; shorter clips are zero-padded, longer ones cut to 1 s).")
     var files: [String]
@@ -51,22 +60,24 @@ struct Infer: AsyncParsableCommand {
         } catch {
             throw fail("\(error)")
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var failures = 0
         for file in files {
             let prediction: Prediction
             do {
                 prediction = try spotter.classify(wav: try WAVDecoder.readBytes(file))
             } catch {
-                var e = error
-                e.path = file
+                let message: String
+                if var e = error as? WAVError {
+                    e.path = file
+                    message = e.description
+                } else {
+                    message = "\(file): \(error)"
+                }
                 failures += 1
                 if json {
-                    let obj = ["file": file, "model": model, "error": e.description]
-                    print(String(decoding: try encoder.encode(obj), as: UTF8.self))
+                    print(try jsonLine(["file": file, "model": model, "error": message]))
                 } else {
-                    FileHandle.standardError.write("error: \(e)\n".data(using: .utf8)!)
+                    writeStandardError("error: \(message)\n")
                 }
                 continue
             }
@@ -77,7 +88,7 @@ struct Infer: AsyncParsableCommand {
                                  probabilities: Dictionary(uniqueKeysWithValues: zip(spotter.labels, prediction.probabilities)),
                                  scoreMargin: prediction.scoreMargin, decodeUs: t.decodeMicros, featuresUs: t.featuresMicros,
                                  networkUs: t.networkMicros, totalUs: t.totalMicros)
-                print(String(decoding: try encoder.encode(out), as: UTF8.self))
+                print(try jsonLine(out))
             } else {
                 print(String(format: "%@  %@  p=%.3f  margin=%.3f  [%@: decode %.0f µs, features %.0f µs, network %.0f µs, total %.0f µs]",
                              file, prediction.labelName, prediction.probability, prediction.scoreMargin, model,
@@ -89,9 +100,13 @@ struct Infer: AsyncParsableCommand {
 }
 
 /// Prints `message` to stderr as an error and returns the exit code to throw (status 1, no usage text).
-func fail(_ message: String) -> ExitCode {
-    FileHandle.standardError.write("error: \(message)\n".data(using: .utf8)!)
-    return ExitCode(1)
+func fail(_ message: String, code: Int32 = 1) -> ExitCode {
+    writeStandardError("error: \(message)\n")
+    return ExitCode(code)
+}
+
+func writeStandardError(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
 }
 
 /// Compact JSON with sorted keys, one line.

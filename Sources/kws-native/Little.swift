@@ -18,6 +18,10 @@ struct Little: AsyncParsableCommand {
             counted; its bytes stay charged (the budget is charged before a request is sent, so it holds even
             when a transfer fails half-way). Without --server the big server is started in this process on a
             free loopback port.
+
+            Exit status: 0 every request answered; 1 setup failed (dataset, models, server start) or a clip
+            could not be classified; 2 some requests failed (their clips kept the little label and are
+            counted in the report); 64 bad command line.
             """
     )
 
@@ -77,6 +81,9 @@ struct Little: AsyncParsableCommand {
             print(LittleReportPrinter.json(report))
         } else {
             print(LittleReportPrinter.text(report, inProcess: inProcess != nil, data: data))
+        }
+        if report.failed > 0 {
+            throw fail("\(report.failed) of \(report.requests) requests to the big server failed", code: 2)
         }
     }
 }

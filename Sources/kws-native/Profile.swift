@@ -13,7 +13,8 @@ private let RUSAGE_SELF_WHO = RUSAGE_SELF
 struct Profile: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profile",
-        abstract: "Per-stage latency percentiles (decode, features, network, total), single-threaded, and peak RSS.")
+        abstract: "Per-stage latency percentiles (decode, features, network, total), single-threaded, and peak RSS.",
+        discussion: "Exit status: 0 done; 1 the model or the clips did not load, or a clip failed; 64 bad command line.")
 
     @Option(help: "Network from the manifest: little, big, coop1…coop5.")
     var model = "little"

@@ -17,6 +17,12 @@ struct Serve: AsyncParsableCommand {
             and answers SenML with records label, label_id, probability, score_margin and p:<label> for each
             class. Bad requests get a 4xx JSON error {"status","error","message"}. Inference runs on a pool
             of at most one thread per core. SIGINT/SIGTERM drain requests in flight, then stop.
+            A clip whose network output is not finite (e.g. samples of ±3e38) gets 422 non_finite_output.
+            HEAD /health answers like GET without a body. A connection that sends no complete request head
+            (or no body part) for --idle-timeout seconds is closed.
+
+            Exit status: 0 stopped by SIGINT/SIGTERM; 1 the model did not load or the port could not be
+            bound; 64 bad command line.
             """
     )
 
@@ -28,13 +34,15 @@ struct Serve: AsyncParsableCommand {
     var token: String?
     @Option(help: "Inference threads (at most the number of cores).") var threads = InferencePool<AnyObject>.defaultThreads
     @Option(help: "Largest request body accepted, in bytes (larger: 413).") var maxBodyBytes = 1 << 20
+    @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may go without a complete request head or a body part.")
+    var idleTimeout = 15.0
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let zoo = try ModelZoo(weightsDirectory: weights, references: false)
         let config = BigServerConfiguration(
             host: host, port: port, token: BigServerConfiguration.token(explicit: token),
-            maxBodyBytes: maxBodyBytes, threads: threads, model: model)
+            maxBodyBytes: maxBodyBytes, threads: threads, model: model, idleTimeoutSeconds: idleTimeout)
         let name = model
         let server = try BigServer(configuration: config) { _ in try SpotterClassifier(zoo: zoo, name: name) }
         let (address, auth) = (host, config.token != nil)

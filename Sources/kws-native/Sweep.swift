@@ -14,6 +14,8 @@ struct Sweep: AsyncParsableCommand {
             validation split; on the bundled test split it is reported, not chosen. The default θ of
             `little` and `eval --model big-little` is the manifest's, which reference/export.py chose on the
             validation split (with the budget scaled to its clip count).
+
+            Exit status: 0 done; 1 a dataset, model or clip failed (message on stderr); 64 bad command line.
             """
     )
 

@@ -14,6 +14,9 @@ struct Verify: AsyncParsableCommand {
             layer it ends at (and the final output). An element passes when
             |ours - keras| <= tolerance * max(|keras|, floor), floor = floor-fraction * (largest |keras| in
             that layer). With --unfused every Keras layer is its own block.
+
+            Exit status: 0 every network matches; 1 a mismatch, or a network or fixture did not load;
+            64 bad command line.
             """
     )
 

@@ -159,7 +159,7 @@ struct SpotterTests {
             let features = spotter.features(samples: samples)
             let (ratio, at) = worstRelativeError(features, Array(inputs[i * perInput..<(i + 1) * perInput]))
             #expect(ratio <= 1, "\(name) \(clip): features off by \(ratio)× tolerance at \(at)")
-            let p = spotter.classify(samples: samples)
+            let p = try spotter.classify(samples: samples)
             let keras = Array(outputs[i * classes..<(i + 1) * classes])
             #expect(worstRelativeError(p.logits, keras, rtol: 1e-3).ratio <= 1, "\(name) \(clip): logits \(p.logits) vs \(keras)")
             #expect(p.label == Softmax.argmax(keras))
@@ -189,7 +189,7 @@ struct BigLittleEvaluationTests {
         #expect(result.budget?.spentBytes == 3000 && result.budget?.requests == 3)
         for (i, clip) in dataset.clips.enumerated() {
             let samples = try WAVDecoder.decode(contentsOf: clip.path)
-            let expected = (i < 3 ? big : little).classify(samples: samples).label
+            let expected = try (i < 3 ? big : little).classify(samples: samples).label
             #expect(result.predictions[i] == expected, "\(clip.relativePath)")
         }
     }

@@ -8,7 +8,7 @@ private func logits(_ label: Int, strength: Float, classes: Int = 4) -> [Float] 
 
 @Suite struct CoopBallotBoxTests {
     @Test func decidesWhenTheLastExpectedVoteArrives() {
-        var box = CoopBallotBox(expectedVotes: 3, classCount: 4)
+        var box = CoopBallotBox(voters: ["coop1", "coop2", "coop3"], classCount: 4)
         box.open(clipID: "c", now: 100, timeoutNanos: 1_000)
         #expect(box.record(.init(clipID: "c", model: "coop1", logits: logits(2, strength: 3)), now: 150) == .counted)
         #expect(box.record(.init(clipID: "c", model: "coop2", logits: logits(1, strength: 3)), now: 160) == .counted)
@@ -19,7 +19,7 @@ private func logits(_ label: Int, strength: Float, classes: Int = 4) -> [Float] 
     }
 
     @Test func duplicatesLateAndUnknownRepliesAreIgnored() {
-        var box = CoopBallotBox(expectedVotes: 2, classCount: 4)
+        var box = CoopBallotBox(voters: ["coop1", "coop2"], classCount: 4)
         box.open(clipID: "c", now: 0, timeoutNanos: 1_000)
         #expect(box.record(.init(clipID: "c", model: "coop1", logits: logits(0, strength: 1)), now: 1) == .counted)
         // the same model again (QoS 1 redelivery or a second replica), even with other logits
@@ -35,7 +35,7 @@ private func logits(_ label: Int, strength: Float, classes: Int = 4) -> [Float] 
     }
 
     @Test func deadlineDecidesWithTheVotesItHas() {
-        var box = CoopBallotBox(expectedVotes: 5, classCount: 4)
+        var box = CoopBallotBox(voters: (1...5).map { "coop\($0)" }, classCount: 4)
         box.open(clipID: "a", now: 0, timeoutNanos: 100)
         box.open(clipID: "b", now: 50, timeoutNanos: 100)
         _ = box.record(.init(clipID: "a", model: "coop4", logits: logits(3, strength: 2)), now: 10)
@@ -57,7 +57,7 @@ private func logits(_ label: Int, strength: Float, classes: Int = 4) -> [Float] 
             ("coop1", logits(1, strength: 2)), ("coop2", logits(2, strength: 1)), ("coop3", logits(1, strength: 3)),
             ("coop4", logits(2, strength: 5)), ("coop5", logits(0, strength: 9)),
         ]
-        var box = CoopBallotBox(expectedVotes: 5, classCount: 4)
+        var box = CoopBallotBox(voters: (1...5).map { "coop\($0)" }, classCount: 4)
         box.open(clipID: "t", now: 0, timeoutNanos: 10)
         var last: CoopBallotBox.Outcome = .counted
         for i in order { last = box.record(.init(clipID: "t", model: votes[i].0, logits: votes[i].1), now: 1) }

@@ -10,14 +10,14 @@ private func jsonRecords(_ bytes: [UInt8]) throws -> [[String: String]] {
 
 @Suite struct CoopMessagesTests {
     @Test func requestHasTheDocumentedWireForm() throws {
-        let bytes = CoopMFCCRequest(clipID: "r1-7", shape: [1, 2, 1], features: [1.0, -2.0]).encoded()
+        let bytes = try CoopMFCCRequest(clipID: "r1-7", shape: [1, 2, 1], features: [1.0, -2.0]).encoded()
         // 1.0f = 00 00 80 3F, -2.0f = 00 00 00 C0 (little endian) → base64 "AACAPwAAAMA="
         #expect(try jsonRecords(bytes) == [["bn": "urn:kws:clip:r1-7:", "n": "shape", "vs": "1,2,1"],
                                            ["n": "mfcc", "vd": "AACAPwAAAMA="]])
     }
 
     @Test func replyHasTheDocumentedWireForm() throws {
-        let bytes = CoopLogitsReply(clipID: "r1-7", model: "coop3", logits: [1.0]).encoded()
+        let bytes = try CoopLogitsReply(clipID: "r1-7", model: "coop3", logits: [1.0]).encoded()
         #expect(try jsonRecords(bytes) == [["bn": "urn:kws:clip:r1-7:", "n": "model", "vs": "coop3"],
                                            ["n": "logits", "vd": "AACAPw=="]])
     }

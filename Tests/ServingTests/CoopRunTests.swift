@@ -14,9 +14,10 @@ final class CoopTestWorkers {
     var workers: [Worker] = []
 
     init(broker: MosquittoBroker, names: [String], shareGroups: Bool = false,
+         login: @escaping @Sendable (inout MQTTOptions) -> Void = { _ in },
          make: @escaping @Sendable (String) throws -> any CoopModel) async throws {
         for name in names {
-            let client = try await connectedClient(broker, name: name)
+            let client = try await connectedClient(broker, name: name, login: login)
             let group = shareGroups ? name : nil
             let task = Task {
                 let service = CoopWorkerService(model: AnyCoopModel(base: try make(name)), client: client, shareGroup: group)
@@ -56,7 +57,7 @@ func referenceLabel(_ models: [any CoopModel], features: [Float]) throws -> Int?
 @Suite(.serialized) struct CoopRunTests {
     func client(_ broker: MosquittoBroker, timeoutMs: Int = 3000, inFlight: Int = 4) async throws -> CoopClient {
         let mqtt = try await connectedClient(broker, name: "coop")
-        let config = CoopRunConfig(expectedVotes: 5, classCount: 8, timeoutMilliseconds: timeoutMs,
+        let config = CoopRunConfig(voters: CoopSetup.linear.names, classCount: 8, timeoutMilliseconds: timeoutMs,
                                    maxInFlight: inFlight, resends: 2, warmupSeconds: 30)
         return CoopClient(client: mqtt, config: config)
     }
@@ -121,8 +122,8 @@ func referenceLabel(_ models: [any CoopModel], features: [Float]) throws -> Int?
         let garbage: [[UInt8]] = [
             [], [0xff, 0x00, 0x13], Array("not json".utf8), Array("{}".utf8), Array("[1,2,3]".utf8),
             Array(#"[{"bn":"urn:kws:clip:zz:","n":"shape","vs":"49,32,1"},{"n":"mfcc","vd":"AAAA"}]"#.utf8),
-            CoopMFCCRequest(clipID: "wrong-shape", shape: [64, 64, 1], features: .init(repeating: 0, count: 4096)).encoded(),
-            CoopLogitsReply(clipID: "nobody", model: "coop9", logits: [1, 2]).encoded(),
+            try CoopMFCCRequest(clipID: "wrong-shape", shape: [64, 64, 1], features: .init(repeating: 0, count: 4096)).encoded(),
+            try CoopLogitsReply(clipID: "nobody", model: "coop9", logits: [1, 2]).encoded(),
             Array((0..<100_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }),
         ]
         let n = setup.clips(20)

@@ -1,11 +1,13 @@
 import Foundation
 @testable import Serving
 
-/// A connected client to `broker`, with quick reconnects for the fault tests.
-func connectedClient(_ broker: MosquittoBroker, name: String) async throws -> MQTTClient {
+/// A connected client to `broker`, with quick reconnects for the fault tests; `login` sets credentials/TLS.
+func connectedClient(_ broker: MosquittoBroker, name: String,
+                     login: @Sendable (inout MQTTOptions) -> Void = { _ in }) async throws -> MQTTClient {
     var options = try MQTTOptions.parse(url: broker.url, clientID: MQTTOptions.randomClientID(prefix: name))
     options.reconnectDelayMin = 1
     options.reconnectDelayMax = 1
+    login(&options)
     let client = try MQTTClient(options: options)
     try await client.connect(timeoutSeconds: 10)
     return client

@@ -29,7 +29,7 @@ import Testing
     /// Sizes as reference/export.py computes them: compact JSON, one record, base64 of the payload bytes.
     @Test(arguments: [(PayloadKind.wav16, "audio", 44 + 32000), (.float32, "audio_f32", 64000), (.mfcc, "mfcc", 1960)])
     func requestBodyIsCompactAndSizedLikeTheReference(kind: PayloadKind, name: String, payloadBytes: Int) throws {
-        let body = PayloadKind.requestBody(kind: kind, bytes: [UInt8](repeating: 7, count: payloadBytes))
+        let body = try PayloadKind.requestBody(kind: kind, bytes: [UInt8](repeating: 7, count: payloadBytes))
         let envelope = "[{\"bn\":\"kws-native:\",\"n\":\"\(name)\",\"vd\":\"\"}]".utf8.count
         #expect(body.count == envelope + 4 * ((payloadBytes + 2) / 3))
         let text = String(decoding: body, as: UTF8.self)
@@ -78,7 +78,7 @@ import Testing
         let labels = ["down", "stop", "right"]
         let verdict = Verdict(probabilities: [0.2, 0.7, 0.1], labels: labels)
         #expect(verdict.label == 1 && abs(verdict.scoreMargin - 0.5) < 1e-6)
-        let body = PredictResponse.encode(verdict, labels: labels, model: "big")
+        let body = try PredictResponse.encode(verdict, labels: labels, model: "big")
         let back = try PredictResponse.decode(body)
         #expect(back.label == 1 && back.labelName == "stop" && back.probabilities == [0.2, 0.7, 0.1])
         #expect(abs(back.scoreMargin - 0.5) < 1e-6)

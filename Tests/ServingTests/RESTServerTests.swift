@@ -44,11 +44,11 @@ struct RESTServerTests {
             let http = RawHTTP(base: server.url)
             for clip in [clips[0], clips[clips.count / 2], clips[clips.count - 1]] {
                 let samples = try WAVDecoder.decode(contentsOf: clip.path)
-                let expected = big.classify(samples: samples)
+                let expected = try big.classify(samples: samples)
                 let bodies: [(PayloadKind, [UInt8])] = [
-                    (.wav16, PayloadKind.requestBody(kind: .wav16, bytes: WAV16Encoder.encode(samples))),
-                    (.float32, PayloadKind.requestBody(kind: .float32, bytes: SenML.bytes(of: samples))),
-                    (.mfcc, PayloadKind.requestBody(kind: .mfcc, bytes: SenML.bytes(of: mfcc(samples)))),
+                    (.wav16, try PayloadKind.requestBody(kind: .wav16, bytes: WAV16Encoder.encode(samples))),
+                    (.float32, try PayloadKind.requestBody(kind: .float32, bytes: SenML.bytes(of: samples))),
+                    (.mfcc, try PayloadKind.requestBody(kind: .mfcc, bytes: SenML.bytes(of: mfcc(samples)))),
                 ]
                 for (kind, body) in bodies {
                     let r = try await http.send(.POST, "/predict", body: body, headers: [("Content-Type", "application/senml+json")])
@@ -66,7 +66,7 @@ struct RESTServerTests {
         try await RESTFixtures.withBig(token: "s3cret") { server in
             let http = RawHTTP(base: server.url)
             let clip = try RESTFixtures.dataset().clips[0]
-            let body = PayloadKind.requestBody(kind: .wav16, bytes: WAV16Encoder.encode(try WAVDecoder.decode(contentsOf: clip.path)))
+            let body = try PayloadKind.requestBody(kind: .wav16, bytes: WAV16Encoder.encode(try WAVDecoder.decode(contentsOf: clip.path)))
             let none = try await http.send(.GET, "/health")
             #expect(none.status == 401 && none.headers["WWW-Authenticate"].first == "Bearer")
             #expect(http.json(none.body)?["error"] as? String == "unauthorized")

@@ -87,7 +87,12 @@ final class BenchServer {
 
     /// One JSON line on standard output, written unbuffered so the driver sees it at once.
     func reply(_ value: some Encodable) {
-        var data = try! encoder.encode(value)
+        var data: Data
+        do {
+            data = try encoder.encode(value)
+        } catch {
+            data = Data("{\"error\":\"cannot encode the reply: \(error)\"}".utf8)
+        }
         data.append(UInt8(ascii: "\n"))
         FileHandle.standardOutput.write(data)
     }

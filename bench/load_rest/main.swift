@@ -78,7 +78,7 @@ func main() async throws {
     let builder = try RequestPayloadBuilder(kind: options.payload, bigFeatureSpec: bigSpec)
     let clips = Array(dataset.clips.prefix(64))
     let samples = try clips.map { try WAVDecoder.decode(contentsOf: $0.path) }
-    let bodies = samples.map { builder.body(samples: $0) }
+    let bodies = try samples.map { try builder.body(samples: $0) }
 
     // Big-network latency, one thread, as the server runs it (features + network; mfcc: network only).
     let big = try SpotterClassifier(zoo: zoo, name: "big")
@@ -89,7 +89,7 @@ func main() async throws {
     for round in 0..<5 {
         for (i, s) in samples.enumerated() {
             let t = clock.now
-            if options.payload == .mfcc { _ = try big.classify(features: features[i]) } else { _ = big.classify(samples: s) }
+            if options.payload == .mfcc { _ = try big.classify(features: features[i]) } else { _ = try big.classify(samples: s) }
             if round > 0 { times.append((clock.now - t).inMilliseconds) }
         }
     }

@@ -128,7 +128,9 @@ public enum WAVDecoder {
                 guard body + size <= bytes.count else {
                     throw WAVError(.badChunkSize, "'data' chunk claims \(size) bytes but only \(bytes.count - body) follow (truncated file or a size that lies)")
                 }
-                return try checkFormat(from: body, count: size, format: f)
+                let layout = try checkFormat(from: body, count: size, format: f)
+                if layout.isFloat { try checkFinite(bytes, layout) }
+                return layout
             }
             offset = body + size + (size & 1)  // chunks are padded to even sizes
         }
@@ -160,8 +162,25 @@ public enum WAVDecoder {
             throw WAVError(.badChunkSize, "'data' chunk of \(count) bytes is not a whole number of \(f.blockAlign)-byte frames")
         }
         guard f.rate > 0 else { throw WAVError(.wrongSampleRate, "sample rate 0 Hz") }
+        guard count > 0 else { throw WAVError(.noSamples, "the 'data' chunk holds no samples (0 bytes)") }
         return SampleLayout(sampleRate: f.rate, channels: f.channels, isFloat: isFloat, width: width, start: start,
                             sampleCount: count / width)
+    }
+
+    /// Float samples must be finite: an all-ones exponent (NaN or ±infinity) is refused with its position.
+    private static func checkFinite(_ bytes: [UInt8], _ layout: SampleLayout) throws(WAVError) {
+        var first = -1, bad = 0
+        for i in 0..<layout.sampleCount {
+            let o = layout.start + 4 * i
+            // bits 23…30 of the little-endian float: the exponent.
+            if bytes[o + 3] & 0x7F == 0x7F && bytes[o + 2] & 0x80 == 0x80 {
+                if first < 0 { first = i }
+                bad += 1
+            }
+        }
+        if bad > 0 {
+            throw WAVError(.nonFiniteSamples, "\(bad) float sample(s) are NaN or infinite (the first is sample \(first))")
+        }
     }
 
     /// Converts the first `count` samples of `layout` to Float; one loop per sample format.

@@ -3,6 +3,10 @@ public struct WAVError: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Kind: Sendable, Equatable {
         case empty, notRIFF, notWAVE, truncated, missingFormat, missingData, badChunkSize
         case unsupportedFormat, unsupportedBitDepth, notMono, wrongSampleRate, badBlockAlign, unreadable
+        /// A 'data' chunk of zero bytes: there is no clip to classify.
+        case noSamples
+        /// A float sample that is NaN or infinite: not audio, and it would make every output NaN.
+        case nonFiniteSamples
     }
     public let kind: Kind
     public let message: String

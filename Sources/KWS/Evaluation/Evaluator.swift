@@ -1,7 +1,8 @@
 import Foundation
 
 /// Runs networks and policies over a dataset in-process (no network transport): the reference numbers
-/// for the distributed versions. Single-threaded; a clip that fails to decode is reported and skipped.
+/// for the distributed versions. Single-threaded; a clip that fails to decode, or whose network output is
+/// not finite, is reported and skipped (never counted as a label).
 public struct Evaluator {
     public let dataset: Dataset
     public var onProgress: ((Int) -> Void)?
@@ -30,7 +31,7 @@ public struct Evaluator {
         public var meanTimings = StageTimings()
     }
 
-    private func run(_ classify: (Int, [Float]) -> (label: Int, timings: StageTimings)) -> Result {
+    private func run(_ classify: (Int, [Float]) throws -> (label: Int, timings: StageTimings)) -> Result {
         var tally = ClassificationTally(labels: dataset.labels)
         var predictions: [Int?] = []
         var errors: [ClipError] = []
@@ -40,14 +41,17 @@ public struct Evaluator {
             do {
                 let samples = try WAVDecoder.decode(contentsOf: clip.path)
                 let decode = Stopwatch.micros(since: t0)
-                let (label, t) = classify(i, samples)
+                let (label, t) = try classify(i, samples)
                 tally.add(truth: clip.label, predicted: label, voice: clip.voice)
                 predictions.append(label)
                 sum.decodeMicros += decode
                 sum.featuresMicros += t.featuresMicros
                 sum.networkMicros += t.networkMicros
-            } catch {
+            } catch let error as WAVError {
                 errors.append(ClipError(path: clip.path, message: error.description))
+                predictions.append(nil)
+            } catch {
+                errors.append(ClipError(path: clip.path, message: "\(clip.path): \(error)"))
                 predictions.append(nil)
             }
             onProgress?(i + 1)
@@ -61,7 +65,7 @@ public struct Evaluator {
     /// One network on every clip.
     public func single(_ spotter: KeywordSpotter) -> Result {
         run { _, samples in
-            let p = spotter.classify(samples: samples)
+            let p = try spotter.classify(samples: samples)
             return (p.label, p.timings)
         }
     }
@@ -73,12 +77,12 @@ public struct Evaluator {
         var policy = BigLittlePolicy(theta: theta, budget: budget)
         var asked: [Int] = []
         var result = run { i, samples in
-            let mine = little.classify(samples: samples)
+            let mine = try little.classify(samples: samples)
             guard policy.decide(littleProbabilities: mine.probabilities, requestBytes: requestBytes) == .askBig else {
                 return (mine.label, mine.timings)
             }
             asked.append(i)
-            let theirs = big.classify(samples: samples)
+            let theirs = try big.classify(samples: samples)
             var t = mine.timings
             t.featuresMicros += theirs.timings.featuresMicros
             t.networkMicros += theirs.timings.networkMicros
@@ -103,11 +107,11 @@ public struct Evaluator {
                 let features: [Float]
                 if let f = cache[s.spec] { features = f } else { features = s.features(samples: samples); cache[s.spec] = features }
                 t.featuresMicros += Stopwatch.micros(since: t0)
-                let p = try! s.classify(features: features)  // sizes come from the spotter's own extractor
+                let p = try s.classify(features: features)
                 t.networkMicros += p.timings.networkMicros
                 probs.append(p.probabilities)
             }
-            let vote = Policies.majorityVote(probs)!
+            guard let vote = Policies.majorityVote(probs) else { throw ZooError("coop: no network voted") }
             if vote.wasTie { ties += 1 }
             return (vote.label, t)
         }
@@ -118,6 +122,19 @@ public struct Evaluator {
 
 /// Keras's predictions for the bundled test split (manifest, in split-file order), matched to clips.
 public enum KerasReference {
+    /// True when `dataDirectory` (with `splitFile`, if one is named) is the manifest's bundled test split:
+    /// resolved paths are compared, so the reference (Keras) accuracy is only shown where it applies.
+    /// The manifest's `data.test_split` is relative to the parent of the weights directory (the repository).
+    public static func isBundledSplit(manifest: Manifest, weightsDirectory: String, dataDirectory: String,
+                                      splitFile: String?) -> Bool {
+        guard let split = manifest.data?.testSplit else { return false }
+        func resolved(_ p: String) -> String { URL(fileURLWithPath: p).standardizedFileURL.resolvingSymlinksInPath().path }
+        let root = (URL(fileURLWithPath: weightsDirectory).standardizedFileURL.path as NSString).deletingLastPathComponent
+        let bundledSplit = resolved(split.hasPrefix("/") ? split : (root as NSString).appendingPathComponent(split))
+        guard resolved(dataDirectory) == (bundledSplit as NSString).deletingLastPathComponent else { return false }
+        return splitFile.map { resolved($0) == bundledSplit } ?? true
+    }
+
     /// Maps relative clip path → Keras's class id, using DIR/test_split.txt for the order. Nil when the
     /// directory has no split file or its length differs from the predictions'.
     public static func predictionsByPath(_ predictions: [Int]?, dataDirectory: String) -> [String: Int]? {

@@ -1,3 +1,5 @@
+import Tensor
+
 /// Every parameter of a network's input features, as recorded per network in `weights/manifest.json`.
 ///
 /// `kind` is `"stft"` (|STFT| with a periodic Hann window, no end padding, optionally resized bilinearly
@@ -66,25 +68,60 @@ public struct FeatureSpec: Codable, Sendable, Hashable {
         }
     }
 
-    /// Checks that the parameters describe something computable; says which one is wrong otherwise.
+    /// Sane ranges of every parameter: a manifest is outside data, and each of these sizes a table or a
+    /// buffer (an fft_length of 2^62 trapped, 2^24 took 4 GB and 20 s).
+    public enum Limits {
+        /// The only rate the WAV decoder delivers (no resampling): a spec for any other rate would be
+        /// computed on 16 kHz audio anyway.
+        public static let sampleRate = 16000
+        public static let samples = 1...160_000
+        public static let frameLength = 16...8192
+        public static let fftLength = 16...8192
+        public static let melBins = 1...512
+        public static let resize = 1...1024
+        /// Values of the whole feature tensor.
+        public static let outputValues = 1...(1 << 20)
+    }
+
+    /// Checks that the parameters describe something computable within `Limits`; says which one is wrong.
     public func validate() throws(FeatureSpecError) {
         func fail(_ why: String) -> FeatureSpecError { FeatureSpecError(message: "feature spec \(kind.rawValue): \(why)") }
-        guard frameLength > 0, frameStep > 0, fftLength >= frameLength else {
-            throw fail("needs frame_length > 0, frame_step > 0 and fft_length ≥ frame_length (got \(frameLength), \(frameStep), \(fftLength))")
+        func inRange(_ name: String, _ v: Int, _ r: ClosedRange<Int>) throws(FeatureSpecError) {
+            guard r.contains(v) else { throw fail("\(name) \(v) is out of range \(r.lowerBound)…\(r.upperBound)") }
         }
-        guard samples >= frameLength, sampleRate > 0 else {
-            throw fail("needs samples ≥ frame_length and sample_rate > 0 (got \(samples), \(sampleRate))")
+        guard sampleRate == Limits.sampleRate else {
+            throw fail("sample_rate \(sampleRate) Hz: the decoder delivers \(Limits.sampleRate) Hz audio only (no resampling)")
+        }
+        try inRange("samples", samples, Limits.samples)
+        try inRange("frame_length", frameLength, Limits.frameLength)
+        try inRange("fft_length", fftLength, Limits.fftLength)
+        guard frameStep > 0, frameStep <= frameLength, fftLength >= frameLength else {
+            throw fail("needs 0 < frame_step ≤ frame_length ≤ fft_length (got \(frameStep), \(frameLength), \(fftLength))")
+        }
+        guard samples >= frameLength else {
+            throw fail("needs samples ≥ frame_length (got \(samples), \(frameLength))")
         }
         switch kind {
         case .stft:
-            if let r = resize, r.count != 2 || r.contains(where: { $0 <= 0 }) {
-                throw fail("resize must be [height, width] with positive sizes (got \(r))")
+            if let r = resize {
+                guard r.count == 2 else { throw fail("resize must be [height, width] (got \(r))") }
+                for v in r { try inRange("resize", v, Limits.resize) }
             }
         case .mfcc:
-            guard let m = melBins, m > 0, let lo = lowerHz, let hi = upperHz, lo >= 0, lo < hi,
-                  hi <= Double(sampleRate) / 2, logOffset != nil, let c = coefficients, c > 0, c <= m else {
-                throw fail("needs mel_bins > 0, 0 ≤ lower_hz < upper_hz ≤ sample_rate/2, log_offset and 0 < coefficients ≤ mel_bins")
+            guard let m = melBins, let lo = lowerHz, let hi = upperHz, let offset = logOffset, let c = coefficients else {
+                throw fail("needs mel_bins, lower_hz, upper_hz, log_offset and coefficients")
             }
+            try inRange("mel_bins", m, Limits.melBins)
+            guard lo.isFinite, hi.isFinite, lo >= 0, lo < hi, hi <= Double(sampleRate) / 2 else {
+                throw fail("needs 0 ≤ lower_hz < upper_hz ≤ sample_rate/2 (got \(lo), \(hi))")
+            }
+            guard offset.isFinite, offset > 0 else {
+                throw fail("log_offset \(offset) must be finite and > 0 (log(mel + offset) of a silent bin is NaN or -inf otherwise)")
+            }
+            guard c > 0, c <= m else { throw fail("needs 0 < coefficients ≤ mel_bins (got \(c), \(m))") }
+        }
+        guard let values = ElementCount.of(outputShape), Limits.outputValues.contains(values) else {
+            throw fail("features of shape \(outputShape) hold more than \(Limits.outputValues.upperBound) values")
         }
     }
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// A dataset directory laid out like mini_speech_commands: `DIR/<label>/<clip>.wav`. Directories that
 /// are not labels (e.g. `_background_noise_`) are ignored. Clips are sorted by relative path, or listed by
-/// a split file (one path relative to DIR per line, in that order).
+/// a split file (one path relative to DIR per line, in that order). A label directory may be a symbolic
+/// link (it is followed); a split-file line may not leave DIR (no `..`, `.` or absolute paths).
 public struct Dataset: Sendable {
     public struct Clip: Sendable {
         /// Full path to the WAV file.
@@ -34,10 +35,13 @@ public struct Dataset: Sendable {
         guard !relatives.isEmpty else {
             throw ZooError("\(directory): no WAV files under any of \(labels.map { $0 + "/" }.joined(separator: " "))")
         }
-        clips = relatives.map { rel in
+        clips = try relatives.map { rel in
             let parts = rel.split(separator: "/").map(String.init)
+            guard let first = parts.first, let label = labels.firstIndex(of: first) else {
+                throw ZooError("\(directory): '\(rel)' is not under a label directory")
+            }
             return Clip(path: (directory as NSString).appendingPathComponent(rel), relativePath: rel,
-                        label: labels.firstIndex(of: parts[0])!, voice: Self.voice(ofRelativePath: rel))
+                        label: label, voice: Self.voice(ofRelativePath: rel))
         }
     }
 
@@ -55,7 +59,8 @@ public struct Dataset: Sendable {
     private static func scan(_ directory: String, labels: [String]) -> [String] {
         var found: [String] = []
         for label in labels {
-            let dir = (directory as NSString).appendingPathComponent(label)
+            // Resolved first: the enumerator does not descend into a label directory that is a symlink.
+            let dir = URL(fileURLWithPath: (directory as NSString).appendingPathComponent(label)).resolvingSymlinksInPath().path
             guard let walker = FileManager.default.enumerator(atPath: dir) else { continue }
             while let item = walker.nextObject() as? String {
                 if item.lowercased().hasSuffix(".wav") { found.append(label + "/" + item) }
@@ -72,7 +77,11 @@ public struct Dataset: Sendable {
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let first = String(line.split(separator: "/").first ?? "")
+            let components = line.split(separator: "/", omittingEmptySubsequences: false)
+            guard !line.hasPrefix("/"), !components.contains(where: { $0 == ".." || $0 == "." || $0.isEmpty }) else {
+                throw ZooError("\(path):\(i + 1): '\(line)' leaves \(directory) or is not a plain relative path (no '..', '.', '//' or leading '/')")
+            }
+            let first = String(components.first ?? "")
             guard labels.contains(first), line.contains("/") else {
                 throw ZooError("\(path):\(i + 1): '\(line)' does not start with a label directory (\(labels.joined(separator: ", ")))")
             }

@@ -36,28 +36,32 @@ public final class KeywordSpotter {
     /// Features of one clip (`spec.samples` samples; shorter is zero-padded, longer cut).
     public func features(samples: [Float]) -> [Float] { extractor(samples) }
 
-    public func classify(samples: [Float]) -> Prediction {
+    /// Throws `NonFiniteOutputError` when the network's output is not finite (no label for such a clip).
+    public func classify(samples: [Float]) throws(NonFiniteOutputError) -> Prediction {
         let t0 = Stopwatch.now()
         samples.withUnsafeBufferPointer { extractFeatures($0) }
         let t1 = Stopwatch.now()
         runNetwork()
         let t2 = Stopwatch.now()
-        return Prediction(logits: logitBuffer, labels: labels,
-                          timings: StageTimings(featuresMicros: Double(t1 - t0) / 1000, networkMicros: Double(t2 - t1) / 1000))
+        return try Prediction(logits: logitBuffer, labels: labels, model: name,
+                              timings: StageTimings(featuresMicros: Double(t1 - t0) / 1000, networkMicros: Double(t2 - t1) / 1000))
     }
 
-    /// Classifies precomputed features (e.g. an MFCC payload); they must have `featureCount` values.
+    /// Classifies precomputed features (e.g. an MFCC payload); they must have `featureCount` values
+    /// (`ZooError` otherwise), and the output must be finite (`NonFiniteOutputError`).
     public func classify(features: [Float]) throws -> Prediction {
         guard features.count == featureCount else {
             throw ZooError("\(name): got \(features.count) feature values, expected \(featureCount) (shape \(spec.outputShape))")
         }
         let t0 = Stopwatch.now()
         features.withUnsafeBufferPointer { f in logitBuffer.withUnsafeMutableBufferPointer { network.predict(f, into: $0) } }
-        return Prediction(logits: logitBuffer, labels: labels, timings: StageTimings(networkMicros: Stopwatch.micros(since: t0)))
+        return try Prediction(logits: logitBuffer, labels: labels, model: name,
+                              timings: StageTimings(networkMicros: Stopwatch.micros(since: t0)))
     }
 
-    /// Decodes a WAV file's bytes and classifies it; the decode time is part of the timings.
-    public func classify(wav bytes: [UInt8]) throws(WAVError) -> Prediction {
+    /// Decodes a WAV file's bytes and classifies it; the decode time is part of the timings. Throws
+    /// `WAVError` for bytes that are not a usable clip, `NonFiniteOutputError` for a non-finite output.
+    public func classify(wav bytes: [UInt8]) throws -> Prediction {
         let t0 = Stopwatch.now()
         try decode(wav: bytes)
         let t1 = Stopwatch.now()
@@ -65,17 +69,18 @@ public final class KeywordSpotter {
         let t2 = Stopwatch.now()
         runNetwork()
         let t3 = Stopwatch.now()
-        return Prediction(logits: logitBuffer, labels: labels,
-                          timings: StageTimings(decodeMicros: Double(t1 - t0) / 1000, featuresMicros: Double(t2 - t1) / 1000,
+        return try Prediction(logits: logitBuffer, labels: labels, model: name,
+                              timings: StageTimings(decodeMicros: Double(t1 - t0) / 1000, featuresMicros: Double(t2 - t1) / 1000,
                                                 networkMicros: Double(t3 - t2) / 1000))
     }
 
     /// Allocation-free `wav → class id`: decodes into the spotter's sample buffer, then features, network and
-    /// arg-max of the logits (`lastLogits` holds them afterwards).
-    public func classIndex(wav bytes: [UInt8]) throws(WAVError) -> Int {
+    /// arg-max of the logits (`lastLogits` holds them afterwards). Throws as `classify(wav:)` does.
+    public func classIndex(wav bytes: [UInt8]) throws -> Int {
         try decode(wav: bytes)
         extractFeaturesOfDecoded()
         runNetwork()
+        try NonFiniteOutputError.check(logitBuffer, model: name)
         return Softmax.argmax(logitBuffer) ?? 0
     }
 

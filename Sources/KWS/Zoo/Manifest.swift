@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// The labels in class-id order, as the course fixed them.
 public enum Labels {
@@ -146,16 +147,51 @@ public struct Manifest: Decodable, Sendable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ZooError("\(path): cannot read the manifest (run reference/export.py, or pass --weights DIR holding manifest.json)")
         }
+        let manifest: Manifest
         do {
             let decoder = JSONDecoder()
             decoder.userInfo[referencesKey] = references
-            return try decoder.decode(Manifest.self, from: data)
+            manifest = try decoder.decode(Manifest.self, from: data)
         } catch let DecodingError.keyNotFound(key, context) {
             throw ZooError("\(path): missing '\(key.stringValue)' at \(context.codingPath.map(\.stringValue).joined(separator: "."))")
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context) {
             throw ZooError("\(path): wrong type at \(context.codingPath.map(\.stringValue).joined(separator: ".")): \(context.debugDescription)")
         } catch {
             throw ZooError("\(path): not a valid manifest: \(error)")
+        }
+        try manifest.validate(path: path)
+        return manifest
+    }
+
+    /// Everything the Swift side sizes or trusts from the manifest, checked once at load: labels, unique
+    /// network names, input shapes, every feature spec within `FeatureSpec.Limits`, the coop list.
+    public func validate(path: String) throws(ZooError) {
+        guard !labels.isEmpty, Set(labels).count == labels.count else {
+            throw ZooError("\(path): 'labels' must be a non-empty list of distinct names (got \(labels))")
+        }
+        var seen = Set<String>()
+        for n in networks {
+            guard seen.insert(n.name).inserted else {
+                throw ZooError("\(path): two networks are named '\(n.name)'; names must be unique")
+            }
+            let what = "\(path): network '\(n.name)'"
+            guard !n.file.isEmpty, !n.file.hasPrefix("/"), !n.file.split(separator: "/").contains("..") else {
+                throw ZooError("\(what): 'file' \(n.file) must be a path inside the weights directory")
+            }
+            guard !n.inputShape.isEmpty, n.inputShape.allSatisfy({ $0 > 0 }),
+                  let count = ElementCount.of(n.inputShape), FeatureSpec.Limits.outputValues.contains(count) else {
+                throw ZooError("\(what): input_shape \(n.inputShape) must be positive sizes holding at most \(FeatureSpec.Limits.outputValues.upperBound) values")
+            }
+            if let p = n.params, p <= 0 { throw ZooError("\(what): params \(p) must be positive") }
+            if let l = n.labels, l.isEmpty || Set(l).count != l.count {
+                throw ZooError("\(what): 'labels' must be a non-empty list of distinct names (got \(l))")
+            }
+            do { try n.features.validate() } catch { throw ZooError("\(what): \(error)") }
+        }
+        if let coop {
+            guard Set(coop.models).count == coop.models.count else {
+                throw ZooError("\(path): coop lists a model twice (\(coop.models)); each votes once")
+            }
         }
     }
 }

@@ -35,6 +35,11 @@ public struct ModelZoo: Sendable {
         guard network.inputShape == e.inputShape else {
             throw ZooError("\(path): the network takes \(network.inputShape), the manifest says \(e.inputShape)")
         }
+        // The manifest's parameter count identifies the file: another network's .h5 copied in its place
+        // (same input shape, other weights) is refused here rather than served under the wrong name.
+        if let params = e.params, params != network.parameterCount {
+            throw ZooError("\(path): the file holds \(network.parameterCount) parameters, the manifest says \(params) for '\(name)' (a different network's file?)")
+        }
         return try KeywordSpotter(name: name, network: network, spec: e.features, labels: e.labels ?? labels)
     }
 }

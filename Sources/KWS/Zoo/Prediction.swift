@@ -18,7 +18,7 @@ public struct StageTimings: Sendable, Codable, Equatable {
     }
 }
 
-/// One network's answer for one clip.
+/// One network's answer for one clip. Exists only for finite logits (`NonFiniteOutputError`).
 public struct Prediction: Sendable, Codable {
     public var label: Int
     public var labelName: String
@@ -29,7 +29,9 @@ public struct Prediction: Sendable, Codable {
 
     public var probability: Float { probabilities[label] }
 
-    public init(logits: [Float], labels: [String], timings: StageTimings = .init()) {
+    /// Throws when a logit is NaN or infinite: such an output has no label (`NonFiniteOutputError`).
+    public init(logits: [Float], labels: [String], model: String, timings: StageTimings = .init()) throws(NonFiniteOutputError) {
+        try NonFiniteOutputError.check(logits, model: model)
         self.logits = logits
         probabilities = Softmax.probabilities(logits)
         label = Softmax.argmax(logits) ?? 0

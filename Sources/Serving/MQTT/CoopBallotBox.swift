@@ -18,6 +18,11 @@ public struct CoopDecision: Sendable, Equatable {
 /// the time), so every rule is testable. The vote itself is `Policies.majorityVote` from KWS, over the
 /// softmax of each model's logits, with the votes ordered by model name so that the score-margin
 /// tie-break is deterministic and matches in-process evaluation (coop1 … coop5).
+///
+/// Only the run's own voters count: a reply is accepted only from one of the `voters` named at init, at
+/// most once per model and clip. Anyone who can publish on the result topic can still claim one of those
+/// names (that is for broker authentication and ACLs to stop, docs/PROTOCOLS-hardening.md), but made-up
+/// models and extra replies never decide a clip.
 public struct CoopBallotBox: Sendable {
     public enum Outcome: Sendable, Equatable {
         /// Counted; the clip still waits for more votes.
@@ -26,8 +31,10 @@ public struct CoopBallotBox: Sendable {
         case decided(CoopDecision)
         /// For a clip that is not pending (already decided, timed out, or never sent by this run).
         case unknownClip
-        /// This model already voted for this clip (QoS 1 redelivery, or two replicas answering).
+        /// This model already voted for this clip (QoS 1 redelivery, two replicas answering, or a forgery).
         case duplicate
+        /// From a model this run does not wait for (a forged or stray reply): never counted.
+        case notAVoter(model: String)
         /// The logits do not have one value per class.
         case wrongSize(got: Int, expected: Int)
     }
@@ -38,13 +45,17 @@ public struct CoopBallotBox: Sendable {
         var votes: [String: [Float]] = [:]
     }
 
-    public let expectedVotes: Int
+    /// The model names whose replies count, one vote each per clip.
+    public let voters: Set<String>
     public let classCount: Int
     private var pending: [String: Ballot] = [:]
 
-    public init(expectedVotes: Int, classCount: Int) {
-        precondition(expectedVotes > 0 && classCount > 0)
-        self.expectedVotes = expectedVotes
+    public var expectedVotes: Int { voters.count }
+
+    /// `voters`: the distinct model names the run waits for (at least one); `classCount` ≥ 1.
+    public init(voters: [String], classCount: Int) {
+        precondition(!voters.isEmpty && classCount > 0, "a ballot box needs at least one voter and one class")
+        self.voters = Set(voters)
         self.classCount = classCount
     }
 
@@ -62,6 +73,7 @@ public struct CoopBallotBox: Sendable {
 
     public mutating func record(_ reply: CoopLogitsReply, now: UInt64) -> Outcome {
         guard var ballot = pending[reply.clipID] else { return .unknownClip }
+        guard voters.contains(reply.model) else { return .notAVoter(model: reply.model) }
         guard ballot.votes[reply.model] == nil else { return .duplicate }
         guard reply.logits.count == classCount else { return .wrongSize(got: reply.logits.count, expected: classCount) }
         ballot.votes[reply.model] = reply.logits
@@ -73,17 +85,24 @@ public struct CoopBallotBox: Sendable {
         return .counted
     }
 
+    /// Pushes every pending deadline to at least `now + timeoutNanos`: while the client is disconnected
+    /// no reply can arrive, so the clock of a clip does not run (the run waits for the broker).
+    public mutating func extendAll(now: UInt64, timeoutNanos: UInt64) {
+        let floor = now &+ timeoutNanos
+        for (id, ballot) in pending where ballot.deadline < floor { pending[id]?.deadline = floor }
+    }
+
     /// Pending clips whose deadline has passed and that have no vote at all (candidates for a resend).
     public func silentExpired(now: UInt64) -> [String] {
         pending.filter { $0.value.deadline <= now && $0.value.votes.isEmpty }.map(\.key).sorted()
     }
 
-    /// Decides every pending clip whose deadline has passed, with the votes it has (degraded).
-    public mutating func expire(now: UInt64) -> [CoopDecision] {
-        let due = pending.filter { $0.value.deadline <= now }.map(\.key).sorted()
-        return due.map { id in
-            let ballot = pending.removeValue(forKey: id)!
-            return Self.decide(id, ballot, degraded: true, now: now)
+    /// Decides every pending clip whose deadline has passed (with `all`, every pending clip), with the
+    /// votes it has (degraded).
+    public mutating func expire(now: UInt64, all: Bool = false) -> [CoopDecision] {
+        let due = pending.filter { all || $0.value.deadline <= now }.map(\.key).sorted()
+        return due.compactMap { id in
+            pending.removeValue(forKey: id).map { Self.decide(id, $0, degraded: true, now: now) }
         }
     }
 
@@ -92,7 +111,7 @@ public struct CoopBallotBox: Sendable {
 
     private static func decide(_ clipID: String, _ ballot: Ballot, degraded: Bool, now: UInt64) -> CoopDecision {
         let voters = ballot.votes.keys.sorted { modelOrder($0, $1) }
-        let vote = Policies.majorityVote(voters.map { Softmax.probabilities(ballot.votes[$0]!) })
+        let vote = Policies.majorityVote(voters.compactMap { ballot.votes[$0].map(Softmax.probabilities) })
         return CoopDecision(clipID: clipID, label: vote?.label, voters: voters, degraded: degraded,
                             latencyNanos: now &- ballot.sentAt)
     }

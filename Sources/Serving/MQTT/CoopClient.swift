@@ -1,27 +1,35 @@
 import Foundation
 import Logging
 import Synchronization
+import Tensor
 
 /// Settings of one cooperative run.
 public struct CoopRunConfig: Sendable {
-    /// Votes expected per clip (number of distinct models answering).
-    public var expectedVotes: Int
+    /// The model names whose replies count (one vote each per clip); replies from any other name are
+    /// dropped as forged or stray.
+    public var voters: [String]
+    /// Votes expected per clip.
+    public var expectedVotes: Int { voters.count }
     public var classCount: Int
     /// A clip not fully answered by then is decided with the votes it has (degraded).
     public var timeoutMilliseconds: Int
     /// Clips published and not yet decided, at most.
     public var maxInFlight: Int
     /// A clip with no vote at all at its deadline, published before a reconnect of this client (or
-    /// while it is disconnected), is published again up to this many times: a broker restart loses
-    /// what it held. Slow workers alone never cause a resend.
+    /// while it was disconnected), is published again up to this many times once connected: a broker
+    /// restart loses what it held. Slow workers alone never cause a resend.
     public var resends: Int
     /// Before the first clip: probe until every model answers, for at most this long (0: no probe).
     public var warmupSeconds: Double
+    /// While disconnected, deadlines stand still and no resend is spent (replies cannot arrive); after
+    /// this long without a connection the run stops waiting and decides what is pending as it is.
+    public var maxOfflineSeconds: Double
     public var qos: MQTTQoS
 
-    public init(expectedVotes: Int = 5, classCount: Int = 8, timeoutMilliseconds: Int = 500, maxInFlight: Int = 8,
-                resends: Int = 2, warmupSeconds: Double = 30, qos: MQTTQoS = .atLeastOnce) {
-        self.expectedVotes = expectedVotes; self.classCount = classCount
+    public init(voters: [String] = (1...5).map { "coop\($0)" }, classCount: Int = 8, timeoutMilliseconds: Int = 500,
+                maxInFlight: Int = 8, resends: Int = 2, warmupSeconds: Double = 30, maxOfflineSeconds: Double = 60,
+                qos: MQTTQoS = .atLeastOnce) {
+        self.voters = voters; self.classCount = classCount; self.maxOfflineSeconds = maxOfflineSeconds
         self.timeoutMilliseconds = timeoutMilliseconds; self.maxInFlight = maxInFlight
         self.resends = resends; self.warmupSeconds = warmupSeconds; self.qos = qos
     }
@@ -37,7 +45,11 @@ public struct CoopRunResult: Sendable {
     public var duplicateReplies = 0
     public var lateReplies = 0
     public var malformedReplies = 0
+    /// Replies from a model name the run does not wait for: dropped, never counted.
+    public var foreignReplies = 0
     public var resends = 0
+    /// The connection was down longer than `maxOfflineSeconds` at some point: the run stopped waiting.
+    public var gaveUpWaitingForBroker = false
 
     public var degradedCount: Int { decisions.filter(\.degraded).count }
     public var unansweredCount: Int { decisions.filter { $0.label == nil }.count }
@@ -71,7 +83,10 @@ public final class CoopClient: Sendable {
         var box: CoopBallotBox
         /// Encoded request, resends left, and the client's connection count when it was sent.
         var outbox: [String: (payload: [UInt8], resendsLeft: Int, connection: Int)] = [:]
-        var duplicates = 0, late = 0, malformed = 0, resends = 0
+        var duplicates = 0, late = 0, malformed = 0, resends = 0, forged = 0
+        /// When the client was last seen disconnected with clips pending (nil: connected).
+        var offlineSince: UInt64?
+        var gaveUp = false
     }
 
     /// The ballot box and counters, shared by the run's tasks under a lock.
@@ -91,7 +106,7 @@ public final class CoopClient: Sendable {
     /// Runs `count` clips; `features(i)` gives clip i's features of `shape` (called once per clip, in
     /// order, on the caller's task).
     public func run(count: Int, shape: [Int], features: (Int) throws -> [Float]) async throws -> CoopRunResult {
-        let shared = RunState(Shared(box: CoopBallotBox(expectedVotes: config.expectedVotes, classCount: config.classCount)))
+        let shared = RunState(Shared(box: CoopBallotBox(voters: config.voters, classCount: config.classCount)))
         let (decisions, decisionSink) = AsyncStream.makeStream(of: CoopDecision.self)
         let timeout = UInt64(config.timeoutMilliseconds) * 1_000_000
         try client.subscribe(topics.result, qos: config.qos)
@@ -113,6 +128,7 @@ public final class CoopClient: Sendable {
                     case .duplicate: s.duplicates += 1
                     case .unknownClip: s.late += 1
                     case .wrongSize: s.malformed += 1
+                    case .notAVoter: s.forged += 1
                     case .counted: break
                     }
                     return o
@@ -126,15 +142,34 @@ public final class CoopClient: Sendable {
             }
         }
         let ticker = Task { [client, topics, config, logger] in
+            let maxOffline = UInt64(max(0, config.maxOfflineSeconds) * 1e9)
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(2))
                 let now = Self.now()
                 let (connection, online) = (client.connectionCount, client.isConnected)
                 let (resend, expired) = shared.withLock { s -> ([[UInt8]], [CoopDecision]) in
+                    if online {
+                        s.offlineSince = nil
+                    } else {
+                        // No reply can come in: hold every deadline and spend no resend, up to maxOffline.
+                        let since = s.offlineSince ?? now
+                        s.offlineSince = since
+                        if now &- since < maxOffline {
+                            s.box.extendAll(now: now, timeoutNanos: timeout)
+                            return ([], [])
+                        }
+                        // Given up: decide everything pending now; `run` publishes no more clips.
+                        s.gaveUp = true
+                        let expired = s.box.expire(now: now, all: true)
+                        for d in expired { s.outbox[d.clipID] = nil }
+                        return ([], expired)
+                    }
                     var resend: [[UInt8]] = []
                     for id in s.box.silentExpired(now: now) {
-                        guard let entry = s.outbox[id], entry.resendsLeft > 0,
-                              !online || entry.connection != connection else { continue }
+                        // Resend only on a newer connection than the one the clip went out on: a broker
+                        // restart lost it. Slow workers alone never cause a resend.
+                        guard online, let entry = s.outbox[id], entry.resendsLeft > 0,
+                              entry.connection != connection else { continue }
                         s.outbox[id] = (entry.payload, entry.resendsLeft - 1, connection)
                         s.box.extend(clipID: id, now: now, timeoutNanos: timeout)
                         s.resends += 1
@@ -161,8 +196,8 @@ public final class CoopClient: Sendable {
         var iterator = decisions.makeAsyncIterator()
         let runID = String(UInt32.random(in: 0...UInt32.max), radix: 36)
 
-        func publish(_ request: CoopMFCCRequest) {
-            let payload = request.encoded()
+        func publish(_ request: CoopMFCCRequest) throws {
+            let payload = try request.encoded()
             shared.withLock { s in
                 s.box.open(clipID: request.clipID, now: Self.now(), timeoutNanos: timeout)
                 s.outbox[request.clipID] = (payload, config.resends, client.connectionCount)
@@ -176,11 +211,14 @@ public final class CoopClient: Sendable {
         // Warm-up: probe with silent features until every model has answered once.
         var ready: [String] = []
         if config.warmupSeconds > 0 {
-            let zeros = [Float](repeating: 0, count: shape.reduce(1, *))
+            guard let count = ElementCount.of(shape, limit: CoopLimits.maxFeatureValues) else {
+                throw CoopMessageError("feature shape \(shape) holds more than \(CoopLimits.maxFeatureValues) values")
+            }
+            let zeros = [Float](repeating: 0, count: count)
             let deadline = Self.now() + UInt64(config.warmupSeconds * 1e9)
             var k = 0
-            while Self.now() < deadline {
-                publish(CoopMFCCRequest(clipID: "\(runID)-probe\(k)", shape: shape, features: zeros))
+            while Self.now() < deadline, !shared.withLock({ $0.gaveUp }) {
+                try publish(CoopMFCCRequest(clipID: "\(runID)-probe\(k)", shape: shape, features: zeros))
                 k += 1
                 guard let d = await iterator.next() else { break }
                 ready = d.voters
@@ -199,8 +237,10 @@ public final class CoopClient: Sendable {
                 byID[d.clipID] = d
                 inFlight -= 1
             }
+            // No broker for longer than maxOfflineSeconds: the remaining clips stay unanswered.
+            if shared.withLock({ $0.gaveUp }) { break }
             let f = try features(i)
-            publish(CoopMFCCRequest(clipID: "\(runID)-\(i)", shape: shape, features: f))
+            try publish(CoopMFCCRequest(clipID: "\(runID)-\(i)", shape: shape, features: f))
             inFlight += 1
         }
         while inFlight > 0, let d = await iterator.next() {
@@ -208,12 +248,13 @@ public final class CoopClient: Sendable {
             inFlight -= 1
         }
         let elapsed = Self.now() - start
-        let counters = shared.withLock { ($0.duplicates, $0.late, $0.malformed, $0.resends) }
+        let counters = shared.withLock { ($0.duplicates, $0.late, $0.malformed, $0.resends, $0.forged, $0.gaveUp) }
         let ordered = (0..<count).map { i in
             byID["\(runID)-\(i)"] ?? CoopDecision(clipID: "\(runID)-\(i)", label: nil, voters: [], degraded: true, latencyNanos: 0)
         }
         return CoopRunResult(decisions: ordered, elapsedNanos: elapsed, modelsReady: ready,
                              duplicateReplies: counters.0, lateReplies: counters.1,
-                             malformedReplies: counters.2, resends: counters.3)
+                             malformedReplies: counters.2, foreignReplies: counters.4, resends: counters.3,
+                             gaveUpWaitingForBroker: counters.5)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// Topics of the cooperative protocol under a prefix (default `kws`).
 public struct CoopTopics: Sendable, Equatable {
@@ -20,6 +21,16 @@ public struct CoopMessageError: Error, CustomStringConvertible, Equatable {
     init(_ description: String) { self.description = description }
 }
 
+/// Bounds on what a cooperative message may claim, checked before anything is sized from it.
+public enum CoopLimits {
+    /// Dimensions of a feature shape, at most.
+    public static let maxRank = 8
+    /// Values of one clip's features, at most (49×32 MFCC is 1568; a 64×64 spectrogram 4096).
+    public static let maxFeatureValues = 1 << 16
+    /// Logits of one reply, at most.
+    public static let maxLogits = 1024
+}
+
 /// Clip ids travel in the SenML base name: `urn:kws:clip:<id>:`.
 enum CoopClipName {
     static let prefix = "urn:kws:clip:"
@@ -31,11 +42,17 @@ enum CoopClipName {
               bn.count > prefix.count + 1 else {
             throw CoopMessageError("\(what): the first record's base name must be '\(prefix)<clip id>:'")
         }
-        return String(bn.dropFirst(prefix.count).dropLast())
+        let id = String(bn.dropFirst(prefix.count).dropLast())
+        guard isValid(id) else {
+            throw CoopMessageError("\(what): clip id '\(id.prefix(64))' must be 1 to \(maxLength) characters, without ':' or '/'")
+        }
+        return id
     }
 
+    static let maxLength = 128
+
     static func isValid(_ clipID: String) -> Bool {
-        !clipID.isEmpty && !clipID.contains(":") && !clipID.contains("/")
+        !clipID.isEmpty && clipID.utf8.count <= maxLength && !clipID.contains(":") && !clipID.contains("/")
     }
 }
 
@@ -51,13 +68,40 @@ public struct CoopMFCCRequest: Sendable, Equatable {
         self.clipID = clipID; self.shape = shape; self.features = features; self.time = time
     }
 
-    public func encoded() -> [UInt8] {
-        precondition(CoopClipName.isValid(clipID), "clip id '\(clipID)' must be non-empty, without ':' or '/'")
-        return SenMLPack(records: [
-            SenMLRecord(baseName: CoopClipName.baseName(clipID), baseTime: time, name: "shape",
-                        stringValue: shape.map(String.init).joined(separator: ",")),
-            SenMLRecord(name: "mfcc", dataValue: SenML.bytes(of: features)),
-        ]).encoded()
+    /// The wire form; throws for a request a worker would refuse (the same checks as `decode`).
+    public func encoded() throws(CoopMessageError) -> [UInt8] {
+        let what = "MFCC request"
+        guard CoopClipName.isValid(clipID) else {
+            throw CoopMessageError("\(what): clip id '\(clipID)' must be non-empty, without ':' or '/'")
+        }
+        let count = try Self.checkedCount(shape, what: "\(what) for clip \(clipID)", text: shape.map(String.init).joined(separator: ","))
+        guard features.count == count else {
+            throw CoopMessageError("\(what) for clip \(clipID): \(features.count) values, shape \(shape) needs \(count)")
+        }
+        guard features.allSatisfy(\.isFinite) else {
+            throw CoopMessageError("\(what) for clip \(clipID): the features hold NaN or infinite values")
+        }
+        do {
+            return try SenMLPack(records: [
+                SenMLRecord(baseName: CoopClipName.baseName(clipID), baseTime: time, name: "shape",
+                            stringValue: shape.map(String.init).joined(separator: ",")),
+                SenMLRecord(name: "mfcc", dataValue: SenML.bytes(of: features)),
+            ]).encoded()
+        } catch {
+            throw CoopMessageError("\(what) for clip \(clipID): \(error)")
+        }
+    }
+
+    /// Values a shape holds: positive sizes, at most `CoopLimits.maxRank` of them, a product (checked
+    /// for overflow) of at most `CoopLimits.maxFeatureValues`.
+    static func checkedCount(_ dims: [Int], what: String, text: String) throws(CoopMessageError) -> Int {
+        guard !dims.isEmpty, dims.count <= CoopLimits.maxRank, dims.allSatisfy({ $0 > 0 }) else {
+            throw CoopMessageError("\(what): shape '\(text)' is not a list of 1 to \(CoopLimits.maxRank) positive sizes")
+        }
+        guard let count = ElementCount.of(dims, limit: CoopLimits.maxFeatureValues) else {
+            throw CoopMessageError("\(what): shape '\(text)' holds more than \(CoopLimits.maxFeatureValues) values")
+        }
+        return count
     }
 
     /// Checks everything a worker relies on: a SenML pack, a clip id, a shape of positive sizes, and
@@ -76,18 +120,19 @@ public struct CoopMFCCRequest: Sendable, Equatable {
         guard let shapeText = shapeRecord?.stringValue else {
             throw CoopMessageError("\(what) for clip \(clipID): no 'shape' record with a string value like \"49,32,1\"")
         }
-        let shape = shapeText.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !shape.isEmpty, shape.allSatisfy({ ($0 ?? 0) > 0 && ($0 ?? 0) <= 1 << 16 }) else {
-            throw CoopMessageError("\(what) for clip \(clipID): shape '\(shapeText)' is not a list of positive sizes")
+        let parsed = shapeText.split(separator: ",", omittingEmptySubsequences: false)
+            .map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !parsed.isEmpty, parsed.count <= CoopLimits.maxRank else {
+            throw CoopMessageError("\(what) for clip \(clipID): shape '\(shapeText.prefix(64))' is not a list of 1 to \(CoopLimits.maxRank) positive sizes")
         }
-        let dims = shape.map { $0! }
+        let dims = parsed.map { $0 ?? 0 }
+        let expected = try checkedCount(dims, what: "\(what) for clip \(clipID)", text: String(shapeText.prefix(64)))
         guard let data = mfccRecord?.dataValue else {
             throw CoopMessageError("\(what) for clip \(clipID): no 'mfcc' record with a 'vd' value")
         }
         guard let features = SenML.floats(from: data) else {
             throw CoopMessageError("\(what) for clip \(clipID): 'mfcc' has \(data.count) bytes, not a whole number of float32")
         }
-        let expected = dims.reduce(1, *)
         guard features.count == expected else {
             throw CoopMessageError("\(what) for clip \(clipID): \(features.count) values, shape \(shapeText) needs \(expected)")
         }
@@ -109,11 +154,23 @@ public struct CoopLogitsReply: Sendable, Equatable {
         self.clipID = clipID; self.model = model; self.logits = logits
     }
 
-    public func encoded() -> [UInt8] {
-        SenMLPack(records: [
-            SenMLRecord(baseName: CoopClipName.baseName(clipID), name: "model", stringValue: model),
-            SenMLRecord(name: "logits", dataValue: SenML.bytes(of: logits)),
-        ]).encoded()
+    /// The wire form; throws for a reply the client would refuse (non-finite logits, a bad clip id).
+    public func encoded() throws(CoopMessageError) -> [UInt8] {
+        let what = "logits reply"
+        guard CoopClipName.isValid(clipID), !model.isEmpty else {
+            throw CoopMessageError("\(what): clip id '\(clipID)' and model '\(model)' must be non-empty (the id without ':' or '/')")
+        }
+        guard !logits.isEmpty, logits.count <= CoopLimits.maxLogits, logits.allSatisfy(\.isFinite) else {
+            throw CoopMessageError("\(what) for clip \(clipID) from \(model): \(logits.count) logits; 1 to \(CoopLimits.maxLogits) finite values needed")
+        }
+        do {
+            return try SenMLPack(records: [
+                SenMLRecord(baseName: CoopClipName.baseName(clipID), name: "model", stringValue: model),
+                SenMLRecord(name: "logits", dataValue: SenML.bytes(of: logits)),
+            ]).encoded()
+        } catch {
+            throw CoopMessageError("\(what) for clip \(clipID): \(error)")
+        }
     }
 
     public static func decode(_ bytes: [UInt8]) throws(CoopMessageError) -> CoopLogitsReply {
@@ -130,7 +187,8 @@ public struct CoopLogitsReply: Sendable, Equatable {
         guard let model = modelRecord?.stringValue, !model.isEmpty else {
             throw CoopMessageError("\(what) for clip \(clipID): no 'model' record with a non-empty string value")
         }
-        guard let data = logitsRecord?.dataValue, let logits = SenML.floats(from: data), !logits.isEmpty else {
+        guard let data = logitsRecord?.dataValue, let logits = SenML.floats(from: data), !logits.isEmpty,
+              logits.count <= CoopLimits.maxLogits else {
             throw CoopMessageError("\(what) for clip \(clipID) from \(model): no 'logits' record holding float32 values")
         }
         guard logits.allSatisfy(\.isFinite) else {

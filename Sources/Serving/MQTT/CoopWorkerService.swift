@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Tensor
 
 /// A network as a cooperative worker sees it: features in, logits out. Not required to be thread-safe;
 /// one worker owns one model and calls it from one task.
@@ -64,7 +65,8 @@ public final class CoopWorkerService<Model: CoopModel> {
             return nil
         }
         let want = model.inputShape
-        guard request.shape.reduce(1, *) == want.reduce(1, *), request.shape.filter({ $0 != 1 }) == want.filter({ $0 != 1 }) else {
+        // Sizes checked by the decoder (positive, bounded product); the model's own shape is trusted.
+        guard ElementCount.of(request.shape) == ElementCount.of(want), request.shape.filter({ $0 != 1 }) == want.filter({ $0 != 1 }) else {
             stats.dropped += 1
             logger.warning("\(model.name): dropped clip \(request.clipID): features of shape \(request.shape), the model takes \(want)")
             return nil
@@ -77,6 +79,12 @@ public final class CoopWorkerService<Model: CoopModel> {
             logger.warning("\(model.name): dropped clip \(request.clipID): \(error)")
             return nil
         }
-        return CoopLogitsReply(clipID: request.clipID, model: model.name, logits: logits).encoded()
+        do {
+            return try CoopLogitsReply(clipID: request.clipID, model: model.name, logits: logits).encoded()
+        } catch {
+            stats.dropped += 1
+            logger.warning("\(model.name): dropped clip \(request.clipID): \(error)")
+            return nil
+        }
     }
 }

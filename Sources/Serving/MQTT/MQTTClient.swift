@@ -52,6 +52,8 @@ public final class MQTTClient: Sendable {
             var connected = false
             var closed = false
             var connections = 0
+            /// The CONNACK code of the last refused connection since the last success (nil: none).
+            var refusal: Int32?
         }
         let state = Mutex(State())
         let messages: AsyncStream<MQTTMessage>.Continuation
@@ -101,11 +103,13 @@ public final class MQTTClient: Sendable {
             guard let mosq, let userdata else { return }
             let core = Unmanaged<Core>.fromOpaque(userdata).takeUnretainedValue()
             guard rc == 0 else {
+                core.state.withLock { $0.refusal = rc }
                 core.events.yield(.connectRefused(code: rc))
                 return
             }
             let subscriptions = core.state.withLock { s in
                 s.connected = true
+                s.refusal = nil
                 s.connections += 1
                 return s.subscriptions
             }
@@ -140,7 +144,15 @@ public final class MQTTClient: Sendable {
         }
         let started = mosquitto_loop_start(handle)
         if started != MOSQ_ERR_SUCCESS.rawValue { throw MQTTError.library(call: "loop_start", code: started) }
-        if await waitUntilConnected(timeoutSeconds: timeoutSeconds) { return }
+        let deadline = ContinuousClock.now + .milliseconds(Int(timeoutSeconds * 1000))
+        while ContinuousClock.now < deadline {
+            let (connected, refusal) = core.state.withLock { ($0.connected, $0.refusal) }
+            if connected { return }
+            // A refusal (bad credentials, not authorised) will not change by retrying: say so now.
+            if let refusal { throw MQTTError.refused(host: options.host, port: options.port, code: refusal) }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if isConnected { return }
         throw MQTTError.connectTimeout(host: options.host, port: options.port, seconds: timeoutSeconds)
     }
 

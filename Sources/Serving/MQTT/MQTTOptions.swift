@@ -1,3 +1,4 @@
+import CMosquitto
 import Foundation
 
 /// Quality of service of a publish or subscription (QoS 2 is not used by this project).
@@ -67,6 +68,8 @@ public enum MQTTError: Error, CustomStringConvertible, Equatable {
     case badURL(String)
     case library(call: String, code: Int32)
     case connectTimeout(host: String, port: Int, seconds: Double)
+    /// The broker answered CONNACK with this (non-zero) code: bad credentials, not authorised, ….
+    case refused(host: String, port: Int, code: Int32)
     case closed
 
     public var description: String {
@@ -76,6 +79,8 @@ public enum MQTTError: Error, CustomStringConvertible, Equatable {
             return "libmosquitto \(call) failed: \(String(cString: mosquittoErrorString(code))) (code \(code))"
         case .connectTimeout(let host, let port, let s):
             return "no connection to the MQTT broker at \(host):\(port) within \(s) s (is it running?)"
+        case .refused(let host, let port, let code):
+            return "the MQTT broker at \(host):\(port) refused the connection: \(String(cString: mosquitto_connack_string(code))) (code \(code)); check the username and password (--username, --password-file)"
         case .closed: return "the MQTT client is closed"
         }
     }

@@ -6,6 +6,24 @@ import Foundation
 /// As root, mosquitto drops to the `mosquitto` user, so the directory is made world-readable and
 /// persistence is off (a restart starts from an empty broker, as a crashed broker would).
 public final class MosquittoBroker: @unchecked Sendable {
+    /// Who may connect: anonymous (the default), or only users of a password file; plain TCP or TLS.
+    public struct Security: Sendable {
+        /// A mosquitto password file (`mosquitto_passwd -b -c FILE USER PASSWORD`); turns anonymous off.
+        public var passwordFile: String?
+        /// TLS on the listener: CA, the broker's certificate and key (PEM); with `requireCertificate`
+        /// clients must present a certificate signed by the CA.
+        public var tls: TLS?
+        public struct TLS: Sendable {
+            public var caFile: String, certFile: String, keyFile: String
+            public var requireCertificate: Bool
+            public init(caFile: String, certFile: String, keyFile: String, requireCertificate: Bool = false) {
+                self.caFile = caFile; self.certFile = certFile; self.keyFile = keyFile
+                self.requireCertificate = requireCertificate
+            }
+        }
+        public init(passwordFile: String? = nil, tls: TLS? = nil) { self.passwordFile = passwordFile; self.tls = tls }
+    }
+
     // @unchecked: `process` is replaced only by start/stop/restart, which callers do not run concurrently
     // (tests and the `coop` command drive one broker from one task); reads of `port` are immutable.
     public let port: Int
@@ -13,12 +31,23 @@ public final class MosquittoBroker: @unchecked Sendable {
     public let executable: String
     private var process: Process?
 
-    public var url: String { "mqtt://127.0.0.1:\(port)" }
+    public let security: Security
+
+    public var url: String { "\(security.tls == nil ? "mqtt" : "mqtts")://127.0.0.1:\(port)" }
+
+    /// True while the mosquitto process started by `start()` runs.
+    public var isRunning: Bool { process?.isRunning ?? false }
+
+    /// The exit status of a mosquitto that was started and has exited by itself (nil while running).
+    public var exitStatus: Int32? {
+        guard let p = process, !p.isRunning else { return nil }
+        return p.terminationStatus
+    }
     public var pid: Int32? { process?.processIdentifier }
 
     public static let defaultExecutable = "/usr/sbin/mosquitto"
 
-    public init(port: Int? = nil, executable: String? = nil) throws {
+    public init(port: Int? = nil, executable: String? = nil, security: Security = Security()) throws {
         let exe = executable ?? ProcessInfo.processInfo.environment["MOSQUITTO"] ?? MosquittoBroker.defaultExecutable
         guard FileManager.default.isExecutableFile(atPath: exe) else {
             throw BrokerError("mosquitto not found at \(exe) (install the Debian package 'mosquitto', or set MOSQUITTO=path)")
@@ -29,9 +58,27 @@ public final class MosquittoBroker: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true,
                                                 attributes: [.posixPermissions: 0o755])
         directory = dir
+        self.security = security
+        // mosquitto drops to its own user: it reads copies in its directory, not the caller's files.
+        func copy(_ path: String, as name: String) throws -> String {
+            let target = "\(dir)/\(name)"
+            try FileManager.default.copyItem(atPath: path, toPath: target)
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: target)
+            return target
+        }
+        var access = "allow_anonymous true"
+        if let file = security.passwordFile {
+            access = "allow_anonymous false\npassword_file \(try copy(file, as: "passwords"))"
+        }
+        if let tls = security.tls {
+            access += "\ncafile \(try copy(tls.caFile, as: "ca.pem"))"
+            access += "\ncertfile \(try copy(tls.certFile, as: "server.pem"))"
+            access += "\nkeyfile \(try copy(tls.keyFile, as: "server.key"))"
+            access += "\nrequire_certificate \(tls.requireCertificate)"
+        }
         let config = """
             listener \(self.port) 127.0.0.1
-            allow_anonymous true
+            \(access)
             persistence false
             log_dest file \(dir)/mosquitto.log
             log_type error
@@ -131,4 +178,39 @@ public final class MosquittoBroker: @unchecked Sendable {
 public struct BrokerError: Error, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A mosquitto password file with one user and a fresh random password, in its own temp directory
+/// (made with `mosquitto_passwd -b -c`, so the file holds a salted hash, not the password).
+public struct BrokerPassword: Sendable {
+    public var username: String
+    public var password: String
+    public var file: String
+    /// The directory holding `file`; the caller removes it when the broker has copied the file.
+    public var directory: String
+
+    public static let defaultTool = "/usr/bin/mosquitto_passwd"
+
+    public static func make(username: String, password: String? = nil, tool: String? = nil) throws -> BrokerPassword {
+        let exe = tool ?? ProcessInfo.processInfo.environment["MOSQUITTO_PASSWD"] ?? defaultTool
+        guard FileManager.default.isExecutableFile(atPath: exe) else {
+            throw BrokerError("mosquitto_passwd not found at \(exe) (Debian package 'mosquitto', or set MOSQUITTO_PASSWD=path)")
+        }
+        let secret = password ?? (0..<4).map { _ in String(UInt64.random(in: 0...UInt64.max), radix: 36) }.joined()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kws-passwd-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let file = "\(dir)/passwords"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe)
+        p.arguments = ["-b", "-c", file, username, secret]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0, FileManager.default.fileExists(atPath: file) else {
+            try? FileManager.default.removeItem(atPath: dir)
+            throw BrokerError("\(exe) -b -c \(file) \(username) … failed with status \(p.terminationStatus)")
+        }
+        return BrokerPassword(username: username, password: secret, file: file, directory: dir)
+    }
 }

@@ -32,20 +32,21 @@ public enum BigLittleSweep {
         out.reserveCapacity(clips.count)
         for clip in clips {
             let samples = try WAVDecoder.decode(contentsOf: clip.path)
-            var score = ClipScore(label: clip.label, little: little.classify(samples: samples).probabilities, big: [:])
+            var score = ClipScore(label: clip.label, little: try little.classify(samples: samples).probabilities, big: [:])
             var direct: Int?
-            func bigOnSamples() -> Int {
+            func bigOnSamples() throws -> Int {
                 if let direct { return direct }
-                direct = big.classify(samples: samples).label
-                return direct!
+                let label = try big.classify(samples: samples).label
+                direct = label
+                return label
             }
             for kind in payloads {
                 switch kind {
                 case .float32:
-                    score.big[kind] = bigOnSamples()
+                    score.big[kind] = try bigOnSamples()
                 case .wav16:
                     let roundTrip = try WAVDecoder.decode(WAV16Encoder.encode(samples))
-                    score.big[kind] = roundTrip == samples ? bigOnSamples() : big.classify(samples: roundTrip).label
+                    score.big[kind] = roundTrip == samples ? try bigOnSamples() : try big.classify(samples: roundTrip).label
                 case .mfcc:
                     score.big[kind] = try big.classify(features: mfcc(samples)).label
                 }

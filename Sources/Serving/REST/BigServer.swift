@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KWS
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -26,12 +27,13 @@ public final class BigServer: Sendable {
             if first == nil { first = c }
             return c
         }
-        labels = first!.labels
-        requestDecoder = PredictRequestDecoder(featureCount: first!.featureCount)
+        guard let first else { throw APIError(500, "server_start", "the inference pool made no classifier") }
+        labels = first.labels
+        requestDecoder = PredictRequestDecoder(featureCount: first.featureCount)
     }
 
     /// Path → methods, for 405 answers.
-    static let routes: [String: [HTTPRequest.Method]] = ["/predict": [.post], "/health": [.get]]
+    static let routes: [String: [HTTPRequest.Method]] = ["/predict": [.post], "/health": [.get, .head]]
 
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -43,6 +45,10 @@ public final class BigServer: Sendable {
         let health = healthBody()
         router.get("/health") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: health)))
+        }
+        // HEAD: the same status and headers as GET, no body (RFC 9110 §9.3.2); what load balancers probe.
+        router.head("/health") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json", .contentLength: "\(health.count)"])
         }
         router.post("/predict") { [self] request, _ in try await self.predict(request) }
         return router
@@ -58,11 +64,18 @@ public final class BigServer: Sendable {
             throw APIError(413, "body_too_large", "request body of \(declared) bytes; the limit is \(limit)")
         }
         var body = [UInt8]()
-        for try await chunk in request.body {
-            guard body.count + chunk.readableBytes <= limit else {
-                throw APIError(413, "body_too_large", "request body over the limit of \(limit) bytes")
+        do {
+            for try await chunk in request.body {
+                guard body.count + chunk.readableBytes <= limit else {
+                    throw APIError(413, "body_too_large", "request body over the limit of \(limit) bytes")
+                }
+                body.append(contentsOf: chunk.readableBytesView)
             }
-            body.append(contentsOf: chunk.readableBytesView)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            // The client's framing is broken (malformed chunked encoding, a body cut short): its fault.
+            throw APIError(400, "bad_body", "the request body could not be read: \(error)")
         }
         let decoder = requestDecoder
         let received = body
@@ -70,12 +83,17 @@ public final class BigServer: Sendable {
         do {
             result = try await pool.run { classifier in
                 Result { () throws(APIError) -> Verdict in
-                    switch try decoder.decode(received) {
-                    case .samples(let samples): return classifier.classify(samples: samples)
-                    case .features(let features):
-                        do { return try classifier.classify(features: features) } catch {
-                            throw APIError(422, "bad_features", "\(error)")
+                    do {
+                        switch try decoder.decode(received) {
+                        case .samples(let samples): return try classifier.classify(samples: samples)
+                        case .features(let features): return try classifier.classify(features: features)
                         }
+                    } catch let error as APIError {
+                        throw error
+                    } catch let error as NonFiniteOutputError {
+                        throw APIError(422, "non_finite_output", "\(error.description): the clip's values are out of range for the network")
+                    } catch {
+                        throw APIError(422, "bad_features", "\(error)")
                     }
                 }
             }
@@ -83,7 +101,12 @@ public final class BigServer: Sendable {
             throw APIError(503, "busy", error.description)
         }
         let verdict = try result.get()
-        let answer = PredictResponse.encode(verdict, labels: labels, model: configuration.model)
+        let answer: [UInt8]
+        do {
+            answer = try PredictResponse.encode(verdict, labels: labels, model: configuration.model)
+        } catch {
+            throw APIError(422, "non_finite_output", "the answer cannot be encoded: \(error)")
+        }
         return Response(status: .ok, headers: [.contentType: "application/senml+json"],
                         body: .init(byteBuffer: ByteBuffer(bytes: answer)))
     }
@@ -91,6 +114,7 @@ public final class BigServer: Sendable {
     func makeApplication(onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(max(0.001, configuration.idleTimeoutSeconds) * 1e9)))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "kws-native"),
             onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? -1) },
             logger: logger

@@ -15,12 +15,18 @@ public struct BigServerConfiguration: Sendable {
     public var maxQueued: Int
     /// Network name, reported in answers and in /health.
     public var model: String
+    /// A connection that completes no request head within this many seconds of connecting (or of its
+    /// previous answer), or sends no part of its body for this long, is closed: a half-sent request or a
+    /// slowloris trickle of header bytes does not hold a connection. Answers in progress are not cut.
+    public var idleTimeoutSeconds: Double
 
     /// The environment variable a token is read from when `--token` is not given.
     public static let tokenEnvironmentVariable = "KWS_NATIVE_TOKEN"
 
     public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, maxBodyBytes: Int = 1 << 20,
-                threads: Int = InferencePool<AnyObject>.defaultThreads, maxQueued: Int = 256, model: String = "big") {
+                threads: Int = InferencePool<AnyObject>.defaultThreads, maxQueued: Int = 256, model: String = "big",
+                idleTimeoutSeconds: Double = 15) {
+        self.idleTimeoutSeconds = idleTimeoutSeconds
         self.host = host
         self.port = port
         self.token = token

@@ -6,9 +6,11 @@ public protocol ClipClassifier: AnyObject {
     var labels: [String] { get }
     /// How many floats a precomputed-feature payload must have (e.g. 49·10 MFCC for big).
     var featureCount: Int { get }
-    /// One clip of 16 kHz samples in [-1, 1), already padded or cut to one second.
-    func classify(samples: [Float]) -> Verdict
-    /// Precomputed input features, `featureCount` floats; throws (saying why) for any other count.
+    /// One clip of 16 kHz samples in [-1, 1), already padded or cut to one second. Throws
+    /// `NonFiniteOutputError` when the network's output is not finite: such a clip has no verdict.
+    func classify(samples: [Float]) throws -> Verdict
+    /// Precomputed input features, `featureCount` floats; throws (saying why) for any other count, and
+    /// `NonFiniteOutputError` for a non-finite output.
     func classify(features: [Float]) throws -> Verdict
 }
 

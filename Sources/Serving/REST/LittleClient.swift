@@ -84,7 +84,7 @@ public final class LittleClient {
         for clip in clips {
             let t0 = clock.now
             let samples = try WAVDecoder.decode(contentsOf: clip.path)
-            let mine = little.classify(samples: samples)
+            let mine = try little.classify(samples: samples)
             local.append((clock.now - t0).inMilliseconds)
             var label = mine.label
             if mine.label == clip.label { littleCorrect += 1 }
@@ -93,7 +93,7 @@ public final class LittleClient {
             var body: [UInt8] = []
             var decision = BigLittlePolicy.Decision.keepLittle
             if mine.scoreMargin < configuration.theta {  // build the body only for clips that may be sent
-                body = payload.body(samples: samples)
+                body = try payload.body(samples: samples)
                 decision = policy.decide(littleProbabilities: mine.probabilities, requestBytes: body.count)
             }
             switch decision {

@@ -23,7 +23,7 @@ public enum PayloadKind: String, CaseIterable, Sendable, Codable {
     public static let requestBaseName = "kws-native:"
 
     /// The exact request body for this payload's bytes, compact JSON, as it goes on the wire.
-    public static func requestBody(kind: PayloadKind, bytes: [UInt8]) -> [UInt8] {
-        SenMLPack(records: [SenMLRecord(baseName: requestBaseName, name: kind.recordName, dataValue: bytes)]).encoded()
+    public static func requestBody(kind: PayloadKind, bytes: [UInt8]) throws(SenMLError) -> [UInt8] {
+        try SenMLPack(records: [SenMLRecord(baseName: requestBaseName, name: kind.recordName, dataValue: bytes)]).encoded()
     }
 }

@@ -4,7 +4,8 @@
 ///      {"n":"probability","u":"/","v":0.97},{"n":"score_margin","u":"/","v":0.95},
 ///      {"n":"p:down","u":"/","v":0.001}, … one `p:<label>` per class, in class-id order]
 public enum PredictResponse {
-    public static func encode(_ verdict: Verdict, labels: [String], model: String) -> [UInt8] {
+    /// Throws `SenMLError.notEncodable` for a non-finite probability or margin (JSON has no NaN).
+    public static func encode(_ verdict: Verdict, labels: [String], model: String) throws(SenMLError) -> [UInt8] {
         var records = [
             SenMLRecord(baseName: "kws-native:\(model):", name: "label", stringValue: verdict.labelName),
             SenMLRecord(name: "label_id", value: Double(verdict.label)),
@@ -15,7 +16,7 @@ public enum PredictResponse {
             let name = i < labels.count ? labels[i] : "\(i)"
             records.append(SenMLRecord(name: "p:\(name)", unit: "/", value: Double(p)))
         }
-        return SenMLPack(records: records).encoded()
+        return try SenMLPack(records: records).encoded()
     }
 
     /// Reads an answer back; says what is missing if the body is not one.
@@ -32,7 +33,7 @@ public enum PredictResponse {
             if local.count >= 2, local[local.count - 2] == "p", let v = record.value {
                 classes.append((String(last), Float(v)))
             } else if last == "label_id", let v = record.value {
-                label = Int(v)
+                label = Int(exactly: v)  // nil for NaN, fractions and out-of-range numbers
             } else if last == "label" {
                 labelName = record.stringValue
             } else if last == "score_margin", let v = record.value {

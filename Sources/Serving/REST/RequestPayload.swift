@@ -19,11 +19,13 @@ public struct RequestPayloadBuilder {
     }
 
     /// `samples`: one clip, padded or cut to one second.
-    public func body(samples: [Float]) -> [UInt8] {
+    public func body(samples: [Float]) throws(SenMLError) -> [UInt8] {
         switch kind {
-        case .wav16: return PayloadKind.requestBody(kind: kind, bytes: WAV16Encoder.encode(samples))
-        case .float32: return PayloadKind.requestBody(kind: kind, bytes: SenML.bytes(of: samples))
-        case .mfcc: return PayloadKind.requestBody(kind: kind, bytes: SenML.bytes(of: bigFeatures!(samples)))
+        case .wav16: return try PayloadKind.requestBody(kind: kind, bytes: WAV16Encoder.encode(samples))
+        case .float32: return try PayloadKind.requestBody(kind: kind, bytes: SenML.bytes(of: samples))
+        case .mfcc:
+            guard let bigFeatures else { throw SenMLError.notEncodable("an mfcc payload needs the big network's feature spec") }
+            return try PayloadKind.requestBody(kind: kind, bytes: SenML.bytes(of: bigFeatures(samples)))
         }
     }
 }

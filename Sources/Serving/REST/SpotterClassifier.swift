@@ -13,7 +13,7 @@ public final class SpotterClassifier: ClipClassifier {
     public var labels: [String] { spotter.labels }
     public var featureCount: Int { spotter.featureCount }
 
-    public func classify(samples: [Float]) -> Verdict { Verdict(spotter.classify(samples: samples)) }
+    public func classify(samples: [Float]) throws -> Verdict { Verdict(try spotter.classify(samples: samples)) }
 
     public func classify(features: [Float]) throws -> Verdict { Verdict(try spotter.classify(features: features)) }
 }

@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+
+/// The `kws-native` binary as scripts drive it: messages and exit statuses (issue 18 items 4, 5, 8).
+/// The binary is the one SwiftPM built next to this test bundle.
+enum CLI {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.path
+    }()
+
+    static let binary: String? = {
+        let dir = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+        let candidates = [dir.appendingPathComponent("kws-native").path, root + "/.build/debug/kws-native"]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }()
+
+    static var available: Bool {
+        binary != nil && FileManager.default.fileExists(atPath: root + "/weights/manifest.json")
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs the binary in the package root (so weights/ and data/ are the defaults).
+    static func run(_ arguments: [String], environment: [String: String] = [:], whileRunning: (Process) throws -> Void = { _ in }) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary!)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: root)
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let dir = NSTemporaryDirectory() + "kws-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+        FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        do { try whileRunning(p) } catch { kill(p.processIdentifier, SIGTERM); p.waitUntilExit(); throw error }
+        p.waitUntilExit()
+        try out.close(); try err.close()
+        return Run(status: p.terminationStatus,
+                   stdout: (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? "",
+                   stderr: (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? "")
+    }
+
+    static func float32WAV(_ samples: [Float]) -> Data {
+        func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xff), UInt8(v >> 8)] }
+        func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xff) } }
+        let data = samples.flatMap { le32($0.bitPattern) }
+        let fmt = le16(3) + le16(1) + le32(16000) + le32(64000) + le16(4) + le16(32)
+        let body = Array("WAVE".utf8) + Array("fmt ".utf8) + le32(UInt32(fmt.count)) + fmt + Array("data".utf8) + le32(UInt32(data.count)) + data
+        return Data(Array("RIFF".utf8) + le32(UInt32(body.count)) + body)
+    }
+
+    static func firstBundledClip() throws -> String {
+        let split = try String(contentsOfFile: root + "/data/test_split.txt", encoding: .utf8)
+        return root + "/data/" + (split.split(separator: "\n").first.map(String.init) ?? "")
+    }
+}
+
+struct Scratch {
+    let path = NSTemporaryDirectory() + "kws-cli-data-" + UUID().uuidString
+    init() throws { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) }
+    func write(_ rel: String, _ data: Data) throws -> String {
+        let full = path + "/" + rel
+        try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try data.write(to: URL(fileURLWithPath: full))
+        return full
+    }
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+@Suite(.serialized, .enabled(if: CLI.available)) struct InferAndEvalExitTests {
+    @Test func inferOnNaNSamplesIsAnErrorAndTheOtherFilesAreStillClassified() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        let nan = try s.write("nan.wav", CLI.float32WAV([0.1, .nan, 0.2]))
+        let empty = try s.write("empty.wav", CLI.float32WAV([]))
+        let huge = try s.write("huge.wav", CLI.float32WAV((0..<16000).map { $0 % 2 == 0 ? 3e38 : -3e38 }))
+        let good = try CLI.firstBundledClip()
+        let text = try CLI.run(["infer", nan, good, empty, "--model", "big"])
+        #expect(text.status == 1)
+        #expect(text.stderr.contains("nan.wav") && text.stderr.contains("NaN or infinite"), "\(text.stderr)")
+        #expect(text.stderr.contains("empty.wav") && text.stderr.contains("no samples"), "\(text.stderr)")
+        #expect(!text.stdout.contains("nan"), "no label for the NaN file: \(text.stdout)")
+        #expect(text.stdout.split(separator: "\n").count == 1, "the good file is classified: \(text.stdout)")
+
+        let json = try CLI.run(["infer", nan, huge, good, "--model", "big", "--json"])
+        #expect(json.status == 1)
+        let lines = json.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        #expect(lines.count == 3, "one object per file: \(json.stdout) \(json.stderr)")
+        #expect(lines.first?["error"] as? String != nil && (lines.first?["file"] as? String) == nan)
+        #expect((lines.dropFirst().first?["error"] as? String)?.contains("NaN or infinite") == true, "huge values: \(lines)")
+        #expect(lines.last?["label"] as? String != nil, "the last file still gets its label")
+    }
+
+    @Test func evalSkipsBadClipsCountsNoLabelForThemAndFollowsSymlinkedLabels() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        let good = try CLI.firstBundledClip()
+        let label = URL(fileURLWithPath: good).deletingLastPathComponent().lastPathComponent
+        _ = try s.write("data/down/nan__1.wav", CLI.float32WAV([0.1, .nan]))
+        _ = try s.write("elsewhere/\(label)/good__1.wav", try Data(contentsOf: URL(fileURLWithPath: good)))
+        if label != "down" {
+            try FileManager.default.createSymbolicLink(atPath: s.path + "/data/\(label)", withDestinationPath: s.path + "/elsewhere/\(label)")
+        } else {
+            try FileManager.default.createSymbolicLink(atPath: s.path + "/data/yes", withDestinationPath: s.path + "/elsewhere/down")
+        }
+        let r = try CLI.run(["eval", "--model", "little", "--data", s.path + "/data", "--json"])
+        #expect(r.status == 1, "a skipped clip makes the run fail")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout) \(r.stderr)")
+        #expect(report["n"] as? Int == 1, "only the good clip (in a symlinked label folder) is counted: \(report)")
+        #expect(r.stderr.contains("nan__1.wav"))
+        #expect(report["reference_accuracy"] == nil, "no Keras reference for a directory that is not the bundled split")
+    }
+
+    @Test func evalRefusesASplitLineThatLeavesTheDirectory() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        let split = try s.write("split.txt", Data("down/../../etc/passwd\n".utf8))
+        let r = try CLI.run(["eval", "--model", "little", "--split", split])
+        #expect(r.status == 1 && r.stderr.contains("leaves"), "\(r.stderr)")
+    }
+}
+
+/// `coop` exit statuses: 2 for unanswered clips, 3 when the private broker dies.
+@Suite(.serialized, .enabled(if: CLI.available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto")))
+struct CoopExitTests {
+    @Test func unansweredClipsExitWithStatus2() throws {
+        // A broker with no workers: nobody answers.
+        let port = try freePort()
+        let config = NSTemporaryDirectory() + "kws-cli-mosquitto-\(port).conf"
+        try "listener \(port) 127.0.0.1\nallow_anonymous true\n".write(toFile: config, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: config)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        let broker = Process()
+        broker.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
+        broker.arguments = ["-c", config]
+        broker.standardError = FileHandle.nullDevice
+        broker.standardOutput = FileHandle.nullDevice
+        try broker.run()
+        defer { kill(broker.processIdentifier, SIGTERM); broker.waitUntilExit() }
+        for _ in 0..<100 where !accepts(port) { usleep(50_000) }
+        let r = try CLI.run(["coop", "--broker", "mqtt://127.0.0.1:\(port)", "--models", "1", "--limit", "3",
+                             "--timeout-ms", "100", "--warmup-seconds", "0.3", "--json"])
+        #expect(r.status == 2, "\(r.stderr)")
+        #expect(r.stderr.contains("3 of 3 clips got no vote"), "\(r.stderr)")
+    }
+
+    @Test func aDeadPrivateBrokerExitsWithStatus3() throws {
+        let r = try CLI.run(["coop", "--models", "2", "--limit", "400", "--timeout-ms", "500"]) { p in
+            // Wait until the run's mosquitto has its client and both workers, then kill it.
+            let deadline = Date().addingTimeInterval(240)
+            while Date() < deadline {
+                if let (pid, log) = privateBroker(of: p.processIdentifier),
+                   log.components(separatedBy: "New client connected").count - 1 >= 3 {
+                    kill(pid, SIGKILL)
+                    return
+                }
+                usleep(100_000)
+            }
+            throw BrokerGone()
+        }
+        #expect(r.status == 3, "\(r.stderr)")
+        #expect(r.stderr.contains("private broker"), "\(r.stderr)")
+    }
+
+    struct BrokerGone: Error {}
+
+    /// The mosquitto child of `parent` and its log (found through /proc and its -c config path).
+    func privateBroker(of parent: Int32) -> (Int32, String)? {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        for e in entries {
+            guard let pid = Int32(e), let stat = try? String(contentsOfFile: "/proc/\(e)/stat", encoding: .utf8) else { continue }
+            let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+            guard fields.count > 2, Int32(fields[1]) == parent, stat.contains("(mosquitto)") else { continue }
+            guard let cmd = try? String(contentsOfFile: "/proc/\(e)/cmdline", encoding: .utf8) else { continue }
+            let args = cmd.split(separator: "\0").map(String.init)
+            guard let i = args.firstIndex(of: "-c"), i + 1 < args.count else { continue }
+            let log = (try? String(contentsOfFile: (args[i + 1] as NSString).deletingLastPathComponent + "/mosquitto.log", encoding: .utf8)) ?? ""
+            return (pid, log)
+        }
+        return nil
+    }
+
+    func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = UInt16(port).bigEndian
+        addr.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } == 0
+    }
+
+    func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}

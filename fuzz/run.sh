@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# libFuzzer targets for the parsers that read outside data. Usage:
+#
+#   fuzz/run.sh TARGET|all SECONDS [libFuzzer options...]      TARGET: wav senml coop hdf5 manifest
+#
+# Each target is the project's own source files (listed below, `import Tensor`/`import KWS` lines dropped
+# so they form one module) plus fuzz/harness/TARGET.swift, built with `swiftc -sanitize=fuzzer,address`.
+# Seeds: fuzz/corpus/TARGET (committed, small); inputs found on the way go to fuzz/.work/TARGET/corpus
+# (not committed); a crash is written to fuzz/artifacts/TARGET/ and the script exits 1. Works from a clean
+# clone; needs only the Swift toolchain (swiftc on PATH, or SWIFTC=path). Prints, per target, the inputs
+# tried and the crashes found.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+swiftc=${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}
+
+sources() {
+  case "$1" in
+    wav)      echo Sources/KWS/Audio/WAVDecoder.swift Sources/KWS/Audio/WAVError.swift ;;
+    senml)    echo Sources/Serving/SenML.swift ;;
+    coop)     echo Sources/Serving/SenML.swift Sources/Serving/MQTT/CoopMessages.swift Sources/Tensor/ElementCount.swift ;;
+    hdf5)     echo Sources/Tensor/HDF5File.swift ;;
+    manifest) echo Sources/KWS/Zoo/Manifest.swift Sources/KWS/Features/FeatureSpec.swift Sources/Tensor/ElementCount.swift ;;
+    *) echo "unknown target '$1' (wav senml coop hdf5 manifest)" >&2; exit 64 ;;
+  esac
+}
+
+build() {
+  local t=$1 work=fuzz/.work/$1
+  mkdir -p "$work/src"
+  rm -f "$work"/src/*.swift
+  for f in $(sources "$t"); do
+    sed -E '/^import (Tensor|KWS|Layers|Serving)$/d' "$f" > "$work/src/$(basename "$f")"
+  done
+  cp "fuzz/harness/$t.swift" "$work/src/Harness.swift"
+  "$swiftc" -sanitize=fuzzer,address -parse-as-library -O -g -module-name "Fuzz_$t" \
+    "$work"/src/*.swift -o "$work/fuzz-$t"
+}
+
+run() {
+  local t=$1 seconds=$2; shift 2
+  local work=fuzz/.work/$t
+  mkdir -p "$work/corpus" "fuzz/artifacts/$t"
+  echo "== $t: building"
+  build "$t"
+  echo "== $t: fuzzing for $seconds s"
+  local status=0
+  "$work/fuzz-$t" -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=2048 -timeout=10 \
+    -artifact_prefix="fuzz/artifacts/$t/" "$@" "$work/corpus" "fuzz/corpus/$t" > "$work/log" 2>&1 || status=$?
+  local tried
+  tried=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$work/log" | grep -o '[0-9]*$' || echo "?")
+  local crashes
+  crashes=$(find "fuzz/artifacts/$t" -type f \( -name 'crash-*' -o -name 'oom-*' -o -name 'timeout-*' -o -name 'leak-*' \) | wc -l)
+  echo "== $t: $tried inputs tried, $crashes crash/oom/timeout files in fuzz/artifacts/$t, libFuzzer exit $status (log: $work/log)"
+  return "$status"
+}
+
+[ $# -ge 2 ] || { sed -n '2,11p' "$0"; exit 64; }
+target=$1 seconds=$2; shift 2
+failed=0
+if [ "$target" = all ]; then
+  for t in wav senml coop hdf5 manifest; do run "$t" "$seconds" "$@" || failed=1; done
+else
+  run "$target" "$seconds" "$@" || failed=1
+fi
+exit $failed
