@@ -33,8 +33,11 @@ build() {
     sed -E '/^import (Tensor|KWS|Layers|Serving)$/d' "$f" > "$work/src/$(basename "$f")"
   done
   cp "fuzz/harness/$t.swift" "$work/src/Harness.swift"
-  "$swiftc" -sanitize=fuzzer,address -parse-as-library -O -g -module-name "Fuzz_$t" \
-    "$work"/src/*.swift -o "$work/fuzz-$t"
+  if ! "$swiftc" -sanitize=fuzzer,address -parse-as-library -O -g -module-name "Fuzz_$t" \
+      "$work"/src/*.swift -o "$work/fuzz-$t" > "$work/build.log" 2>&1; then
+    grep -v "Cannot export local symbol" "$work/build.log" >&2
+    return 1
+  fi
 }
 
 run() {
