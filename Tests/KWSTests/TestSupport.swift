@@ -16,12 +16,12 @@ enum TestPaths {
 /// reference value, with a floor of 1 % of the array's largest magnitude so that values near zero (where a
 /// relative error means nothing) are held to the array's scale. Returns the worst ratio error/tolerance
 /// (≤ 1 passes) and its index.
-func worstRelativeError(_ actual: [Float], _ expected: [Float], rtol: Float = 1e-4) -> (ratio: Float, index: Int) {
+func worstRelativeError(_ actual: [Float], _ expected: [Float], rtol: Float = 1e-4, atol: Float = 0) -> (ratio: Float, index: Int) {
     precondition(actual.count == expected.count, "sizes differ: \(actual.count) vs \(expected.count)")
     let scale = expected.map { abs($0) }.max() ?? 0
     var worst: Float = 0, at = -1
     for i in 0..<actual.count {
-        let tolerance = rtol * (abs(expected[i]) + scale * 1e-2) + Float.leastNormalMagnitude
+        let tolerance = rtol * (abs(expected[i]) + scale * 1e-2) + atol + Float.leastNormalMagnitude
         let ratio = abs(actual[i] - expected[i]) / tolerance
         if !(ratio <= worst) { worst = ratio; at = i }  // catches NaN too
     }

@@ -40,10 +40,14 @@ struct RESTLittleRunTests {
 
         // With the trained networks on the bundled split: the Keras reference of reference/export.py, and the
         // issue's bar (at least two thirds of the little→big gap closed).
+        // (The Keras run is compared when the manifest's wav16 θ is the one used here; export.py chooses θ on
+        // the validation split, so it may differ.)
         if let ref = zoo.manifest.bigLittle, RESTFixtures.data == RESTFixtures.root + "/data",
-           let refAccuracy = ref.run.accuracy, let littleAcc = ref.littleAccuracy, let bigAcc = ref.bigAccuracy {
-            #expect(report.requests == ref.run.requests && report.bytesSent == ref.run.bytesSent)
-            #expect(report.accuracy >= refAccuracy - 1e-9)
+           let littleAcc = ref.littleAccuracy, let bigAcc = ref.bigAccuracy {
+            if let run = ref.byPayload?["wav16"], run.theta == 0.35, let refAccuracy = run.accuracy {
+                #expect(report.requests == run.requests && report.bytesSent == run.bytesSent)
+                #expect(report.accuracy >= refAccuracy - 1e-9)
+            }
             if bigAcc > littleAcc { #expect((report.accuracy - littleAcc) / (bigAcc - littleAcc) >= 2.0 / 3.0) }
         }
     }
