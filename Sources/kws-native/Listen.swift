@@ -46,8 +46,10 @@ struct ListenOptions: ParsableArguments {
         do {
             let zoo = try ModelZoo(weightsDirectory: weights, references: false)
             let name = model ?? (zoo.networkNames.contains("little-listen") ? "little-listen" : "little")
-            // A stream runs the network thousands of times: timing the candidate kernels at load pays.
-            let spotter = try zoo.spotter(name, options: LoadOptions(tuneKernels: true))
+            // The default kernels, not the ones timed fastest at load: timing can pick another kernel from one
+            // run to the next, whose last-bit differences move a detection that sits on the threshold, and
+            // the same audio must give the same detections (file or stdin, run after run).
+            let spotter = try zoo.spotter(name, options: LoadOptions(tuneKernels: false))
             return try StreamListener(spotter: spotter, settings: settings, hopMs: hopMs, recordsScores: recordsScores)
         } catch {
             throw fail("\(error)")
