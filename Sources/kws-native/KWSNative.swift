@@ -11,7 +11,7 @@ struct KWSNative: AsyncParsableCommand {
             """,
         subcommands: [
             Infer.self, Eval.self, Verify.self, Profile.self,
-            Serve.self, Little.self, Sweep.self, CoopWorker.self, Coop.self,
+            Serve.self, Little.self, Sweep.self, CoopWorker.self, Coop.self, Listen.self, ListenEval.self,
         ]
     )
 }

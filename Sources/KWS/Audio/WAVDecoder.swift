@@ -33,6 +33,26 @@ public enum WAVDecoder {
         if n < samples.count { (samples.baseAddress! + n).update(repeating: 0, count: samples.count - n) }
     }
 
+    /// Decodes 16 kHz mono audio of any length, every sample (no padding, no cut): for streams.
+    public static func decodeFullLength(_ bytes: [UInt8]) throws(WAVError) -> [Float] {
+        let layout = try locateSamples(bytes)
+        try checkClipFormat(channels: layout.channels, sampleRate: layout.sampleRate)
+        var samples = [Float](repeating: 0, count: layout.sampleCount)
+        bytes.withUnsafeBufferPointer { b in
+            samples.withUnsafeMutableBufferPointer { convert(b, layout, count: layout.sampleCount, into: $0.baseAddress!) }
+        }
+        return samples
+    }
+
+    /// Converts raw signed 16-bit little-endian PCM (`bytes.count / 2` samples) to floats in [-1, 1), as
+    /// 16-bit WAV samples are converted; writes into `out`, which must hold that many.
+    public static func convertS16LE(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<Float>) {
+        let n = bytes.count / 2
+        for i in 0..<n {
+            out[i] = Float(Int16(bitPattern: UInt16(bytes[2 * i]) | UInt16(bytes[2 * i + 1]) << 8)) / 32768
+        }
+    }
+
     private static func checkClipFormat(channels: Int, sampleRate rate: Int) throws(WAVError) {
         guard channels == 1 else {
             throw WAVError(.notMono, "\(channels) channels")

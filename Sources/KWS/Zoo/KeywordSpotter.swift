@@ -105,4 +105,15 @@ public final class KeywordSpotter {
     }
 
     public var lastLogits: [Float] { logitBuffer }
+
+    /// Allocation-free `features → probabilities` for features computed elsewhere (e.g. `StreamingFeatures`):
+    /// runs the network on `features` (`featureCount` values) and writes the softmax of its logits into
+    /// `probabilities` (`labels.count` values).
+    public func probabilities(features: UnsafeBufferPointer<Float>, into probabilities: UnsafeMutableBufferPointer<Float>) {
+        precondition(features.count >= featureCount && probabilities.count >= labels.count)
+        logitBuffer.withUnsafeMutableBufferPointer { logits in
+            network.predict(features, into: logits)
+            Softmax.apply(UnsafeBufferPointer(logits), into: probabilities)
+        }
+    }
 }

@@ -1,0 +1,148 @@
+import Foundation
+
+/// The smoother's parameters, after TensorFlow Lite Micro's `RecognizeCommands` (micro_speech): the score
+/// vectors of the last `averageWindowMs` are averaged; nothing is reported until the window holds
+/// `minimumCount` results; a keyword is reported when the averaged top class is a keyword with an averaged
+/// score of at least `threshold` (a probability; RecognizeCommands' 200/255 is 0.784) and at least
+/// `suppressionMs` have passed since the previous report.
+public struct DetectorSettings: Sendable, Hashable, Codable {
+    public var averageWindowMs: Int
+    public var threshold: Float
+    public var suppressionMs: Int
+    public var minimumCount: Int
+
+    public init(averageWindowMs: Int, threshold: Float, suppressionMs: Int, minimumCount: Int) {
+        self.averageWindowMs = averageWindowMs
+        self.threshold = threshold
+        self.suppressionMs = suppressionMs
+        self.minimumCount = minimumCount
+    }
+
+    /// RecognizeCommands' defaults: window 1000 ms, threshold 200/255, suppression 1500 ms, minimum count 3.
+    public static let recognizeCommands = DetectorSettings(averageWindowMs: 1000, threshold: 200.0 / 255,
+                                                           suppressionMs: 1500, minimumCount: 3)
+
+    /// `kws-native listen`'s defaults, chosen on the validation streams (docs/LISTENING.md).
+    public static let listenDefault = DetectorSettings(averageWindowMs: 1000, threshold: 200.0 / 255,
+                                                       suppressionMs: 1500, minimumCount: 3)
+
+    public enum CodingKeys: String, CodingKey {
+        case threshold
+        case averageWindowMs = "average_window_ms", suppressionMs = "suppression_ms", minimumCount = "minimum_count"
+    }
+}
+
+/// One keyword heard in a stream.
+public struct Detection: Sendable, Hashable, Codable {
+    public var label: String
+    /// Index of `label` in the network's labels.
+    public var classIndex: Int
+    /// Stream time of the result that fired, in milliseconds from the stream's start.
+    public var timeMs: Int
+    /// The averaged score of `label` when it fired.
+    public var score: Float
+
+    public init(label: String, classIndex: Int, timeMs: Int, score: Float) {
+        self.label = label
+        self.classIndex = classIndex
+        self.timeMs = timeMs
+        self.score = score
+    }
+
+    public var timeSeconds: Double { Double(timeMs) / 1000 }
+}
+
+/// The stream detector: averages a network's score vectors over a sliding time window and reports keywords,
+/// like RecognizeCommands. Labels starting with `_` (`_silence_`, `_unknown_`) are never reported, but they
+/// take part in the average, so a window that is mostly "nothing" has a low keyword score.
+///
+/// One difference from RecognizeCommands, on purpose: suppression holds for every label, not only the one
+/// that fired. As the window slides across one utterance the averaged top class can change between two
+/// similar words ("no" → "go"); RecognizeCommands would report both, which is a false alarm.
+///
+/// The window keeps the results whose time is at least `now − averageWindowMs` (RecognizeCommands drops those
+/// strictly older). Storage for the results is sized at init; `process` allocates nothing.
+public final class KeywordDetector {
+    public let labels: [String]
+    public let settings: DetectorSettings
+    /// Whether class i may be reported (its label does not start with `_`).
+    public let isKeyword: [Bool]
+
+    private let classes: Int
+    private let capacity: Int
+    /// Ring of the results in the window: score vectors (`capacity × classes`) and their times.
+    private var scores: [Float]
+    private var times: [Int]
+    private var first = 0
+    private var count = 0
+    private var average: [Float]
+    private var lastDetectionMs: Int?
+    private var lastTimeMs: Int?
+
+    /// - Parameter hopMs: the time between two results; storage for the window's results at that rate
+    ///   (window / hop + 2) is reserved. At a faster rate the oldest results fall out of the average early.
+    public init(labels: [String], settings: DetectorSettings, hopMs: Int) {
+        self.labels = labels
+        self.settings = settings
+        isKeyword = labels.map { !$0.hasPrefix("_") }
+        classes = labels.count
+        capacity = settings.averageWindowMs / max(hopMs, 1) + 2
+        scores = [Float](repeating: 0, count: capacity * labels.count)
+        times = [Int](repeating: 0, count: capacity)
+        average = [Float](repeating: 0, count: labels.count)
+    }
+
+    /// Forgets every result and the last detection.
+    public func reset() {
+        first = 0
+        count = 0
+        lastDetectionMs = nil
+        lastTimeMs = nil
+    }
+
+    /// Results in the window after the last `process` call.
+    public var resultsInWindow: Int { count }
+
+    /// The window's averaged scores after the last `process` call (stale while it holds fewer than the
+    /// minimum count).
+    public var averagedScores: [Float] { average }
+
+    /// Adds one result (the network's probabilities for the window ending at `timeMs`; times must increase)
+    /// and returns the detection it triggers, if any.
+    public func process(_ probabilities: UnsafeBufferPointer<Float>, timeMs: Int) -> Detection? {
+        precondition(probabilities.count == classes, "\(probabilities.count) scores for \(classes) labels")
+        precondition(lastTimeMs.map { timeMs > $0 } ?? true, "result times must increase (\(timeMs) after \(lastTimeMs ?? 0))")
+        lastTimeMs = timeMs
+        // Drop the results that left the window, then the oldest if the ring is full (a faster rate than sized).
+        let limit = timeMs - settings.averageWindowMs
+        while count > 0, times[first] < limit { first = (first + 1) % capacity; count -= 1 }
+        if count == capacity { first = (first + 1) % capacity; count -= 1 }
+        let slot = (first + count) % capacity
+        times[slot] = timeMs
+        scores.withUnsafeMutableBufferPointer { s in
+            (s.baseAddress! + slot * classes).update(from: probabilities.baseAddress!, count: classes)
+        }
+        count += 1
+        guard count >= settings.minimumCount else { return nil }
+
+        for c in 0..<classes { average[c] = 0 }
+        for j in 0..<count {
+            let row = ((first + j) % capacity) * classes
+            for c in 0..<classes { average[c] += scores[row + c] }
+        }
+        var top = 0
+        for c in 0..<classes {
+            average[c] /= Float(count)
+            if average[c] > average[top] { top = c }
+        }
+        guard isKeyword[top], average[top] >= settings.threshold else { return nil }
+        if let last = lastDetectionMs, timeMs - last < settings.suppressionMs { return nil }
+        lastDetectionMs = timeMs
+        return Detection(label: labels[top], classIndex: top, timeMs: timeMs, score: average[top])
+    }
+
+    /// `process` for an array (allocation-free apart from the caller's array).
+    public func process(_ probabilities: [Float], timeMs: Int) -> Detection? {
+        probabilities.withUnsafeBufferPointer { process($0, timeMs: timeMs) }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+
+/// The truth file of an evaluation stream, as `reference/make_streams.py` writes it next to the WAV
+/// (`NAME.wav` + `NAME.json`). `kind` says how the stream counts: `keywords` (recall), `noise`, `silence` and
+/// `unknown` (keyword-free: every detection is a false alarm), `speech` (read speech, which does contain
+/// keywords: its detections are reported per hour, apart from the false alarms).
+public struct StreamTruth: Codable, Sendable {
+    /// A keyword said in the stream, from its clip's start to its clip's end.
+    public struct Keyword: Codable, Sendable, Hashable {
+        public var label: String
+        public var startS: Double
+        public var endS: Double
+        public init(label: String, startS: Double, endS: Double) {
+            self.label = label
+            self.startS = startS
+            self.endS = endS
+        }
+        enum CodingKeys: String, CodingKey { case label, startS = "start_s", endS = "end_s" }
+    }
+
+    public enum Kind: String, Codable, Sendable, CaseIterable { case keywords, noise, silence, unknown, speech }
+
+    public var kind: Kind
+    public var durationS: Double
+    public var keywords: [Keyword]
+    public var split: String?
+
+    public init(kind: Kind, durationS: Double, keywords: [Keyword], split: String? = nil) {
+        self.kind = kind
+        self.durationS = durationS
+        self.keywords = keywords
+        self.split = split
+    }
+
+    enum CodingKeys: String, CodingKey { case kind, keywords, split, durationS = "duration_s" }
+
+    public var isKeywordFree: Bool { kind == .noise || kind == .silence || kind == .unknown }
+
+    public static func load(path: String) throws -> StreamTruth {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ZooError("\(path): cannot read the truth file") }
+        do {
+            return try JSONDecoder().decode(StreamTruth.self, from: data)
+        } catch {
+            throw ZooError("\(path): not a stream truth file (kind, duration_s, keywords[label, start_s, end_s]): \(error)")
+        }
+    }
+}
+
+/// Detections scored against truth, summed over any number of streams. A keyword is found when a detection
+/// of its label fires within `StreamScore.recallWindowS` (2 s) after it starts; each detection finds at most
+/// one keyword. On keyword streams, detections that find nothing are counted as `extraDetections`.
+public struct StreamScore: Sendable, Codable {
+    public static let recallWindowS = 2.0
+
+    public var keywords = 0
+    public var found = 0
+    /// Detection time minus the keyword clip's end, per keyword found (seconds; negative when it fired
+    /// before the clip ended).
+    public var latenciesS: [Double] = []
+    public var extraDetections = 0
+    public var keywordSeconds = 0.0
+    public var keywordFreeSeconds = 0.0
+    public var falseAlarms = 0
+    public var speechSeconds = 0.0
+    public var speechDetections = 0
+
+    public init() {}
+
+    public var recall: Double { keywords == 0 ? 0 : Double(found) / Double(keywords) }
+    public var falseAlarmsPerHour: Double { keywordFreeSeconds == 0 ? 0 : Double(falseAlarms) * 3600 / keywordFreeSeconds }
+    public var speechDetectionsPerHour: Double { speechSeconds == 0 ? 0 : Double(speechDetections) * 3600 / speechSeconds }
+    public var meanLatencyS: Double { latenciesS.isEmpty ? 0 : latenciesS.reduce(0, +) / Double(latenciesS.count) }
+    public var p90LatencyS: Double { nearestRankPercentile(latenciesS.sorted(), 90) }
+
+    /// Adds one stream's detections.
+    public mutating func add(_ detections: [Detection], truth: StreamTruth) {
+        switch truth.kind {
+        case .keywords:
+            keywordSeconds += truth.durationS
+            var used = [Bool](repeating: false, count: detections.count)
+            for k in truth.keywords {
+                keywords += 1
+                let hit = detections.indices.first { i in
+                    !used[i] && detections[i].label == k.label
+                        && detections[i].timeSeconds >= k.startS && detections[i].timeSeconds <= k.startS + Self.recallWindowS
+                }
+                if let i = hit {
+                    used[i] = true
+                    found += 1
+                    latenciesS.append(detections[i].timeSeconds - k.endS)
+                }
+            }
+            extraDetections += used.filter { !$0 }.count
+        case .noise, .silence, .unknown:
+            keywordFreeSeconds += truth.durationS
+            falseAlarms += detections.count
+        case .speech:
+            speechSeconds += truth.durationS
+            speechDetections += detections.count
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import ArgumentParser
+import Foundation
+import KWS
+import Layers
+
+/// The smoother's and the hop's options, shared by `listen` and `listen-eval`.
+struct ListenOptions: ParsableArguments {
+    @Option(help: "Network from the manifest (default: little-listen when the manifest has it, else little).")
+    var model: String?
+
+    @Option(name: .customLong("hop-ms"), help: """
+        Milliseconds between two classifications of the last second; a multiple of the network's frame \
+        step (little: 8 ms, big: 20 ms; 40 ms suits both).
+        """)
+    var hopMs = 40
+
+    @Option(help: "Detection threshold: the smallest averaged keyword probability that fires, in (0, 1] (RecognizeCommands: 200/255 = 0.784).")
+    var threshold: Float = DetectorSettings.listenDefault.threshold
+
+    @Option(name: .customLong("window-ms"), help: "Averaging window of the smoother, in milliseconds.")
+    var windowMs = DetectorSettings.listenDefault.averageWindowMs
+
+    @Option(name: .customLong("suppression-ms"), help: "After a detection, no other for this many milliseconds.")
+    var suppressionMs = DetectorSettings.listenDefault.suppressionMs
+
+    @Option(name: .customLong("min-count"), help: "Results the window must hold before anything fires.")
+    var minCount = DetectorSettings.listenDefault.minimumCount
+
+    @Option(help: "Directory holding manifest.json and the Keras .h5 files.")
+    var weights = "weights"
+
+    func validate() throws {
+        guard hopMs > 0 else { throw ValidationError("--hop-ms must be positive") }
+        guard threshold > 0, threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1]") }
+        guard windowMs > 0, suppressionMs >= 0, minCount >= 1 else {
+            throw ValidationError("--window-ms must be positive, --suppression-ms ≥ 0 and --min-count ≥ 1")
+        }
+    }
+
+    var settings: DetectorSettings {
+        DetectorSettings(averageWindowMs: windowMs, threshold: threshold, suppressionMs: suppressionMs, minimumCount: minCount)
+    }
+
+    /// The network to listen with: `--model`, else little-listen when the manifest has it, else little.
+    func spotter(recordsScores: Bool = false) throws -> StreamListener {
+        do {
+            let zoo = try ModelZoo(weightsDirectory: weights, references: false)
+            let name = model ?? (zoo.networkNames.contains("little-listen") ? "little-listen" : "little")
+            // The default kernels, not the ones timed fastest at load: timing can pick another kernel from one
+            // run to the next, whose last-bit differences move a detection that sits on the threshold, and
+            // the same audio must give the same detections (file or stdin, run after run).
+            let spotter = try zoo.spotter(name, options: LoadOptions(tuneKernels: false))
+            return try StreamListener(spotter: spotter, settings: settings, hopMs: hopMs, recordsScores: recordsScores)
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+
+    var settingsText: String {
+        String(format: "hop %d ms, window %d ms, threshold %.3f, suppression %d ms, minimum count %d",
+               hopMs, windowMs, threshold, suppressionMs, minCount)
+    }
+}
+
+/// One detection as `listen --json` prints it.
+struct DetectionLine: Encodable {
+    var label: String
+    var time_s: Double
+    var score: Float
+    init(_ d: Detection) {
+        label = d.label
+        time_s = d.timeSeconds
+        score = (d.score * 10000).rounded() / 10000
+    }
+}
+
+/// `kws-native listen [FILE.wav | -]`: keywords in a continuous stream, printed as they are heard.
+struct Listen: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listen",
+        abstract: "Spot keywords in a continuous stream (a WAV of any length, or raw PCM on stdin), as they are heard.",
+        discussion: """
+            Every --hop-ms the last second is classified (features of the frames heard since the last hop \
+            plus one network run); the probabilities are averaged over --window-ms, and a keyword is \
+            reported when the averaged top class is a keyword (a label not starting with _) with an \
+            averaged probability of at least --threshold, at most once per --suppression-ms. Each \
+            detection is printed (and flushed) as it happens: stream time, label and averaged score, or \
+            with --json one object a line with label, time_s and score. At the end a summary goes to stderr: \
+            audio seconds, processing seconds and the real-time factor; on stdin it also warns on stderr \
+            whenever processing falls behind real time.
+
+            Input: a 16 kHz mono WAV file (any length), or - for raw 16 kHz mono signed 16-bit \
+            little-endian PCM on stdin. Example, from a microphone:
+              arecord -t raw -f S16_LE -r 16000 -c 1 | kws-native listen -
+            or from a file:
+              kws-native listen recording.wav --json
+
+            Defaults (window, threshold, suppression, minimum count) were chosen on validation streams; \
+            see docs/LISTENING.md. With --truth TRUTH.json (written by reference/make_streams.py) the \
+            detections are also scored: recall, false alarms or detections per hour, latency.
+            """)
+
+    @Argument(help: "A 16 kHz mono WAV file, or - for raw 16 kHz mono s16le PCM on stdin.")
+    var input = "-"
+
+    @OptionGroup var options: ListenOptions
+
+    @Flag(help: "One JSON object per detection (label, time_s, score), one a line.")
+    var json = false
+
+    @Option(help: "Score the detections against this truth file (reference/make_streams.py's NAME.json).")
+    var truth: String?
+
+    func run() async throws {
+        let truthFile: StreamTruth?
+        do { truthFile = try truth.map { try StreamTruth.load(path: $0) } } catch { throw fail("\(error)") }
+        let listener = try options.spotter()
+        var detections: [Detection] = []
+        let report: (Detection) -> Void = { d in
+            detections.append(d)
+            // Written straight to the file descriptor (unbuffered), so a pipe sees each detection as it fires.
+            if json, let line = try? jsonLine(DetectionLine(d)) {
+                emit(line)
+            } else {
+                emit(String(format: "%9.3f s  %@  %.3f", d.timeSeconds, d.label, d.score))
+            }
+        }
+        let clock = Stopwatch.now()
+        var busyNs: UInt64 = 0
+        var audioSamples = 0
+        if input == "-" {
+            let reader = RawPCMReader(fileDescriptor: 0)
+            let watch = RealTimeWatch(sampleRate: listener.spotter.spec.sampleRate)
+            do {
+                while try reader.next({ chunk in
+                    let t0 = Stopwatch.now()
+                    listener.listen(chunk, onDetection: report)
+                    let spent = Stopwatch.now() - t0
+                    busyNs += spent
+                    audioSamples += chunk.count
+                    watch.add(samples: chunk.count, busyNs: spent)
+                }) {}
+            } catch {
+                summary(listener, audioSamples: audioSamples, busyNs: busyNs, wallNs: Stopwatch.now() - clock, detections: detections.count)
+                throw fail("\(error)")
+            }
+        } else {
+            let samples: [Float]
+            do {
+                samples = try WAVDecoder.decodeFullLength(try WAVDecoder.readBytes(input))
+            } catch {
+                var e = error
+                e.path = input
+                throw fail("\(e)")
+            }
+            let t0 = Stopwatch.now()
+            samples.withUnsafeBufferPointer { listener.listen($0, onDetection: report) }
+            busyNs = Stopwatch.now() - t0
+            audioSamples = samples.count
+        }
+        summary(listener, audioSamples: audioSamples, busyNs: busyNs, wallNs: Stopwatch.now() - clock, detections: detections.count)
+        if let t = truthFile {
+            var score = StreamScore()
+            score.add(detections, truth: t)
+            emit(ListenEval.describe(score))
+        }
+    }
+
+    private func summary(_ listener: StreamListener, audioSamples: Int, busyNs: UInt64, wallNs: UInt64, detections: Int) {
+        let audio = Double(audioSamples) / Double(listener.spotter.spec.sampleRate)
+        let busy = Double(busyNs) / 1e9
+        let line = String(format: "listen: %.2f s of audio, %.3f s processing (%.2f s wall), real-time factor %.4f; %d detection(s); model %@, %@\n",
+                          audio, busy, Double(wallNs) / 1e9, audio > 0 ? busy / audio : 0, detections,
+                          listener.spotter.name, options.settingsText)
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+/// Writes one line to stdout at once (no buffering).
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
+/// Watches a live stream's processing against its audio time: warns on stderr when the processing of the
+/// last second of audio took longer than a second (the listener falls behind the microphone), at most once
+/// every ten seconds of audio.
+final class RealTimeWatch {
+    let sampleRate: Int
+    private var samplesInSecond = 0
+    private var busyInSecond: UInt64 = 0
+    private var samplesSinceWarning = Int.max / 2
+    private var totalSamples = 0
+
+    init(sampleRate: Int) { self.sampleRate = sampleRate }
+
+    func add(samples: Int, busyNs: UInt64) {
+        samplesInSecond += samples
+        busyInSecond += busyNs
+        totalSamples += samples
+        samplesSinceWarning += samples
+        guard samplesInSecond >= sampleRate else { return }
+        let audioNs = UInt64(samplesInSecond) * 1_000_000_000 / UInt64(sampleRate)
+        if busyInSecond > audioNs, samplesSinceWarning >= 10 * sampleRate {
+            samplesSinceWarning = 0
+            let msg = String(format: "warning: falling behind real time at %.1f s: %.2f s of audio took %.2f s to process\n",
+                             Double(totalSamples) / Double(sampleRate), Double(audioNs) / 1e9, Double(busyInSecond) / 1e9)
+            FileHandle.standardError.write(Data(msg.utf8))
+        }
+        samplesInSecond = 0
+        busyInSecond = 0
+    }
+}

@@ -1,0 +1,201 @@
+import ArgumentParser
+import Foundation
+import KWS
+
+/// `kws-native listen-eval DIR`: `listen` over every stream reference/make_streams.py built in DIR, scored
+/// against the truth files; a threshold sweep (CSV + SVG of recall against false alarms per hour); with
+/// --grid, the window and suppression grid that docs/LISTENING.md chose the defaults from.
+struct ListenEval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "listen-eval",
+        abstract: "Score `listen` on evaluation streams (reference/make_streams.py): recall, false alarms/h, latency, RTF; threshold sweep.",
+        discussion: """
+            DIR holds NAME.wav + NAME.json pairs (the JSON is the truth: kind, duration_s, keywords). Recall: \
+            a detection of the right label within 2 s after a keyword starts. False alarms per hour: on the \
+            keyword-free streams (noise, silence, unknown words). Read speech (LibriSpeech, which contains \
+            words such as "no", "up", "go") is reported separately as detections per hour. Latency: \
+            detection time minus the keyword clip's end. The real-time factor is processing time (features, \
+            network, smoother; not the WAV decoding) over audio time, in this one thread.
+
+            The network runs once per stream; the sweep replays the smoother on the recorded probabilities. \
+            Choose thresholds and defaults with --grid on VALIDATION streams only; on test streams report.
+            Example:
+              python3 reference/make_streams.py --split val --out streams/val
+              kws-native listen-eval streams/val --grid --out listen-val
+            """)
+
+    @Argument(help: "Directory of NAME.wav + NAME.json streams.")
+    var directory: String
+
+    @OptionGroup var options: ListenOptions
+
+    @Option(help: "Output prefix of the threshold sweep: writes PREFIX.csv and PREFIX.svg.")
+    var out = "listen-sweep"
+
+    @Flag(help: "Also sweep the averaging window and the suppression time (for choosing defaults on validation).")
+    var grid = false
+
+    @Option(name: .customLong("max-fa-per-hour"), help: "--grid: the false-alarm rate the best setting must stay within.")
+    var maxFAPerHour = 5.0
+
+    @Flag(help: "Print one JSON object.")
+    var json = false
+
+    /// One stream's recorded scores and truth.
+    struct Stream {
+        var name: String
+        var truth: StreamTruth
+        var scores: ScoreSequence
+    }
+
+    /// One point of a sweep.
+    struct Point: Encodable {
+        var threshold: Float
+        var average_window_ms: Int
+        var suppression_ms: Int
+        var minimum_count: Int
+        var recall: Double
+        var false_alarms_per_hour: Double
+        var speech_detections_per_hour: Double
+        var mean_latency_s: Double
+        var p90_latency_s: Double
+        var extra_detections: Int
+    }
+
+    static let thresholds: [Float] = (5...99).map { Float($0) / 100 } + (991...999).map { Float($0) / 1000 }
+
+    func run() async throws {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }.sorted()
+        } catch {
+            throw fail("\(directory): cannot list the directory: \(error.localizedDescription)")
+        }
+        guard !names.isEmpty else { throw fail("\(directory): no NAME.json truth files (build them with reference/make_streams.py)") }
+        let listener = try options.spotter(recordsScores: true)
+        var streams: [Stream] = []
+        var busyNs: UInt64 = 0
+        var audioSeconds = 0.0
+        var score = StreamScore()
+        var byKind: [StreamTruth.Kind: StreamScore] = [:]
+        for name in names {
+            let base = (directory as NSString).appendingPathComponent(String(name.dropLast(5)))
+            let samples: [Float]
+            let truth: StreamTruth
+            do {
+                truth = try StreamTruth.load(path: base + ".json")
+                samples = try WAVDecoder.decodeFullLength(try WAVDecoder.readBytes(base + ".wav"))
+            } catch {
+                throw fail("\(base): \(error)")
+            }
+            listener.reset()
+            var detections: [Detection] = []
+            let t0 = Stopwatch.now()
+            samples.withUnsafeBufferPointer { listener.listen($0) { detections.append($0) } }
+            busyNs += Stopwatch.now() - t0
+            audioSeconds += Double(samples.count) / Double(listener.spotter.spec.sampleRate)
+            score.add(detections, truth: truth)
+            byKind[truth.kind, default: StreamScore()].add(detections, truth: truth)
+            streams.append(Stream(name: name, truth: truth, scores: listener.scoreSequence))
+        }
+        let rtf = Double(busyNs) / 1e9 / max(audioSeconds, 1e-9)
+
+        let settings = options.settings
+        let sweep = Self.sweep(streams, windowMs: settings.averageWindowMs, suppressionMs: settings.suppressionMs, minimumCount: settings.minimumCount)
+        var gridBest: [Point] = []
+        if grid {
+            for window in [500, 750, 1000, 1500] {
+                for suppression in [1000, 1500, 2000] {
+                    let points = Self.sweep(streams, windowMs: window, suppressionMs: suppression, minimumCount: settings.minimumCount)
+                    if let best = points.filter({ $0.false_alarms_per_hour <= maxFAPerHour }).max(by: { ($0.recall, -$0.false_alarms_per_hour) < ($1.recall, -$1.false_alarms_per_hour) }) {
+                        gridBest.append(best)
+                    }
+                }
+            }
+        }
+        try Self.csv(sweep).write(toFile: out + ".csv", atomically: true, encoding: .utf8)
+        let split = streams.first?.truth.split ?? "unknown"
+        try Self.plot(sweep, title: "listen, \(listener.spotter.name): recall vs false alarms/h over thresholds (\(split) streams)",
+                      target: maxFAPerHour).write(toFile: out + ".svg", atomically: true, encoding: .utf8)
+
+        if json {
+            struct Out: Encodable {
+                var directory: String, split: String, model: String, streams: Int, audio_s: Double, processing_s: Double
+                var real_time_factor: Double, settings: DetectorSettings, hop_ms: Int
+                var keywords: Int, found: Int, recall: Double, keyword_free_s: Double, false_alarms: Int
+                var false_alarms_per_hour: Double, speech_s: Double, speech_detections: Int, speech_detections_per_hour: Double
+                var mean_latency_s: Double, p90_latency_s: Double, extra_detections: Int
+                var false_alarms_by_kind: [String: Int], grid_best: [Point], csv: String, svg: String
+            }
+            let o = Out(directory: directory, split: split, model: listener.spotter.name, streams: streams.count, audio_s: audioSeconds,
+                        processing_s: Double(busyNs) / 1e9, real_time_factor: rtf, settings: settings, hop_ms: options.hopMs,
+                        keywords: score.keywords, found: score.found, recall: score.recall, keyword_free_s: score.keywordFreeSeconds,
+                        false_alarms: score.falseAlarms, false_alarms_per_hour: score.falseAlarmsPerHour, speech_s: score.speechSeconds,
+                        speech_detections: score.speechDetections, speech_detections_per_hour: score.speechDetectionsPerHour,
+                        mean_latency_s: score.meanLatencyS, p90_latency_s: score.p90LatencyS, extra_detections: score.extraDetections,
+                        false_alarms_by_kind: Dictionary(uniqueKeysWithValues: byKind.filter { $0.key != .keywords && $0.key != .speech }.map { ($0.key.rawValue, $0.value.falseAlarms) }),
+                        grid_best: gridBest, csv: out + ".csv", svg: out + ".svg")
+            print(try jsonLine(o))
+            return
+        }
+        print("listen-eval — \(directory) (\(split) streams): \(streams.count) streams, \(String(format: "%.2f", audioSeconds / 3600)) h of audio, model \(listener.spotter.name)")
+        print("  settings: \(options.settingsText)")
+        print("  " + Self.describe(score))
+        for kind in StreamTruth.Kind.allCases where kind != .keywords && kind != .speech {
+            guard let k = byKind[kind] else { continue }
+            print(String(format: "    %@: %d false alarm(s) in %.2f h (%.2f /h)", kind.rawValue, k.falseAlarms, k.keywordFreeSeconds / 3600, k.falseAlarmsPerHour))
+        }
+        print(String(format: "  real-time factor %.4f (%.1f s of processing for %.1f s of audio, one thread)", rtf, Double(busyNs) / 1e9, audioSeconds))
+        if grid {
+            print("  grid (minimum count \(settings.minimumCount)): per window and suppression, the threshold with the highest recall at ≤ \(maxFAPerHour) false alarms/h")
+            for p in gridBest {
+                print(String(format: "    window %5d ms, suppression %5d ms: threshold %.3f → recall %.2f %%, %.2f false alarms/h, speech %.1f /h, latency mean %.2f s",
+                             p.average_window_ms, p.suppression_ms, p.threshold, p.recall * 100, p.false_alarms_per_hour, p.speech_detections_per_hour, p.mean_latency_s))
+            }
+            if split == "test" { print("  note: these are TEST streams: report, do not choose defaults here") }
+        }
+        print("  wrote \(out).csv and \(out).svg")
+    }
+
+    /// Recall, false alarms, read-speech detections and latency, in one line.
+    static func describe(_ s: StreamScore) -> String {
+        String(format: "recall %.2f %% (%d of %d keywords, right label within 2 s of the start; %d other detection(s) on keyword streams); false alarms %.2f /h (%d in %.2f h of noise, silence and unknown words); read speech %.1f detections/h (%d in %.2f h, reported apart); latency from the keyword clip's end mean %.3f s, p90 %.3f s",
+               s.recall * 100, s.found, s.keywords, s.extraDetections, s.falseAlarmsPerHour, s.falseAlarms, s.keywordFreeSeconds / 3600,
+               s.speechDetectionsPerHour, s.speechDetections, s.speechSeconds / 3600, s.meanLatencyS, s.p90LatencyS)
+    }
+
+    /// Every threshold of `thresholds` at one window, suppression and minimum count.
+    static func sweep(_ streams: [Stream], windowMs: Int, suppressionMs: Int, minimumCount: Int) -> [Point] {
+        let smoothed = streams.map { $0.scores.smoothed(averageWindowMs: windowMs, minimumCount: minimumCount) }
+        return thresholds.map { threshold in
+            var s = StreamScore()
+            for (stream, sm) in zip(streams, smoothed) {
+                s.add(sm.detections(threshold: threshold, suppressionMs: suppressionMs), truth: stream.truth)
+            }
+            return Point(threshold: threshold, average_window_ms: windowMs, suppression_ms: suppressionMs, minimum_count: minimumCount,
+                         recall: s.recall, false_alarms_per_hour: s.falseAlarmsPerHour, speech_detections_per_hour: s.speechDetectionsPerHour,
+                         mean_latency_s: s.meanLatencyS, p90_latency_s: s.p90LatencyS, extra_detections: s.extraDetections)
+        }
+    }
+
+    static func csv(_ points: [Point]) -> String {
+        var lines = ["threshold,average_window_ms,suppression_ms,minimum_count,recall,false_alarms_per_hour,speech_detections_per_hour,mean_latency_s,p90_latency_s,extra_detections"]
+        for p in points {
+            lines.append(String(format: "%.3f,%d,%d,%d,%.6f,%.4f,%.4f,%.4f,%.4f,%d", p.threshold, p.average_window_ms, p.suppression_ms, p.minimum_count,
+                                p.recall, p.false_alarms_per_hour, p.speech_detections_per_hour, p.mean_latency_s, p.p90_latency_s, p.extra_detections))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Recall against false alarms per hour, one point per threshold (x capped at 10× the target so the
+    /// low-false-alarm end stays readable), with the target as a vertical line.
+    static func plot(_ points: [Point], title: String, target: Double) -> String {
+        let line = points.sorted { $0.false_alarms_per_hour < $1.false_alarms_per_hour }.map { (x: $0.false_alarms_per_hour, y: $0.recall) }
+        var plot = LinePlot(title: title, xLabel: "false alarms per hour (noise, silence, unknown words)", yLabel: "recall",
+                            series: [.init(name: "thresholds", color: "#1f77b4", points: line)])
+        plot.verticalLines = [.init(x: target, label: String(format: "%.1f /h", target))]
+        plot.minimumXMax = target * 2
+        plot.xMaxCap = target * 10
+        return plot.svg()
+    }
+}

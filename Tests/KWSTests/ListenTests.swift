@@ -1,0 +1,248 @@
+import Foundation
+import KWS
+import Layers
+import Testing
+
+/// A stream built in the test from bundled clips (data/) with silence between them, and what `listen`
+/// hears in it: in-process (file and raw-PCM input) and through the `kws-native listen` binary.
+@Suite(.serialized) struct ListenTests {
+    /// Settings for the bundled-clip stream: a shorter window than the defaults, so that a single clip in
+    /// silence carries the average whatever the eight-class network says about silence.
+    static let settings = DetectorSettings(averageWindowMs: 500, threshold: 0.5, suppressionMs: 1500, minimumCount: 3)
+
+    /// The stream: one clip of each label that the little network classifies confidently on its own
+    /// (p ≥ 0.9), the first at 1.5 s, each 3 s after the previous one's start, zeros between; and its truth.
+    struct BuiltStream {
+        var samples: [Float]
+        var truth: StreamTruth
+    }
+
+    static let built: BuiltStream? = {
+        guard let zoo = try? ModelZoo(weightsDirectory: TestPaths.path("weights"), references: false),
+              let spotter = try? zoo.spotter("little", options: LoadOptions(tuneKernels: false)),
+              let split = try? String(contentsOfFile: TestPaths.path("data/test_split.txt"), encoding: .utf8) else { return nil }
+        let lines = split.split(separator: "\n").map(String.init)
+        var samples = [Float](repeating: 0, count: 24_000)
+        var keywords: [StreamTruth.Keyword] = []
+        for label in spotter.labels {
+            for rel in lines where rel.hasPrefix(label + "/") {
+                guard let clip = try? WAVDecoder.decodeFullLength(WAVDecoder.readBytes(TestPaths.path("data/" + rel))),
+                      clip.count <= 16_000 else { continue }
+                let p = spotter.classify(samples: clip)
+                guard p.labelName == label, p.probability >= 0.9 else { continue }
+                let start = samples.count
+                samples += clip + [Float](repeating: 0, count: 48_000 - clip.count)
+                keywords.append(.init(label: label, startS: Double(start) / 16000, endS: Double(start + clip.count) / 16000))
+                break
+            }
+        }
+        return BuiltStream(samples: samples, truth: StreamTruth(kind: .keywords, durationS: Double(samples.count) / 16000, keywords: keywords))
+    }()
+
+    static func listener(settings: DetectorSettings = settings) throws -> StreamListener {
+        let zoo = try ModelZoo(weightsDirectory: TestPaths.path("weights"), references: false)
+        return try StreamListener(spotter: try zoo.spotter("little", options: LoadOptions(tuneKernels: false)), settings: settings, hopMs: 40)
+    }
+
+    static func detections(_ samples: [Float], chunk: Int = 16_000) throws -> [Detection] {
+        let l = try listener()
+        var out: [Detection] = []
+        samples.withUnsafeBufferPointer { all in
+            var i = 0
+            while i < all.count {
+                let n = min(chunk, all.count - i)
+                l.listen(UnsafeBufferPointer(rebasing: all[i..<(i + n)])) { out.append($0) }
+                i += n
+            }
+        }
+        return out
+    }
+
+    static func pcm16(_ samples: [Float]) -> [UInt8] {
+        WAVBuilder.pcm16(samples.map { Int16(max(-32768, min(32767, ($0 * 32768).rounded()))) })
+    }
+
+    @Test func findsTheKeywordsOfABuiltStream() throws {
+        let stream = try #require(Self.built, "weights/ and data/ must hold the little network and the bundled split")
+        #expect(stream.truth.keywords.count >= 6, "clips the little network is sure of: \(stream.truth.keywords.map(\.label))")
+        let found = try Self.detections(stream.samples)
+        var score = StreamScore()
+        score.add(found, truth: stream.truth)
+        // All but at most one: with this worktree's synthetic-trained little, "no" followed by silence was
+        // heard as "up" once the window slid past the word (7 of 8 found); a clip-level confidence does not
+        // guarantee the streaming view.
+        #expect(score.found >= score.keywords - 1, "detections \(found.map { "\($0.label)@\($0.timeMs)" }) for \(stream.truth.keywords.map { "\($0.label)@\($0.startS)" })")
+        #expect(score.latenciesS.allSatisfy { $0 > -1 && $0 < 2 })
+    }
+
+    @Test func chunkSizeDoesNotChangeTheDetections() throws {
+        let stream = try #require(Self.built)
+        let whole = try Self.detections(stream.samples, chunk: stream.samples.count)
+        #expect(try Self.detections(stream.samples, chunk: 777) == whole)
+    }
+
+    @Test func rawPCMOnAPipeGivesTheFileDetections() throws {
+        let stream = try #require(Self.built)
+        let bytes = Self.pcm16(stream.samples)
+        // The WAV file path.
+        let wav = WAVBuilder(data: bytes).bytes
+        let fromFile = try Self.detections(try WAVDecoder.decodeFullLength(wav))
+        // The same bytes on a pipe, written in odd-sized pieces by another thread.
+        let pipe = Pipe()
+        let writer = Thread {
+            var i = 0
+            while i < bytes.count {
+                let n = min(1001, bytes.count - i)
+                pipe.fileHandleForWriting.write(Data(bytes[i..<(i + n)]))
+                i += n
+            }
+            try? pipe.fileHandleForWriting.close()
+        }
+        writer.start()
+        let reader = RawPCMReader(fileDescriptor: pipe.fileHandleForReading.fileDescriptor)
+        let l = try Self.listener()
+        var fromPipe: [Detection] = []
+        while try reader.next({ l.listen($0) { fromPipe.append($0) } }) {}
+        #expect(reader.bytesRead == bytes.count)
+        #expect(!fromFile.isEmpty)
+        #expect(fromPipe == fromFile)
+    }
+
+    @Test func oddByteStreamIsATruncationError() throws {
+        let pipe = Pipe()
+        pipe.fileHandleForWriting.write(Data([1, 0, 2, 0, 3]))
+        try pipe.fileHandleForWriting.close()
+        let reader = RawPCMReader(fileDescriptor: pipe.fileHandleForReading.fileDescriptor)
+        var samples: [Float] = []
+        do {
+            while try reader.next({ samples += $0 }) {}
+            Issue.record("expected a truncation error")
+        } catch {
+            #expect(error.message.contains("truncated stream"))
+            #expect(error.message.contains("5 bytes"))
+        }
+        #expect(samples == [1, 2].map { Float($0) / 32768 })
+    }
+
+    @Test func stereoAndNon16kWAVAreRefusedAtFullLength() {
+        let stereo = WAVBuilder(channels: 2, data: WAVBuilder.pcm16([1, 2, 3, 4])).bytes
+        #expect(throws: WAVError.self) { try WAVDecoder.decodeFullLength(stereo) }
+        let rate = WAVBuilder(sampleRate: 44100, data: WAVBuilder.pcm16([1, 2])).bytes
+        do {
+            _ = try WAVDecoder.decodeFullLength(rate)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.kind == .wrongSampleRate)
+        }
+        // Longer than a second: every sample is kept.
+        let long = WAVBuilder(data: WAVBuilder.pcm16([Int16](repeating: 5, count: 40_000))).bytes
+        #expect((try? WAVDecoder.decodeFullLength(long).count) == 40_000)
+    }
+
+    @Test func thresholdSweepReplayEqualsTheDetector() throws {
+        let stream = try #require(Self.built)
+        let l = try StreamListener(spotter: try ModelZoo(weightsDirectory: TestPaths.path("weights"), references: false).spotter("little", options: LoadOptions(tuneKernels: false)),
+                                   settings: Self.settings, hopMs: 40, recordsScores: true)
+        var live: [Detection] = []
+        stream.samples.withUnsafeBufferPointer { l.listen($0) { live.append($0) } }
+        let sequence = l.scoreSequence
+        #expect(sequence.count == l.results)
+        #expect(sequence.detections(Self.settings) == live)
+        for threshold: Float in [0.3, 0.5, 0.8, 0.95] {
+            let s = DetectorSettings(averageWindowMs: 500, threshold: threshold, suppressionMs: 1500, minimumCount: 3)
+            let smoothed = sequence.smoothed(averageWindowMs: 500, minimumCount: 3)
+            let a = smoothed.detections(threshold: threshold, suppressionMs: 1500).map { [$0.label, "\($0.timeMs)"] }
+            let b = sequence.detections(s).map { [$0.label, "\($0.timeMs)"] }
+            #expect(a == b, "threshold \(threshold)")
+        }
+    }
+}
+
+/// `kws-native listen` as a user runs it: the binary built next to the tests (`swift build --build-tests`).
+@Suite(.serialized) struct ListenCommandTests {
+    static let binary = TestPaths.path(".build/debug/kws-native")
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Run {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = arguments
+        p.currentDirectoryURL = URL(fileURLWithPath: TestPaths.root)
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = input
+        try p.run()
+        let writer = Thread {
+            if let stdin { input.fileHandleForWriting.write(stdin) }
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Run(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func requireBinary() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build it first: swift build --build-tests (\(Self.binary))")
+    }
+
+    @Test func fileAndStdinPrintTheSameDetections() throws {
+        try requireBinary()
+        let stream = try #require(ListenTests.built)
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let pcm = ListenTests.pcm16(stream.samples)
+        let path = dir.path + "/stream.wav"
+        try Data(WAVBuilder(data: pcm).bytes).write(to: URL(fileURLWithPath: path))
+        let s = ListenTests.settings
+        let flags = ["--model", "little", "--json", "--window-ms", "\(s.averageWindowMs)", "--threshold", "\(s.threshold)"]
+        let file = try Self.run(["listen", path] + flags)
+        let stdin = try Self.run(["listen", "-"] + flags, stdin: Data(pcm))
+        #expect(file.status == 0, "\(file.stderr)")
+        #expect(stdin.status == 0, "\(stdin.stderr)")
+        #expect(!file.stdout.isEmpty)
+        #expect(file.stdout == stdin.stdout)
+        // One JSON object a line with label, time_s and score; the summary on stderr.
+        for line in file.stdout.split(separator: "\n") {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["label"] is String && object?["time_s"] is Double && object?["score"] is Double, "\(line)")
+        }
+        #expect(file.stderr.contains("real-time factor"))
+        #expect(file.stderr.contains(String(format: "%.2f s of audio", Double(stream.samples.count) / 16000)))
+    }
+
+    @Test func badInputIsAClearErrorWithNonZeroStatus() throws {
+        try requireBinary()
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let stereo = dir.path + "/stereo.wav"
+        try Data(WAVBuilder(channels: 2, data: WAVBuilder.pcm16([Int16](repeating: 0, count: 64_000))).bytes).write(to: URL(fileURLWithPath: stereo))
+        let s = try Self.run(["listen", stereo, "--model", "little"])
+        #expect(s.status != 0 && s.stderr.contains("2 channels"), "\(s.stderr)")
+        let rate = dir.path + "/rate.wav"
+        try Data(WAVBuilder(sampleRate: 8000, data: WAVBuilder.pcm16([Int16](repeating: 0, count: 8000))).bytes).write(to: URL(fileURLWithPath: rate))
+        let r = try Self.run(["listen", rate, "--model", "little"])
+        #expect(r.status != 0 && r.stderr.contains("8000 Hz"), "\(r.stderr)")
+        let odd = try Self.run(["listen", "-", "--model", "little"], stdin: Data([UInt8](repeating: 0, count: 32_001)))
+        #expect(odd.status != 0 && odd.stderr.contains("truncated stream"), "\(odd.stderr)")
+        let model = try Self.run(["listen", "-", "--model", "nosuch"], stdin: Data())
+        #expect(model.status != 0 && model.stderr.contains("no network 'nosuch'"), "\(model.stderr)")
+        let hop = try Self.run(["listen", "-", "--model", "little", "--hop-ms", "30"], stdin: Data())
+        #expect(hop.status != 0 && hop.stderr.contains("multiple of the frame step"), "\(hop.stderr)")
+    }
+
+    @Test func helpExplainsTheOptionsWithAnExample() throws {
+        try requireBinary()
+        let h = try Self.run(["listen", "--help"])
+        for text in ["--hop-ms", "--threshold", "--json", "--window-ms", "--suppression-ms", "arecord -t raw -f S16_LE -r 16000 -c 1 | kws-native listen -", "default: 40"] {
+            #expect(h.stdout.contains(text), "\(text)")
+        }
+    }
+}
