@@ -28,7 +28,7 @@ import Testing
             for rel in lines where rel.hasPrefix(label + "/") {
                 guard let clip = try? WAVDecoder.decodeFullLength(WAVDecoder.readBytes(TestPaths.path("data/" + rel))),
                       clip.count <= 16_000 else { continue }
-                let p = spotter.classify(samples: clip)
+                guard let p = try? spotter.classify(samples: clip) else { continue }
                 guard p.labelName == label, p.probability >= 0.9 else { continue }
                 let start = samples.count
                 samples += clip + [Float](repeating: 0, count: 48_000 - clip.count)
