@@ -1,4 +1,4 @@
-"""Builds the long evaluation streams of `kws-native listen-eval` (issue 20), reproducibly, for one split.
+"""Builds the long evaluation streams of `kws-native listen-eval`, reproducibly, for one split.
 
     python3 reference/make_streams.py --split val  --out streams/val
     python3 reference/make_streams.py --split test --out streams/test

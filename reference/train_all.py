@@ -38,7 +38,7 @@ sys.path.insert(0, str(HERE))
 from kws_ref import train  # noqa: E402
 
 # Training time in seconds of each network with one TensorFlow thread, two at a time (--jobs 2), with oneDNN,
-# on the 2-core AVX2 host, from a clean clone's reproduce.sh (session 7, nothing else running; two at a time
+# on the 2-core AVX2 host, from a clean clone's reproduce.sh (nothing else running; two at a time
 # take about 1.5x less than one after another, README): the order is longest first. The committed
 # weights were trained on a faster AVX-512 host (weights/manifest.json, training.train_seconds).
 COST = {"big": 2329, "coop1": 2051, "coop3": 1277, "little": 1218, "coop5": 1185, "coop4": 1146, "coop2": 1075}

@@ -41,7 +41,7 @@ import Testing
         #expect(p.label == 0 && p.probabilities.allSatisfy(\.isFinite) && p.scoreMargin.isFinite)
     }
 
-    /// The repro of issue 18 item 1 on the real big network: ±3e38 samples drive it to NaN.
+    /// The repro of a NaN-driving clip on the real big network: ±3e38 samples drive it to NaN.
     @Test(.enabled(if: FileManager.default.fileExists(atPath: TestPaths.path("weights/big.h5"))))
     func hugeFiniteSamplesGiveAnErrorNotALabel() throws {
         let zoo = try ModelZoo(weightsDirectory: TestPaths.path("weights"), references: false)

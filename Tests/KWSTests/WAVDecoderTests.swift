@@ -148,7 +148,7 @@ struct WAVBuilder {
             WAVBuilder(bits: 32, data: WAVBuilder.le32(0xC000_0000) + WAVBuilder.le32(0x1234_5678)),
             WAVBuilder(formatTag: 3, bits: 32, data: WAVBuilder.le32(Float(0.25).bitPattern) + WAVBuilder.le32(Float(-0.75).bitPattern)),
             WAVBuilder(data: WAVBuilder.pcm16([100, -100]), extraChunkBeforeFormat: true),
-            // (an empty 'data' chunk is an error since issue 18: HostileWAVTests.emptyDataChunkIsAnError)
+            // (an empty 'data' chunk is an error: HostileWAVTests.emptyDataChunkIsAnError)
         ]
         for builder in builders {
             let bytes = builder.bytes
