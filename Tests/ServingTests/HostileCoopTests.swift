@@ -100,10 +100,18 @@ struct TestPKI {
     }
 
     func expectInProcessVotes(_ result: CoopRunResult, n: Int) throws {
+        // Each decision is the in-process vote of exactly the run's models that answered it (on a loaded
+        // machine a reply can miss its deadline: the clip is then degraded, never wrong or forged).
         let reference = try names.map { try CoopSetup.linear.make($0) }
-        let expected = try (0..<n).map { try referenceLabel(reference, features: CoopSetup.linear.features($0)) }
         #expect(result.unansweredCount == 0)
-        #expect(result.decisions.map(\.label) == expected, "the same votes as in-process voting")
+        #expect(result.decisions.count == n)
+        for (i, d) in result.decisions.enumerated() {
+            #expect(d.voters.allSatisfy(names.contains), "clip \(i): voters \(d.voters)")
+            let voters = reference.filter { d.voters.contains($0.name) }
+            #expect(try d.label == referenceLabel(voters, features: CoopSetup.linear.features(i)),
+                    "clip \(i): the same vote as in-process voting of \(d.voters)")
+        }
+        #expect(result.degradedCount <= n / 4, "most clips have all five votes (\(result.degradedCount) degraded)")
     }
 
     /// The killer message and forged replies from made-up models, injected during a real run: every
