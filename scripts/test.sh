@@ -2,7 +2,7 @@
 # Second command: the whole test suite. Python reference checks (generator determinism and splits, exported
 # files reload identically in Keras), `kws-native verify` (every layer of all seven networks against Keras),
 # then the Swift tests (kernels, loader, features, policies, REST and MQTT integration with a real
-# mosquitto and a real HTTP server on loopback).
+# mosquitto and a real HTTP server on loopback), then a short fuzzing run of every parser.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,4 +10,7 @@ python3 -m pip install -q -r reference/requirements.txt
 TF_CPP_MIN_LOG_LEVEL=2 python3 -m pytest -q reference/tests bench/tests
 swift build --build-tests
 .build/debug/kws-native verify
+# libFuzzer over the parsers of outside data (WAV, SenML, cooperative messages, HDF5, manifest), 40 s each;
+# a crash fails the run and leaves its input in fuzz/artifacts/ (fuzz/run.sh TARGET SECONDS for longer runs).
+fuzz/run.sh all 40
 swift test
