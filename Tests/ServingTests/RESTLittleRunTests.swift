@@ -7,7 +7,7 @@ import Testing
 /// `little` against real servers on loopback: the whole run, the budget, and every way the server fails.
 @Suite(.enabled(if: RESTFixtures.available, "needs weights/manifest.json and a dataset with test_split.txt"))
 struct RESTLittleRunTests {
-    static func client(_ url: String, token: String? = nil, timeout: Duration = .seconds(10),
+    static func client(_ url: String, token: String? = nil, timeout: Duration = .seconds(60),
                        _ config: LittleRunConfiguration = .init()) throws -> LittleClient {
         let zoo = try RESTFixtures.zoo()
         return try LittleClient(little: SpotterClassifier(zoo: zoo, name: "little"), bigFeatureSpec: zoo.entry("big").features,
