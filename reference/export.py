@@ -29,7 +29,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 from kws_ref import LABELS, SAMPLE_RATE  # noqa: E402
 from kws_ref import features as F  # noqa: E402
-from kws_ref import fixtures, train, validation  # noqa: E402
+from kws_ref import fixtures, negatives, train, validation  # noqa: E402
 from kws_ref.validation import COOP, majority_vote, score_margin, softmax  # noqa: E402
 
 NETWORKS = list(train.CONFIGS)
@@ -103,11 +103,6 @@ def confusion(pred, labels, names=LABELS):
     return m.tolist(), recall
 
 
-def speaker(rel):
-    """Speech Commands' speaker id: the file name before `_nohash_`."""
-    return pathlib.PurePosixPath(rel).name.split("_nohash_")[0]
-
-
 DATA_README = """# The bundled test split: real speech
 
 {n} WAV clips (16 kHz, mono, 16-bit) of the eight keywords `down stop right left up yes no go`, spoken by
@@ -145,7 +140,7 @@ def main():
         (data_dir / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(base / rel, data_dir / rel)
     (data_dir / "test_split.txt").write_text("\n".join(rels) + "\n")
-    (data_dir / "README.md").write_text(DATA_README.format(n=len(rels), speakers=len({speaker(r) for r in rels})))
+    (data_dir / "README.md").write_text(DATA_README.format(n=len(rels), speakers=len({negatives.speaker_of(r) for r in rels})))
 
     (ROOT / "weights").mkdir(exist_ok=True)
     (ROOT / "fixtures").mkdir(exist_ok=True)
@@ -206,7 +201,7 @@ def main():
     manifest = {
         "labels": LABELS,
         "data": {"test_split": "data/test_split.txt", "clips": len(rels),
-                 "speakers": len({speaker(r) for r in rels}),
+                 "speakers": len({negatives.speaker_of(r) for r in rels}),
                  "note": "real speech (Speech Commands mini_speech_commands, CC BY 4.0), speakers disjoint "
                          "from training and validation; see data/README.md"},
         "networks": entries,

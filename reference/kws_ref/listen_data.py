@@ -44,6 +44,21 @@ def one_second(x):
     return out
 
 
+def noise_parts(data_root, split):
+    """The split's part (negatives.noise_range) of every DATA/_background_noise_/*.wav, sorted by name, as
+    float32 arrays; an error if there is none."""
+    d = pathlib.Path(data_root) / NOISE_DIR
+    files = sorted(d.glob("*.wav")) if d.is_dir() else []
+    if not files:
+        raise FileNotFoundError(f"{d}: no background noise WAVs (copy Speech Commands' _background_noise_ there)")
+    parts = []
+    for f in files:
+        x = read_audio(f)
+        a, b = negatives.noise_range(len(x), split)
+        parts.append(x[a:b])
+    return parts
+
+
 def negative_waves(data_root, split, n_keywords):
     """-> (waves (N, 16000), labels (N,)) of the split's _unknown_ and _silence_ examples."""
     root = pathlib.Path(data_root)
@@ -58,13 +73,7 @@ def negative_waves(data_root, split, n_keywords):
         for s in rng.permutation(starts)[:LIBRI_CROPS]:
             waves.append(x[s:s + 16000].copy())
             labels.append(UNKNOWN)
-    noise = []
-    for f in sorted((root / NOISE_DIR).glob("*.wav")):
-        x = read_audio(f)
-        a, b = negatives.noise_range(len(x), split)
-        noise.append(x[a:b])
-    if not noise:
-        raise FileNotFoundError(f"{root / NOISE_DIR}: no background noise WAVs")
+    noise = noise_parts(root, split)
     for i in range(int(round(SILENCE_SHARE * n_keywords))):
         if i % 10 == 0:
             waves.append(np.zeros(16000, np.float32))

@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from . import LABELS
 from . import features as F
-from . import listen_data, models, negatives
+from . import listen_data, models
 
 # Per network: input features, epochs, base learning rate, epochs at which it is divided by 10, extras.
 # The seed: little 35 epochs at 0.02 (/10 at 20, 25); big 32 epochs at 0.01 (/10 at 20, 25). The
@@ -195,24 +195,10 @@ def cached_features(cache, data_root, split, spec):
     return feats
 
 
-NOISE_DIR = listen_data.NOISE_DIR
-
-
 def training_noise(data_root):
-    """The training part (negatives.noise_range: the first 80 %) of every DATA/_background_noise_/*.wav
-    (sorted by name) as float32 arrays; an error if there is none (the realaug recipe needs it)."""
-    d = pathlib.Path(data_root) / NOISE_DIR
-    files = sorted(d.glob("*.wav")) if d.is_dir() else []
-    if not files:
-        raise FileNotFoundError(f"{d}: no background noise WAVs (copy Speech Commands' _background_noise_ there)")
-    out = []
-    for f in files:
-        rate, x = wavfile.read(f)
-        if rate != 16000 or x.dtype != np.int16 or x.ndim != 1:
-            raise ValueError(f"{f}: need 16 kHz 16-bit mono PCM, found {rate} Hz {x.dtype} {x.shape}")
-        a, b = negatives.noise_range(len(x), "train")
-        out.append(x[a:b].astype(np.float32) / 32768.0)
-    return out
+    """The training part of the background noise (listen_data.noise_parts; the first 80 % of each file), which
+    the realaug recipe mixes in."""
+    return listen_data.noise_parts(data_root, "train")
 
 
 def augment_waves(waves, noise, rng, shift=1600, gain_db=6.0, noise_p=0.8, noise_volume=0.1):
