@@ -22,10 +22,9 @@ public struct DetectorSettings: Sendable, Hashable, Codable {
     public static let recognizeCommands = DetectorSettings(averageWindowMs: 1000, threshold: 200.0 / 255,
                                                            suppressionMs: 1500, minimumCount: 3)
 
-    /// `kws-native listen`'s defaults, chosen on the validation streams (docs/LISTENING.md).
-    /// Chosen with `listen-eval --grid --max-fa-per-hour 5` on the validation streams for little-listen: the
-    /// highest recall at ≤ 5 false alarms an hour (52.2 % at 4.06 /h; the suppression tied, RecognizeCommands'
-    /// kept).
+    /// `kws-native listen`'s defaults, chosen with `listen-eval --grid --max-fa-per-hour 5` on the validation
+    /// streams for little-listen: the highest recall at ≤ 5 false alarms an hour (52.2 % at 4.06 /h; the
+    /// suppressions tied, RecognizeCommands' 1500 ms kept; docs/LISTENING.md).
     public static let listenDefault = DetectorSettings(averageWindowMs: 500, threshold: 0.75,
                                                        suppressionMs: 1500, minimumCount: 3)
 
