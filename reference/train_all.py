@@ -37,11 +37,11 @@ HERE = pathlib.Path(__file__).parent
 sys.path.insert(0, str(HERE))
 from kws_ref import train  # noqa: E402
 
-# Training time in seconds of each network with one TensorFlow thread, two at a time (--jobs 2), with oneDNN,
-# on the 2-core AVX2 host, from a clean clone's reproduce.sh (nothing else running; two at a time
-# take about 1.5x less than one after another, README): the order is longest first. The committed
-# weights were trained on a faster AVX-512 host (weights/manifest.json, training.train_seconds).
-COST = {"big": 2329, "coop1": 2051, "coop3": 1277, "little": 1218, "coop5": 1185, "coop4": 1146, "coop2": 1075}
+# Training time in seconds of each network on the real train split with one TensorFlow thread, two at a
+# time (--jobs 2), with oneDNN, on the 2-core AMD EPYC (Zen 4, AVX-512) host that trained weights/
+# (weights/manifest.json, training.train_seconds): the jobs start longest first, so that they end together.
+COST = {"coop1": 2010, "big": 1571, "big-listen": 1250, "coop4": 1081, "little-listen": 1046, "coop5": 978,
+        "little": 944, "coop3": 869, "coop2": 853}
 
 
 def _job(args):
