@@ -49,6 +49,18 @@ private func logits(_ label: Int, strength: Float, classes: Int = 4) -> [Float] 
         #expect(box.expire(now: 250) == [CoopDecision(clipID: "b", label: nil, voters: [], degraded: true, latencyNanos: 200)])
     }
 
+    @Test func postponingMovesEveryDeadlineByTheStall() {
+        var box = CoopBallotBox(voters: ["coop1", "coop2"], classCount: 4)
+        box.open(clipID: "a", now: 0, timeoutNanos: 100)
+        box.open(clipID: "b", now: 60, timeoutNanos: 100)
+        box.postponeAll(by: 1_000)
+        #expect(box.expire(now: 1_099).isEmpty)
+        #expect(box.record(.init(clipID: "a", model: "coop1", logits: logits(1, strength: 2)), now: 1_050) == .counted)
+        #expect(box.expire(now: 1_100).map(\.clipID) == ["a"])
+        #expect(box.expire(now: 1_159).isEmpty)
+        #expect(box.expire(now: 1_160).map(\.clipID) == ["b"])
+    }
+
     /// Two votes each for classes 1 and 2 and one for 0: the tie goes to the label of the most certain of
     /// the four tied voters (coop4, strength 5), whatever order the replies arrive in.
     @Test(arguments: [[0, 1, 2, 3, 4], [4, 3, 2, 1, 0], [2, 4, 0, 3, 1]])

@@ -92,6 +92,12 @@ public struct CoopBallotBox: Sendable {
         for (id, ballot) in pending where ballot.deadline < floor { pending[id]?.deadline = floor }
     }
 
+    /// Moves every pending deadline `nanos` later: time in which this process did not run (suspended, or
+    /// starved of CPU) is not counted against the voters, whose replies may be waiting unread.
+    public mutating func postponeAll(by nanos: UInt64) {
+        for id in pending.keys { pending[id]?.deadline &+= nanos }
+    }
+
     /// Pending clips whose deadline has passed and that have no vote at all (candidates for a resend).
     public func silentExpired(now: UInt64) -> [String] {
         pending.filter { $0.value.deadline <= now && $0.value.votes.isEmpty }.map(\.key).sorted()

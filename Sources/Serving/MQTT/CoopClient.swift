@@ -103,6 +103,9 @@ public final class CoopClient: Sendable {
 
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
+    /// The ticker asks to run every 2 ms; a gap above this is a stall of the process, not of the voters.
+    static let stallNanos: UInt64 = 100_000_000
+
     /// Runs `count` clips; `features(i)` gives clip i's features of `shape` (called once per clip, in
     /// order, on the caller's task).
     public func run(count: Int, shape: [Int], features: (Int) throws -> [Float]) async throws -> CoopRunResult {
@@ -143,11 +146,21 @@ public final class CoopClient: Sendable {
         }
         let ticker = Task { [client, topics, config, logger] in
             let maxOffline = UInt64(max(0, config.maxOfflineSeconds) * 1e9)
+            var lastTick = Self.now()
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(2))
                 let now = Self.now()
+                // A tick far later than asked for means this process did not run (suspended, or its threads
+                // starved): replies may be waiting unread, so that time is not counted against the voters
+                // and nothing expires on this tick (the receiver reads first).
+                let stall = now &- lastTick > Self.stallNanos ? now &- lastTick : 0
+                lastTick = now
                 let (connection, online) = (client.connectionCount, client.isConnected)
                 let (resend, expired) = shared.withLock { s -> ([[UInt8]], [CoopDecision]) in
+                    if stall > 0 {
+                        s.box.postponeAll(by: stall)
+                        return ([], [])
+                    }
                     if online {
                         s.offlineSince = nil
                     } else {
