@@ -11,23 +11,27 @@ struct Coop: AsyncParsableCommand {
         commandName: "coop",
         abstract: "Cooperative inference over MQTT: publish each clip's MFCC, vote on the workers' logits.",
         discussion: """
-            Each clip's MFCC (49x32) is computed once and published on <prefix>/mfcc; the N coop workers
-            answer on <prefix>/result; the clip is decided by majority vote (ties: the most certain model)
-            when all N have answered, or at --timeout-ms with the votes it has (counted as degraded).
-            Without --broker, a private mosquitto is started on a free loopback port together with the
-            workers (child processes of this binary, --replicas per model in shared-subscription groups);
-            all of them are stopped on exit, SIGINT and SIGTERM included. The private broker takes no
-            anonymous clients: it gets a random password for this run, which only its workers know.
-            With --broker, pass credentials with --username and --password-file (or $KWS_MQTT_PASSWORD)
-            and TLS with --cafile (and --cert/--key for client certificates); only replies from the N
+            Each clip's MFCC (49x32) is computed once and published on <prefix>/mfcc; the N coop workers \
+            answer on <prefix>/result; the clip is decided by majority vote (ties: the most certain model) \
+            when all N have answered, or at --timeout-ms with the votes it has (counted as degraded). \
+            Without --broker, a private mosquitto is started on a free loopback port together with the \
+            workers (child processes of this binary, --replicas per model in shared-subscription groups); \
+            all of them are stopped on exit, SIGINT and SIGTERM included. The private broker takes no \
+            anonymous clients: it gets a random password for this run, which only its workers know. \
+            With --broker, pass credentials with --username and --password-file (or $KWS_MQTT_PASSWORD) \
+            and TLS with --cafile (and --cert/--key for client certificates); only replies from the N \
             models of this run count, one per model and clip.
 
-            While the connection to the broker is down, deadlines stand still and no resend is spent;
+            While the connection to the broker is down, deadlines stand still and no resend is spent; \
             after 60 s without a broker the run decides what is pending and stops waiting.
 
-            Exit status: 0 every clip answered; 1 setup failed (dataset, models, broker refused or
-            unreachable); 2 some clips got no vote at all (unanswered); 3 the private broker died, or
+            Exit status: 0 every clip answered; 1 setup failed (dataset, models, broker refused or \
+            unreachable); 2 some clips got no vote at all (unanswered); 3 the private broker died, or \
             the run gave up waiting for the broker; 64 bad command line; 130 interrupted.
+
+            Examples:
+              kws-native coop --limit 100
+              kws-native coop --broker mqtt://broker.local:1883 --username kws --password-file pw.txt --json
             """)
 
     /// Exit statuses, as the help text lists them.

@@ -12,14 +12,17 @@ struct CoopWorker: AsyncParsableCommand {
         discussion: """
             Requests: SenML [{"bn":"urn:kws:clip:<id>:","n":"shape","vs":"49,32,1"},{"n":"mfcc","vd":<base64 float32>}].
             Replies:  SenML [{"bn":"urn:kws:clip:<id>:","n":"model","vs":"coopK"},{"n":"logits","vd":<base64 float32>}].
-            With --share GROUP the worker subscribes to $share/GROUP/<prefix>/mfcc (MQTT 5 shared
-            subscription), so replicas of one model split the clips. Malformed messages are logged and
-            dropped. Reconnects by itself if the broker goes away.
-            Credentials: --username with --password-file (or $KWS_MQTT_PASSWORD); TLS: --cafile, and
+            With --share GROUP the worker subscribes to $share/GROUP/<prefix>/mfcc (MQTT 5 shared \
+            subscription), so replicas of one model split the clips. Malformed messages are logged and \
+            dropped. Reconnects by itself if the broker goes away. \
+            Credentials: --username with --password-file (or $KWS_MQTT_PASSWORD); TLS: --cafile, and \
             --cert/--key for a client certificate (docs/PROTOCOLS-hardening.md).
 
-            Exit status: 0 stopped by SIGINT/SIGTERM; 1 the model did not load, or the broker refused or
+            Exit status: 0 stopped by SIGINT/SIGTERM; 1 the model did not load, or the broker refused or \
             could not be reached within 30 s; 64 bad command line.
+
+            Example:
+              kws-native coop-worker --model coop1 --broker mqtt://127.0.0.1:1883
             """)
 
     @Option(help: "Network to run (coop1 … coop5, or any name in the manifest).") var model: String

@@ -10,13 +10,17 @@ struct Eval: AsyncParsableCommand {
         commandName: "eval",
         abstract: "Accuracy, per-class recall and confusion matrix over a dataset (one network, big-little or coop).",
         discussion: """
-            big-little and coop run the policies in-process (no network): the reference numbers for the
-            distributed `little` and `coop` commands. A progress bar is drawn on stderr when it is a terminal.
-            Clips that cannot be decoded or whose network output is not finite are skipped (never counted
+            big-little and coop run the policies in-process (no network): the reference numbers for the \
+            distributed `little` and `coop` commands. A progress bar is drawn on stderr when it is a terminal. \
+            Clips that cannot be decoded or whose network output is not finite are skipped (never counted \
             as a label). The reference (Keras) accuracy is shown only for the bundled test split.
 
-            Exit status: 0 every clip classified; 1 a clip was skipped, or the dataset or a model did not
+            Exit status: 0 every clip classified; 1 a clip was skipped, or the dataset or a model did not \
             load; 64 bad command line.
+
+            Examples:
+              kws-native eval --model little
+              kws-native eval --model big-little --json
             """)
 
     @Option(help: "A network (little, big, coop1…coop5), big-little, or coop.")

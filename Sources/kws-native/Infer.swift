@@ -10,12 +10,15 @@ struct Infer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer", abstract: "Classify WAV files: label, probability, score margin, per-stage latency.",
         discussion: """
-            A file that is not a usable clip (not a WAV, not mono 16 kHz, no samples, NaN or infinite float
-            samples) or whose network output is not finite gets an error line on stderr (with --json, an
+            A file that is not a usable clip (not a WAV, not mono 16 kHz, no samples, NaN or infinite float \
+            samples) or whose network output is not finite gets an error line on stderr (with --json, an \
             object {"file","model","error"} on stdout) and the other files are still classified.
 
-            Exit status: 0 every file classified; 1 a file failed (see above) or the model did not load;
+            Exit status: 0 every file classified; 1 a file failed (see above) or the model did not load; \
             64 bad command line.
+
+            Example:
+              kws-native infer data/yes/*.wav --model big --json
             """)
 
     @Argument(help: "WAV files (16 kHz mono; shorter clips are zero-padded, longer ones cut to 1 s).")

@@ -6,7 +6,7 @@ struct KWSNative: AsyncParsableCommand {
         commandName: "kws-native",
         abstract: "Keyword spotting for IoT devices, natively: Keras-trained networks run by Swift.",
         discussion: """
-            Networks are read straight from the Keras HDF5 files in weights/ (see weights/manifest.json);
+            Networks are read straight from the Keras HDF5 files in weights/ (see weights/manifest.json); \
             datasets are laid out like mini_speech_commands (DIR/<label>/<clip>.wav) and default to data/.
             """,
         subcommands: [

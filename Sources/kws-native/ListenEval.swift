@@ -18,7 +18,7 @@ struct ListenEval: AsyncParsableCommand {
             network, smoother; not the WAV decoding) over audio time, in this one thread.
 
             The network runs once per stream; the sweep replays the smoother on the recorded probabilities. \
-            Choose thresholds and defaults with --grid on VALIDATION streams only; on test streams report.
+            Choose thresholds and defaults with --grid on VALIDATION streams only; on test streams report. \
             Example:
               python3 reference/make_streams.py --split val --out streams/val
               kws-native listen-eval streams/val --grid --out listen-val

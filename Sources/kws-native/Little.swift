@@ -10,18 +10,22 @@ struct Little: AsyncParsableCommand {
         commandName: "little",
         abstract: "Big/Little over REST: the little network locally, the big server when its score margin < θ.",
         discussion: """
-            A clip goes to the big server only if the little network's score margin (top1 − top2) is below θ
-            and the request body still fits in the budget (4.5 MB = 4.5·2^20 bytes); the budget is never
-            crossed. Cost = sum of the request bodies' bytes as sent. Payloads: wav16 (record 'audio', 16-bit
-            WAV), float32 (record 'audio_f32', the seed's), mfcc (record 'mfcc', the big network's 49x10 MFCC
-            computed here). A failed request (server down, timeout, 4xx/5xx) keeps the little label and is
-            counted; its bytes stay charged (the budget is charged before a request is sent, so it holds even
-            when a transfer fails half-way). Without --server the big server is started in this process on a
+            A clip goes to the big server only if the little network's score margin (top1 − top2) is below θ \
+            and the request body still fits in the budget (4.5 MB = 4.5·2^20 bytes); the budget is never \
+            crossed. Cost = sum of the request bodies' bytes as sent. Payloads: wav16 (record 'audio', 16-bit \
+            WAV), float32 (record 'audio_f32', the seed's), mfcc (record 'mfcc', the big network's 49x10 MFCC \
+            computed here). A failed request (server down, timeout, 4xx/5xx) keeps the little label and is \
+            counted; its bytes stay charged (the budget is charged before a request is sent, so it holds even \
+            when a transfer fails half-way). Without --server the big server is started in this process on a \
             free loopback port.
 
-            Exit status: 0 every request answered; 1 setup failed (dataset, models, server start) or a clip
-            could not be classified; 2 some requests failed (their clips kept the little label and are
+            Exit status: 0 every request answered; 1 setup failed (dataset, models, server start) or a clip \
+            could not be classified; 2 some requests failed (their clips kept the little label and are \
             counted in the report); 64 bad command line.
+
+            Examples:
+              kws-native serve --port 8080 &
+              kws-native little --server http://127.0.0.1:8080 --payload mfcc
             """
     )
 

@@ -10,19 +10,22 @@ struct Serve: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve a network over HTTP: POST /predict (SenML in and out), GET /health.",
         discussion: """
-            POST /predict takes a SenML pack (RFC 8428, compact JSON) with exactly one clip record, its bytes
-            base64 in 'vd': 'audio' = a 16-bit PCM mono 16 kHz WAV file, 'audio_f32' = little-endian float32
+            POST /predict takes a SenML pack (RFC 8428, compact JSON) with exactly one clip record, its bytes \
+            base64 in 'vd': 'audio' = a 16-bit PCM mono 16 kHz WAV file, 'audio_f32' = little-endian float32 \
             PCM at 16 kHz, or 'mfcc' = the network's precomputed features (49x10 float32 for big), e.g.
               [{"bn":"kws-native:","n":"audio","vd":"UklGR..."}]
-            and answers SenML with records label, label_id, probability, score_margin and p:<label> for each
-            class. Bad requests get a 4xx JSON error {"status","error","message"}. Inference runs on a pool
-            of at most one thread per core. SIGINT/SIGTERM drain requests in flight, then stop.
-            A clip whose network output is not finite (e.g. samples of ±3e38) gets 422 non_finite_output.
-            HEAD /health answers like GET without a body. A connection that sends no complete request head
+            and answers SenML with records label, label_id, probability, score_margin and p:<label> for each \
+            class. Bad requests get a 4xx JSON error {"status","error","message"}. Inference runs on a pool \
+            of at most one thread per core. SIGINT/SIGTERM drain requests in flight, then stop. \
+            A clip whose network output is not finite (e.g. samples of ±3e38) gets 422 non_finite_output. \
+            HEAD /health answers like GET without a body. A connection that sends no complete request head \
             (or no body part) for --idle-timeout seconds is closed.
 
-            Exit status: 0 stopped by SIGINT/SIGTERM; 1 the model did not load or the port could not be
+            Exit status: 0 stopped by SIGINT/SIGTERM; 1 the model did not load or the port could not be \
             bound; 64 bad command line.
+
+            Example:
+              kws-native serve --host 0.0.0.0 --port 8080 --token "$(cat token.txt)"
             """
     )
 

@@ -9,13 +9,16 @@ struct Sweep: AsyncParsableCommand {
         commandName: "sweep",
         abstract: "Big/Little in-process: accuracy and cost for θ in [0, 1] for each payload; CSV + SVG plot.",
         discussion: """
-            Both networks run in this process (no network); the policy is the one `little` uses, with the
-            bytes of the real request body of each payload. A 'best θ' is only a choice when --data is a
-            validation split; on the bundled test split it is reported, not chosen. The default θ of
-            `little` and `eval --model big-little` is the manifest's, which reference/export.py chose on the
+            Both networks run in this process (no network); the policy is the one `little` uses, with the \
+            bytes of the real request body of each payload. A 'best θ' is only a choice when --data is a \
+            validation split; on the bundled test split it is reported, not chosen. The default θ of \
+            `little` and `eval --model big-little` is the manifest's, which reference/export.py chose on the \
             validation split (with the budget scaled to its clip count).
 
             Exit status: 0 done; 1 a dataset, model or clip failed (message on stderr); 64 bad command line.
+
+            Example:
+              kws-native sweep --out sweep
             """
     )
 

@@ -9,14 +9,18 @@ struct Verify: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Check every network layer by layer against Keras' outputs; exit 1 on any mismatch.",
         discussion: """
-            For each network (weights/manifest.json, or every .h5 in the weights directory) loads the Keras
-            file, runs the inputs of fixtures/<network>.h5 and compares each block's output with the Keras
-            layer it ends at (and the final output). An element passes when
-            |ours - keras| <= tolerance * max(|keras|, floor), floor = floor-fraction * (largest |keras| in
-            that layer). With --unfused every Keras layer is its own block.
+            For each network (weights/manifest.json, or every .h5 in the weights directory) loads the Keras \
+            file, runs the inputs of fixtures/<network>.h5 and compares each block's output with the Keras \
+            layer it ends at (and the final output). With --unfused every Keras layer is its own block.             An element passes when
+              |ours - keras| <= tolerance * max(|keras|, floor)
+            where floor = floor-fraction * (the largest |keras| in that layer).
 
-            Exit status: 0 every network matches; 1 a mismatch, or a network or fixture did not load;
+            Exit status: 0 every network matches; 1 a mismatch, or a network or fixture did not load; \
             64 bad command line.
+
+            Examples:
+              kws-native verify
+              kws-native verify --model big --json
             """
     )
 
