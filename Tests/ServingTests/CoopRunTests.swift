@@ -173,7 +173,7 @@ func referenceLabel(_ models: [any CoopModel], features: [Float]) throws -> Int?
         #expect(result.unansweredCount == 0, "resends recover clips the restart lost: \(result.resends) resends")
     }
 
-    /// Every thread of the test process blocked for a second, with clips in flight whose deadline is
+    /// Every thread of the test process blocked for three seconds, with clips in flight whose deadline is
     /// shorter: nothing runs, the replies wait unread. Time the process did not run is not the voters'
     /// fault: every clip is still decided by all five (on a machine with more threads than the blockers
     /// occupy there is no stall, and the same holds trivially).
@@ -182,13 +182,13 @@ func referenceLabel(_ models: [any CoopModel], features: [Float]) throws -> Int?
         let broker = try MosquittoBroker()
         try broker.start()
         let workers = try await CoopTestWorkers(broker: broker, names: setup.names, make: setup.make)
-        let coop = try await client(broker, timeoutMs: 300, inFlight: 4)
+        let coop = try await client(broker, timeoutMs: 1000, inFlight: 4)
         defer { coop.client.close() }
         let n = 12
         let result = try await coop.run(count: n, shape: setup.shape) { i in
             if i == 6 {
-                for _ in 1..<ProcessInfo.processInfo.activeProcessorCount { Task.detached { usleep(1_000_000) } }
-                usleep(1_000_000)
+                for _ in 1..<ProcessInfo.processInfo.activeProcessorCount { Task.detached { usleep(3_000_000) } }
+                usleep(3_000_000)
             }
             return setup.features(i)
         }
