@@ -52,7 +52,8 @@ let package = Package(
         .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensor"]),
         .testTarget(name: "KWSTests", dependencies: ["KWS", "Layers", "Tensor"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "KWS"]),
-        // Runs the built kws-native binary (messages, exit statuses); no module dependency.
-        .testTarget(name: "CLITests"),
+        // Runs the built kws-native binary (messages, exit statuses); Serving only to spawn children
+        // with their signals unblocked.
+        .testTarget(name: "CLITests", dependencies: ["Serving"]),
     ]
 )

@@ -235,7 +235,7 @@ struct Coop: AsyncParsableCommand {
 final class PrivateFleet: Sendable {
     private struct State {
         var broker: MosquittoBroker?
-        var workers: [Process] = []
+        var workers: [ChildProcess] = []
     }
     private let state = Mutex(State())
 
@@ -259,14 +259,11 @@ final class PrivateFleet: Sendable {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         for name in names {
             for _ in 0..<replicas {
-                let p = Process()
-                p.executableURL = exe
-                p.arguments = ["coop-worker", "--model", name, "--broker", broker.url, "--prefix", prefix, "--weights", weights,
-                               "--username", login.username]
-                    + (replicas > 1 ? ["--share", name] : [])
-                p.environment = environment
-                p.standardOutput = FileHandle.nullDevice
-                try p.run()
+                let p = try ChildProcess(
+                    executable: exe.path,
+                    arguments: ["coop-worker", "--model", name, "--broker", broker.url, "--prefix", prefix,
+                                "--weights", weights, "--username", login.username] + (replicas > 1 ? ["--share", name] : []),
+                    environment: environment, standardOutput: .discard)
                 state.withLock { $0.workers.append(p) }
             }
         }
@@ -286,11 +283,12 @@ final class PrivateFleet: Sendable {
             defer { s.workers = []; s.broker = nil }
             return (s.workers, s.broker)
         }
-        for p in workers where p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        for p in workers { p.signal(SIGTERM) }
         let deadline = Date().addingTimeInterval(3)
         for p in workers {
             while p.isRunning && Date() < deadline { usleep(10_000) }
-            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.signal(SIGKILL)
+            p.waitUntilExit()
         }
         broker?.stop()
     }

@@ -29,7 +29,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     public let port: Int
     public let directory: String
     public let executable: String
-    private var process: Process?
+    private var process: ChildProcess?
 
     public let security: Security
 
@@ -40,10 +40,9 @@ public final class MosquittoBroker: @unchecked Sendable {
 
     /// The exit status of a mosquitto that was started and has exited by itself (nil while running).
     public var exitStatus: Int32? {
-        guard let p = process, !p.isRunning else { return nil }
-        return p.terminationStatus
+        process?.exitStatus
     }
-    public var pid: Int32? { process?.processIdentifier }
+    public var pid: Int32? { process?.pid }
 
     public static let defaultExecutable = "/usr/sbin/mosquitto"
 
@@ -96,18 +95,14 @@ public final class MosquittoBroker: @unchecked Sendable {
     /// Starts mosquitto and waits until it accepts TCP connections on the port.
     public func start(timeoutSeconds: Double = 10) throws {
         guard process == nil else { return }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = ["-c", "\(directory)/mosquitto.conf"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
+        let p = try ChildProcess(executable: executable, arguments: ["-c", "\(directory)/mosquitto.conf"],
+                                 standardOutput: .discard, standardError: .discard)
         process = p
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
-            if !p.isRunning {
+            if let status = p.exitStatus {
                 process = nil
-                throw BrokerError("mosquitto exited with status \(p.terminationStatus) at start; log: \(log())")
+                throw BrokerError("mosquitto exited with status \(status) at start; log: \(log())")
             }
             if MosquittoBroker.accepts(port: port) { return }
             usleep(20_000)
@@ -120,12 +115,7 @@ public final class MosquittoBroker: @unchecked Sendable {
     public func stop() {
         guard let p = process else { return }
         process = nil
-        guard p.isRunning else { return }
-        kill(p.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(2)
-        while p.isRunning && Date() < deadline { usleep(10_000) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        p.waitUntilExit()
+        p.stop(grace: 2)
     }
 
     public func log() -> String {
@@ -200,16 +190,12 @@ public struct BrokerPassword: Sendable {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kws-passwd-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let file = "\(dir)/passwords"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe)
-        p.arguments = ["-b", "-c", file, username, secret]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0, FileManager.default.fileExists(atPath: file) else {
+        let p = try ChildProcess(executable: exe, arguments: ["-b", "-c", file, username, secret],
+                                 standardOutput: .discard, standardError: .discard)
+        let status = p.waitUntilExit()
+        guard status == 0, FileManager.default.fileExists(atPath: file) else {
             try? FileManager.default.removeItem(atPath: dir)
-            throw BrokerError("\(exe) -b -c \(file) \(username) … failed with status \(p.terminationStatus)")
+            throw BrokerError("\(exe) -b -c \(file) \(username) … failed with status \(status)")
         }
         return BrokerPassword(username: username, password: secret, file: file, directory: dir)
     }
