@@ -7,13 +7,19 @@ Run from the repo root:  python reference/make_io_fixtures.py
 - little.keras: the same network saved by Keras 3 in its own format (a zip of config.json, metadata.json and
   model.weights.h5, whose weights sit under layers/<name>/vars/0, 1, ...).
 
-Both are checked here to give Keras the same outputs as weights/little.h5 on the inputs of fixtures/little.h5;
+- Tests/Resources/models/no_config.keras: a zip that is not a Keras model (metadata.json only), for the
+  loader's error message.
+
+The first two are checked here to give Keras the same outputs as weights/little.h5 on the inputs of fixtures/little.h5;
 the Swift tests check that they load and give the same logits as the committed .h5.
 """
 import os
 import pathlib
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import json  # noqa: E402
+import zipfile  # noqa: E402
 
 import h5py  # noqa: E402
 import keras  # noqa: E402
@@ -22,6 +28,7 @@ import numpy as np  # noqa: E402
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 SOURCE = ROOT / "weights" / "little.h5"
 OUT = ROOT / "fixtures"
+TEST_MODELS = ROOT / "Tests" / "Resources" / "models"
 
 
 def copy_attrs(src, dst):
@@ -43,7 +50,14 @@ def copy_chunked(src, dst):
             copy_attrs(item, out)
 
 
+def write_not_keras():
+    entry = zipfile.ZipInfo("metadata.json", date_time=(2026, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(TEST_MODELS / "no_config.keras", "w") as z:
+        z.writestr(entry, json.dumps({"keras_version": keras.__version__}))
+
+
 def main():
+    write_not_keras()
     gzip_path = OUT / "little-gzip.h5"
     with h5py.File(SOURCE, "r") as src, h5py.File(gzip_path, "w", libver="latest") as dst:
         copy_chunked(src, dst)
