@@ -115,8 +115,8 @@ final class Keras3File: KerasModelSource {
     /// Layer name → its `vars` group in model.weights.h5.
     private let varsGroups: [String: String]
 
-    /// Entries larger than this are refused (the networks here are a few MB).
-    static let entryLimit = 1 << 30
+    /// Entries stated larger than this are refused before anything is allocated (the networks here are a few MB).
+    static let entryLimit = 256 << 20
 
     init(path: String) throws {
         self.path = path
