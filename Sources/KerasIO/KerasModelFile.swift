@@ -178,7 +178,7 @@ final class Keras3File: KerasModelSource {
             throw KerasFileError(file: path, reason: "cannot create a temporary file for model.weights.h5 (\(String(cString: strerror(errno))))")
         }
         defer { close(fd) }
-        let name = String(cString: template)
+        let name = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var written = 0
         while written < bytes.count {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, $0.count - written) }

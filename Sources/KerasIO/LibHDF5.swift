@@ -188,7 +188,7 @@ public final class LibHDF5File: HDF5Reading, @unchecked Sendable {
             guard length >= 0 else { break }
             var name = [CChar](repeating: 0, count: length + 1)
             _ = byIndex(id, ".", 0, 0, i, &name, length + 1, 0)
-            out.append(String(cString: name))
+            out.append(String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
             i += 1
         }
         return out.sorted()
