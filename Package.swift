@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .executable(name: "kws-native", targets: ["kws-native"]),
         .library(name: "Tensor", targets: ["Tensor"]),
+        .library(name: "KerasIO", targets: ["KerasIO"]),
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "KWS", targets: ["KWS"]),
     ],
@@ -23,9 +24,12 @@ let package = Package(
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CPrefetch"),   // header only: __builtin_prefetch for the streaming GEMM
+        // Header only: libzip's types; KerasIO opens libzip (and libhdf5) with dlopen when it first needs it.
+        .systemLibrary(name: "CZip", providers: [.apt(["libzip-dev"])]),
 
         .target(name: "Tensor", dependencies: ["CPrefetch"]),
-        .target(name: "Layers", dependencies: ["Tensor"]),
+        .target(name: "KerasIO", dependencies: ["CZip"]),
+        .target(name: "Layers", dependencies: ["Tensor", "KerasIO"]),
         .target(name: "KWS", dependencies: ["Tensor", "Layers", "CFFTW"]),
         .target(
             name: "Serving",
@@ -39,7 +43,7 @@ let package = Package(
         .executableTarget(
             name: "kws-native",
             dependencies: [
-                "Tensor", "Layers", "KWS", "Serving",
+                "KerasIO", "Layers", "KWS", "Serving",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -49,8 +53,9 @@ let package = Package(
         .executableTarget(name: "kws-bench", dependencies: ["KWS", "Layers"], path: "bench/kws_bench"),
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
-        .testTarget(name: "LayersTests", dependencies: ["Layers", "Tensor"]),
-        .testTarget(name: "KWSTests", dependencies: ["KWS", "Layers", "Tensor"]),
+        .testTarget(name: "KerasIOTests", dependencies: ["KerasIO"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "KerasIO", "Tensor"]),
+        .testTarget(name: "KWSTests", dependencies: ["KWS", "KerasIO", "Layers", "Tensor"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "KWS"]),
         // Runs the built kws-native binary (messages, exit statuses); Serving only to spawn children
         // with their signals unblocked.

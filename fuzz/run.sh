@@ -19,7 +19,7 @@ sources() {
     wav)      echo Sources/KWS/Audio/WAVDecoder.swift Sources/KWS/Audio/WAVError.swift ;;
     senml)    echo Sources/Serving/SenML.swift ;;
     coop)     echo Sources/Serving/SenML.swift Sources/Serving/MQTT/CoopMessages.swift Sources/Tensor/ElementCount.swift ;;
-    hdf5)     echo Sources/Tensor/HDF5File.swift ;;
+    hdf5)     echo Sources/KerasIO/HDF5FastReader.swift Sources/KerasIO/HDF5Reading.swift ;;
     manifest) echo Sources/KWS/Zoo/Manifest.swift Sources/KWS/Features/FeatureSpec.swift Sources/Tensor/ElementCount.swift ;;
     *) echo "unknown target '$1' (wav senml coop hdf5 manifest)" >&2; exit 64 ;;
   esac
@@ -30,7 +30,7 @@ build() {
   mkdir -p "$work/src"
   rm -f "$work"/src/*.swift
   for f in $(sources "$t"); do
-    sed -E '/^import (Tensor|KWS|Layers|Serving)$/d' "$f" > "$work/src/$(basename "$f")"
+    sed -E '/^import (Tensor|KerasIO|KWS|Layers|Serving)$/d' "$f" > "$work/src/$(basename "$f")"
   done
   cp "fuzz/harness/$t.swift" "$work/src/Harness.swift"
   if ! "$swiftc" -sanitize=fuzzer,address -parse-as-library -O -g -module-name "Fuzz_$t" \

@@ -30,9 +30,9 @@ def main():
         g.create_group("mid")
         g.attrs["note"] = "inner group"
 
-    # The corners of the format the Swift reader handles itself (it does not use libhdf5): a group big
+    # The corners of the format the fast Swift reader handles itself (libhdf5 reads the rest): a group big
     # enough for a multi-level B-tree, big-endian and small integer types, a never-written dataset, an empty
-    # one, compact storage, and what it must refuse with a clear error (chunked/compressed, float16, soft links).
+    # one, compact storage, and what it leaves to libhdf5 (chunked/compressed, float16, soft links).
     with h5py.File(os.path.join(OUT, "hdf5_corners.h5"), "w") as f:
         many = f.create_group("many")
         for i in range(150):

@@ -1,12 +1,13 @@
 import Foundation
+import KerasIO
 import Tensor
 
-/// Reads a Keras 3 (or 2) `.h5`: `model_config` for the architecture, `model_weights/<layer>/...` for the
-/// variables (found through each layer group's `weight_names`), and builds the planned Network.
+/// Reads a Keras model file — a legacy `.h5` or a Keras 3 `.keras`, through `KerasModelFile`, which gives the
+/// model config and each layer's variables by name — and builds the planned Network.
 struct KerasLoader {
     let path: String
     let options: LoadOptions
-    let file: HDF5File
+    let source: any KerasModelSource
     let model: KerasModelConfig
     private var parameterCount = 0
 
@@ -14,17 +15,11 @@ struct KerasLoader {
         self.path = path
         self.options = options
         do {
-            file = try HDF5File(path: path)
-        } catch let e as HDF5Error {
-            throw KerasLoadError(file: path, layer: "", reason: e.reason)
+            source = try KerasModelFile.open(path: path)
+        } catch let e as KerasFileError {
+            throw KerasLoadError(file: path, layer: e.layer, reason: e.reason)
         }
-        let json: String
-        do {
-            json = try file.stringAttribute("model_config")
-        } catch {
-            throw KerasLoadError(file: path, layer: "", reason: "no readable 'model_config' attribute: not a Keras .h5 model file (\(error))")
-        }
-        model = try KerasModelConfig(json: json, file: path)
+        model = try KerasModelConfig(json: source.modelConfigJSON, file: path)
     }
 
     /// A step under construction (the fused plan edits the last one while it can absorb more layers).
@@ -367,26 +362,16 @@ struct KerasLoader {
     }
 
     private mutating func weights(_ spec: KerasLayerSpec) throws -> LayerWeights {
-        let group = "model_weights/\(spec.name)"
-        guard file.exists(group) else { throw spec.fail("no weights group '\(group)'") }
-        var names: [String]
+        let found: [KerasWeight]
         do {
-            names = try file.stringListAttribute("weight_names", of: group)
-        } catch {
-            names = []
+            found = try source.weights(ofLayer: spec.name)
+        } catch let e as KerasFileError {
+            throw spec.fail(e.reason)
         }
-        if names.isEmpty { throw spec.fail("'\(group)' lists no weight_names") }
         var tensors: [String: (path: String, shape: [Int], values: [Float])] = [:]
-        for n in names {
-            let path = "\(group)/\(n)"
-            let key = String((n.split(separator: "/").last ?? "").replacingOccurrences(of: ":0", with: ""))
-            do {
-                let (shape, values) = try file.floatDataset(path)
-                tensors[key] = (path, shape, values)
-                parameterCount += values.count
-            } catch let e as HDF5Error {
-                throw spec.fail("weight dataset '\(path)': \(e.reason)")
-            }
+        for w in found {
+            tensors[w.name] = (w.path, w.shape, w.values)
+            parameterCount += w.values.count
         }
         return LayerWeights(spec: spec, tensors: tensors)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import KerasIO
 import Tensor
 
 /// How one block of a network compares with Keras on a fixture.

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Layers
-import Tensor
+import KerasIO
 
 /// `kws-native verify`: every network in the weights directory against its Keras fixture, block by block.
 struct Verify: AsyncParsableCommand {

@@ -1,5 +1,6 @@
 import Foundation
 import KWS
+import KerasIO
 import Tensor
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Layers
+import KerasIO
 import Tensor
 
 /// The loader on small Keras models exported by reference/make_test_models.py, checked layer by layer

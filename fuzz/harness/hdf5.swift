@@ -1,6 +1,6 @@
 import Foundation
 
-// libFuzzer target: the HDF5 reader (Sources/Tensor/HDF5File.swift) on a file of the input's bytes:
+// libFuzzer target: the fast HDF5 reader (Sources/KerasIO/HDF5FastReader.swift) on a file of the input's bytes:
 // open, walk every group, read every dataset's shape and floats and every attribute.
 private let path = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory())
     + "/kws-fuzz-hdf5-\(getpid()).h5"
@@ -8,7 +8,7 @@ private let path = (FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/s
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzHDF5(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard FileManager.default.createFile(atPath: path, contents: Data(bytes: data, count: size)) else { return 0 }
-    guard let file = try? HDF5File(path: path) else { return 0 }
+    guard let file = try? HDF5FastReader(path: path) else { return 0 }
     var queue = ["/"], visited = 0
     while let object = queue.popLast(), visited < 64 {
         visited += 1

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Tensor
+@testable import KerasIO
 
 /// Tests/Resources, found from this file's path (the test targets declare no resources).
 func testResource(_ name: String) -> String {
@@ -93,8 +93,8 @@ func testResource(_ name: String) -> String {
     }
 }
 
-/// The format's corners, in files h5py wrote (reference/make_test_files.py): the reader is our own, so
-/// each is checked against the values h5py was given.
+/// The format's corners, in files h5py wrote (reference/make_test_files.py): the fast reader is our own, so
+/// each is checked against the values h5py was given; what it does not read, libhdf5 does.
 @Suite struct HDF5FormatCornerTests {
     let file: HDF5File
     init() throws { file = try HDF5File(path: testResource("hdf5_corners.h5")) }
@@ -125,14 +125,36 @@ func testResource(_ name: String) -> String {
         #expect(try file.floatDataset("compact").values == [4, 5, 6])
     }
 
-    @Test func refusesWhatItDoesNotReadWithAClearError() throws {
-        func message(_ body: () throws -> Void) -> String {
-            do { try body(); return "" } catch { return "\(error)" }
+    @Test func theFastReaderRefusesWhatItDoesNotReadWithAClearError() throws {
+        let fast = try HDF5FastReader(path: testResource("hdf5_corners.h5"))
+        func refusal(_ body: () throws -> Void) -> HDF5Error? {
+            do { try body(); return nil } catch let e as HDF5Error { return e } catch { return nil }
         }
-        #expect(message { _ = try file.floatDataset("chunked") }.contains("compressed"))
-        #expect(message { _ = try file.floatDataset("half") }.contains("numeric"))
-        let soft = message { _ = try file.floatDataset("soft") }
-        #expect(soft.contains("soft") && soft.contains("hdf5_corners.h5"))
+        let chunked = refusal { _ = try fast.floatDataset("chunked") }
+        #expect(chunked?.isUnsupported == true && chunked?.reason.contains("compressed") == true)
+        let half = refusal { _ = try fast.floatDataset("half") }
+        #expect(half?.isUnsupported == true && half?.reason.contains("numeric") == true)
+        let soft = refusal { _ = try fast.floatDataset("soft") }
+        #expect(soft?.isUnsupported == true && "\(soft!)".contains("soft") && "\(soft!)".contains("hdf5_corners.h5"))
+        // A malformed request is not "unsupported": libhdf5 is not asked.
+        #expect(refusal { _ = try fast.floatDataset("many") }?.isUnsupported == false)
+        #expect(refusal { _ = try fast.floatDataset("absent") }?.isUnsupported == false)
+    }
+
+    @Test func hdf5FileReadsTheRestThroughLibHDF5() throws {
+        // The values make_test_files.py wrote: gzip-compressed chunks, float16, a soft link to /uint8.
+        #expect(!file.usesLibHDF5)
+        let chunked = try file.floatDataset("chunked")
+        #expect(chunked.shape == [100] && chunked.values == (0..<100).map(Float.init))
+        #expect(file.usesLibHDF5)
+        #expect(try file.floatDataset("half").values == [1, 2])
+        #expect(try file.floatDataset("soft").values == [0, 7, 255])
+        #expect(try file.datasetShape("chunked") == [100])
+        #expect(file.exists("soft"))
+        // What neither reads is still an error naming the file and the object.
+        do { _ = try file.floatDataset("many"); Issue.record("read a group as a dataset") } catch {
+            #expect("\(error)".contains("hdf5_corners.h5") && "\(error)".contains("many"))
+        }
     }
 
     @Test func readsTheNewestFormat() throws {
@@ -148,8 +170,8 @@ func testResource(_ name: String) -> String {
 }
 
 @Suite struct HDF5CorruptionTests {
-    /// Every byte of a real file changed in turn, and the file cut at many lengths: reading everything
-    /// either works or throws an error naming the file; it never crashes or hangs.
+    /// Every byte of a real file changed in turn, and the file cut at many lengths: reading everything with
+    /// the fast reader either works or throws an error naming the file; it never crashes or hangs.
     @Test func corruptAndTruncatedFilesNeverCrash() throws {
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: testResource("hdf5_sample.h5"))))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hdf5-fuzz-\(UUID().uuidString)")
@@ -158,7 +180,7 @@ func testResource(_ name: String) -> String {
         let path = dir.appendingPathComponent("f.h5").path
         func readAll(_ bytes: [UInt8]) {
             FileManager.default.createFile(atPath: path, contents: Data(bytes))
-            guard let f = try? HDF5File(path: path) else { return }
+            guard let f = try? HDF5FastReader(path: path) else { return }
             for name in ["matrix", "float64", "ints", "scalar", "group/inner/zeta", "group/inner/alpha"] {
                 _ = try? f.floatDataset(name)
             }

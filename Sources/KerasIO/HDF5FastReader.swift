@@ -10,28 +10,33 @@ public struct HDF5Error: Error, CustomStringConvertible, Sendable {
     public let file: String
     public let object: String
     public let reason: String
-    public init(file: String, object: String, reason: String) {
+    /// The file is well formed as far as it was read, but uses a part of the format the fast reader does not
+    /// read (chunked or compressed data, densely stored links, ...): `HDF5File` then asks libhdf5.
+    public let isUnsupported: Bool
+    public init(file: String, object: String, reason: String, isUnsupported: Bool = false) {
         self.file = file
         self.object = object
         self.reason = reason
+        self.isUnsupported = isUnsupported
     }
     public var description: String {
         object.isEmpty ? "\(file): \(reason)" : "\(file): \(object): \(reason)"
     }
 }
 
-/// A read-only HDF5 file: groups, numeric datasets and string attributes, as h5py and Keras write them.
+/// The fast HDF5 reader: groups, numeric datasets and string attributes, as h5py and Keras write them, read
+/// straight from the memory-mapped file. `HDF5File` uses it first and asks libhdf5 only for what it refuses.
 ///
-/// A reader of its own over the memory-mapped file rather than libhdf5: Debian's libhdf5 pulls in libcurl
-/// and its TLS, Kerberos and LDAP libraries (about thirty shared objects), whose loading was most of a cold
-/// `kws-native infer`; and, being immutable, a file can be read from any thread without the global lock the
-/// serial library needs. It reads the format h5py writes by default (superblock version 0 or 1, version-1
-/// object headers, groups as symbol tables, contiguous or compact datasets) and, for files written with
-/// `libver="latest"`, superblock versions 2–3, version-2 object headers and compactly stored links. What it
-/// does not read (chunked or compressed datasets, densely stored links or attributes, external or virtual
-/// storage) is reported as an error naming the object, never guessed at. Every read is bounds-checked, so a
-/// truncated or corrupt file is an error too.
-public final class HDF5File: @unchecked Sendable {
+/// A reader of its own rather than libhdf5 for the common case: Debian's libhdf5 pulls in libcurl and its TLS,
+/// Kerberos and LDAP libraries (about thirty shared objects), whose loading was most of a cold `kws-native
+/// infer`; and, being immutable, a file can be read from any thread without the global lock the serial library
+/// needs. It reads the format h5py writes by default (superblock version 0 or 1, version-1 object headers,
+/// groups as symbol tables, contiguous or compact datasets) and, for files written with `libver="latest"`,
+/// superblock versions 2–3, version-2 object headers and compactly stored links. What it does not read
+/// (chunked or compressed datasets, densely stored links or attributes, soft links, other number types,
+/// external or virtual storage) is an error with `isUnsupported` set, naming the object, never guessed at.
+/// Every read is bounds-checked, so a truncated or corrupt file is an error too.
+public final class HDF5FastReader: HDF5Reading, @unchecked Sendable {
     public let path: String
     private let bytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
@@ -64,6 +69,8 @@ public final class HDF5File: @unchecked Sendable {
             try readSuperblock()
         } catch let e as Malformed {
             throw HDF5Error(file: path, object: "", reason: "not a readable HDF5 file (\(e.reason))")
+        } catch let e as Unsupported {
+            throw HDF5Error(file: path, object: "", reason: e.reason, isUnsupported: true)
         }
     }
 
@@ -77,7 +84,14 @@ public final class HDF5File: @unchecked Sendable {
 
     /// Whether a group or dataset exists at `objectPath` (every intermediate link is checked).
     public func exists(_ objectPath: String) -> Bool {
-        (try? resolve(objectPath)) != nil
+        (try? lookup(objectPath)) == true
+    }
+
+    /// Whether `objectPath` exists; throws (`isUnsupported`) when a link on the way is not one this reader follows.
+    public func lookup(_ objectPath: String) throws -> Bool {
+        do { _ = try resolve(objectPath); return true } catch is Malformed { return false } catch let e as Unsupported {
+            throw HDF5Error(file: path, object: objectPath, reason: e.reason, isUnsupported: true)
+        }
     }
 
     /// The member names of a group, sorted.
@@ -95,7 +109,13 @@ public final class HDF5File: @unchecked Sendable {
     /// A dataset read as Float32 (converted from the stored integer or floating type), row-major.
     public func floatDataset(_ path: String) throws -> (shape: [Int], values: [Float]) {
         let d = try dataset(path)
-        guard case .numeric(let number) = d.type else { throw fail(path, "expected a numeric dataset") }
+        guard case .numeric(let number) = d.type else {
+            // A 16-bit float, say, which libhdf5 converts; a string or compound dataset it refuses too.
+            if case .other(let what) = d.type {
+                throw HDF5Error(file: self.path, object: path, reason: "expected a numeric dataset, found \(what)", isUnsupported: true)
+            }
+            throw fail(path, "expected a numeric dataset")
+        }
         let values = try guarded(path) { () -> [Float] in
             let count = try elements(d.shape)
             guard count > 0 else { return [] }
@@ -106,15 +126,6 @@ public final class HDF5File: @unchecked Sendable {
             return number.floats(raw, count: count)
         }
         return (d.shape, values)
-    }
-
-    /// A scalar string attribute (variable- or fixed-length); a one-element string array is accepted too.
-    public func stringAttribute(_ name: String, of object: String = "/") throws -> String {
-        let list = try stringListAttribute(name, of: object)
-        guard list.count == 1 else {
-            throw fail(object, "attribute '\(name)' holds \(list.count) strings, expected one")
-        }
-        return list[0]
     }
 
     /// A string attribute as a list: arrays of fixed- or variable-length strings, or a scalar string.
@@ -139,16 +150,6 @@ public final class HDF5File: @unchecked Sendable {
         }
     }
 
-    /// A string attribute holding JSON (Keras' `model_config`, the fixtures' `layer_names`), parsed.
-    public func jsonAttribute(_ name: String, of object: String = "/") throws -> Any {
-        let text = try stringAttribute(name, of: object)
-        do {
-            return try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
-        } catch {
-            throw fail(object, "attribute '\(name)' is not valid JSON")
-        }
-    }
-
     /// The names of an object's attributes, sorted.
     public func attributeNames(of object: String = "/") throws -> [String] {
         let header = try self.object(object, "no such object")
@@ -157,8 +158,10 @@ public final class HDF5File: @unchecked Sendable {
 
     // MARK: - the format
 
-    /// Something in the file is not as the format says (or not what this reader supports).
+    /// Something in the file is not as the format says.
     private struct Malformed: Error { let reason: String }
+    /// Something in the file this reader does not read (libhdf5 may).
+    private struct Unsupported: Error { let reason: String }
 
     private enum Number {
         case float(bytes: Int, bigEndian: Bool)
@@ -220,6 +223,8 @@ public final class HDF5File: @unchecked Sendable {
     private struct Link { let name: String; let address: Int }
 
     private static let undefined = -1
+    /// The address recorded for a soft link of a symbol table.
+    private static let softLink = -2
 
     /// A little-endian unsigned integer of `size` bytes at `offset`, bounds-checked.
     private func raw(_ offset: Int, _ size: Int) throws -> UInt64 {
@@ -241,7 +246,7 @@ public final class HDF5File: @unchecked Sendable {
     /// A file address (relative to the base address); all ones, the format's "undefined", → `undefined`.
     private func address(_ o: Int) throws -> Int {
         let v = try raw(o, offsetSize)
-        if v == (offsetSize == 8 ? .max : (1 << (8 * UInt64(offsetSize))) - 1) { return HDF5File.undefined }
+        if v == (offsetSize == 8 ? .max : (1 << (8 * UInt64(offsetSize))) - 1) { return HDF5FastReader.undefined }
         guard v <= UInt64(Int32.max) * 1024 else { throw Malformed(reason: "address out of range at byte \(o)") }
         return Int(v) + baseAddress
     }
@@ -260,7 +265,9 @@ public final class HDF5File: @unchecked Sendable {
 
     /// Runs a read and turns a format problem into an error naming this file and `object`.
     private func guarded<T>(_ object: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as Malformed { throw fail(object, e.reason) }
+        do { return try body() } catch let e as Malformed { throw fail(object, e.reason) } catch let e as Unsupported {
+            throw HDF5Error(file: path, object: object, reason: e.reason, isUnsupported: true)
+        }
     }
 
     private func readSuperblock() throws {
@@ -287,7 +294,7 @@ public final class HDF5File: @unchecked Sendable {
             baseAddress = try uint(at + 12, offsetSize)
             rootAddress = try address(at + 12 + 3 * offsetSize)   // base, extension, end of file, root header
         default:
-            throw Malformed(reason: "superblock version \(version) is not supported")
+            throw Unsupported(reason: "superblock version \(version) is not supported")
         }
         guard rootAddress >= 0 else { throw Malformed(reason: "no root group") }
         _ = try messages(at: rootAddress)
@@ -299,7 +306,7 @@ public final class HDF5File: @unchecked Sendable {
         var blocks: [(start: Int, end: Int, v2: Bool)] = []
         var creationOrder = false
         if try signature(address, "OHDR") {
-            guard try u8(address + 4) == 2 else { throw Malformed(reason: "object header version not supported") }
+            guard try u8(address + 4) == 2 else { throw Unsupported(reason: "object header version not supported") }
             let flags = try u8(address + 5)
             var o = address + 6
             if flags & 0x20 != 0 { o += 16 }                         // access/modify/change/birth times
@@ -310,7 +317,7 @@ public final class HDF5File: @unchecked Sendable {
             creationOrder = flags & 0x04 != 0
             blocks.append((o, o + size, true))
         } else {
-            guard try u8(address) == 1 else { throw Malformed(reason: "object header version not supported") }
+            guard try u8(address) == 1 else { throw Unsupported(reason: "object header version not supported") }
             let size = try u32(address + 8)
             blocks.append((address + 16, address + 16 + size, false))
         }
@@ -361,7 +368,7 @@ public final class HDF5File: @unchecked Sendable {
         if let info = header.first(where: { $0.type == 0x02 }) {
             let flags = try u8(info.body.lowerBound + 1)
             let heap = try address(info.body.lowerBound + 2 + (flags & 1 != 0 ? 8 : 0))
-            if heap != HDF5File.undefined { throw Malformed(reason: "densely stored links are not supported") }
+            if heap != HDF5FastReader.undefined { throw Unsupported(reason: "densely stored links are not supported") }
             return try links.map(link)
         }
         return links.isEmpty ? nil : try links.map(link)
@@ -385,7 +392,9 @@ public final class HDF5File: @unchecked Sendable {
                 var entry = child + 8
                 for _ in 0..<symbols {
                     let name = try cString(heapData + (try uint(entry, offsetSize)))
-                    out.append(Link(name: name, address: try address(entry + offsetSize)))
+                    // Cache type 2: a soft link (its target path in the scratch space), which this reader does not follow.
+                    let soft = try u32(entry + 2 * offsetSize) == 2
+                    out.append(Link(name: name, address: soft ? HDF5FastReader.softLink : try address(entry + offsetSize)))
                     entry += 2 * offsetSize + 24
                 }
             }
@@ -396,7 +405,7 @@ public final class HDF5File: @unchecked Sendable {
     /// A link message: only hard links are objects; soft and external links are reported.
     private func link(_ m: Message) throws -> Link {
         var o = m.body.lowerBound
-        guard try u8(o) == 1 else { throw Malformed(reason: "link message version not supported") }
+        guard try u8(o) == 1 else { throw Unsupported(reason: "link message version not supported") }
         let flags = try u8(o + 1)
         o += 2
         var kind = 0
@@ -407,7 +416,7 @@ public final class HDF5File: @unchecked Sendable {
         let nameLength = try uint(o, lengthBytes)
         o += lengthBytes
         let name = String(decoding: try slice(o..<(o + nameLength)), as: UTF8.self)
-        guard kind == 0 else { throw Malformed(reason: "link '\(name)' is a soft or external link, not supported") }
+        guard kind == 0 else { throw Unsupported(reason: "link '\(name)' is a soft or external link, not supported") }
         return Link(name: name, address: try address(o + nameLength))
     }
 
@@ -439,6 +448,7 @@ public final class HDF5File: @unchecked Sendable {
             guard let links = try links(of: header), let next = links.first(where: { $0.name == part }) else {
                 throw Malformed(reason: "no such object")
             }
+            if next.address == HDF5FastReader.softLink { throw Unsupported(reason: "link '\(part)' is a soft link, not supported") }
             header = try messages(at: next.address)
         }
         return header
@@ -447,6 +457,8 @@ public final class HDF5File: @unchecked Sendable {
     private func object(_ path: String, _ missing: String) throws -> [Message] {
         do { return try resolve(path) } catch let e as Malformed {
             throw fail(path, e.reason == "no such object" ? missing : e.reason)
+        } catch let e as Unsupported {
+            throw HDF5Error(file: self.path, object: path, reason: e.reason, isUnsupported: true)
         }
     }
 
@@ -457,7 +469,7 @@ public final class HDF5File: @unchecked Sendable {
                   let layout = header.first(where: { $0.type == 0x08 }) else {
                 throw Malformed(reason: "not a dataset (a group?)")
             }
-            if header.contains(where: { $0.type == 0x0B }) { throw Malformed(reason: "compressed (filtered) datasets are not supported") }
+            if header.contains(where: { $0.type == 0x0B }) { throw Unsupported(reason: "compressed (filtered) datasets are not supported") }
             return Dataset(shape: try dataspace(space.body), type: try datatype(type.body.lowerBound), layout: try self.layout(layout.body))
         }
     }
@@ -471,7 +483,7 @@ public final class HDF5File: @unchecked Sendable {
         case 2:
             if try u8(o + 3) == 2 { return [0] }                     // null dataspace: no elements
             return try (0..<rank).map { try length(o + 4 + $0 * lengthSize) }
-        default: throw Malformed(reason: "dataspace version \(version) not supported")
+        default: throw Unsupported(reason: "dataspace version \(version) not supported")
         }
     }
 
@@ -524,12 +536,12 @@ public final class HDF5File: @unchecked Sendable {
     private func storageBytes(_ layout: Layout, count: Int) throws -> UnsafeRawBufferPointer? {
         switch layout {
         case .unsupported(let why):
-            throw Malformed(reason: why)
+            throw Unsupported(reason: why)
         case .compact(let range):
             guard range.count >= count, range.upperBound <= bytes.count else { throw Malformed(reason: "compact data too short") }
             return UnsafeRawBufferPointer(rebasing: bytes[range.lowerBound..<(range.lowerBound + count)])
         case .contiguous(let address, let size):
-            if address == HDF5File.undefined { return nil }
+            if address == HDF5FastReader.undefined { return nil }
             guard size >= count else { throw Malformed(reason: "stored data shorter than its shape") }
             guard address >= 0, address + count <= bytes.count else { throw Malformed(reason: "truncated (data past the end of the file)") }
             return UnsafeRawBufferPointer(rebasing: bytes[address..<(address + count)])
@@ -540,7 +552,7 @@ public final class HDF5File: @unchecked Sendable {
         if let info = header.first(where: { $0.type == 0x15 }) {
             let flags = try u8(info.body.lowerBound + 1)
             let heap = try address(info.body.lowerBound + 2 + (flags & 1 != 0 ? 2 : 0))
-            if heap != HDF5File.undefined { throw Malformed(reason: "densely stored attributes are not supported") }
+            if heap != HDF5FastReader.undefined { throw Unsupported(reason: "densely stored attributes are not supported") }
         }
         return try header.filter { $0.type == 0x0C }.map(attribute)
     }
@@ -548,8 +560,8 @@ public final class HDF5File: @unchecked Sendable {
     private func attribute(_ m: Message) throws -> Attribute {
         let o = m.body.lowerBound
         let version = try u8(o)
-        guard (1...3).contains(version) else { throw Malformed(reason: "attribute message version \(version) not supported") }
-        if version >= 2, try u8(o + 1) & 0x03 != 0 { throw Malformed(reason: "shared attribute datatypes are not supported") }
+        guard (1...3).contains(version) else { throw Unsupported(reason: "attribute message version \(version) not supported") }
+        if version >= 2, try u8(o + 1) & 0x03 != 0 { throw Unsupported(reason: "shared attribute datatypes are not supported") }
         let nameSize = try u16(o + 2), typeSize = try u16(o + 4), spaceSize = try u16(o + 6)
         let pad = { (n: Int) in version == 1 ? (n + 7) / 8 * 8 : n }
         let nameAt = o + (version == 3 ? 9 : 8)
