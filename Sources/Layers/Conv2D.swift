@@ -105,7 +105,6 @@ public final class Conv2D: BlockedOutputLayer {
     }
     public var macs: Int { pixels * patch * outChannels }
 
-    public var kernelName: String { kernelChoice.rawValue }
     /// Whether `forwardBlocked` applies: im2col through the 16-wide panels.
     public var canWriteBlocked: Bool { panel?.narrow ?? false }
     public var blockedCount: Int { (outChannels + 15) / 16 * pixels * 16 }

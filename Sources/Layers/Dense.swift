@@ -113,7 +113,6 @@ public final class Dense: BlockedOutputLayer {
     /// Floats `forwardBlocked` writes (one rows × 16 block per 16-column panel).
     public var blockedCount: Int { (outFeatures + 15) / 16 * rows * 16 }
 
-    public var kernelName: String { kernelChoice.rawValue }
 
     /// `forward` with the output channel-blocked (`PanelGEMM.multiply(blockedInto:)`); needs `canWriteBlocked`.
     public func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {

@@ -160,9 +160,9 @@ struct ConvCase: CustomStringConvertible, Sendable {
     /// A 1×1 layer writing the channel-blocked layout and the depthwise row kernels reading it (16 and 8
     /// lanes), against the two reference layers one after the other: channel counts with and without an
     /// overlapping last 16-block, stride 1 and 2, 'same' and 'valid', widths that leave 0–3 pixels after the
-    /// groups of four, both panel layouts that can write blocks.
+    /// groups of four, both panel layouts that can write blocks (the last case makes two k blocks).
     @Test(arguments: [(9, 7, 20, 32, 1, true), (22, 13, 40, 332, 1, false), (10, 9, 24, 37, 2, true), (6, 5, 16, 16, 1, false),
-                      (5, 8, 33, 70, 1, true), (7, 11, 3, 48, 2, false), (9, 8, 600, 40, 1, true)])
+                      (5, 8, 33, 70, 1, true), (7, 11, 3, 48, 2, false), (4, 5, 48, 1100, 1, true)])
     func blockedPointwiseDepthwiseMatchesReferences(_ s: (Int, Int, Int, Int, Int, Bool)) {
         let (h, w, cin, c, stride, same) = s
         var rng = SeededRandom(UInt64(h * 1000 + w * 100 + cin + c))
@@ -275,7 +275,8 @@ struct ConvCase: CustomStringConvertible, Sendable {
                                                 weights: weights, bias: bias, activation: .relu)
         for kernel in Dense.Kernel.allCases {
             let applies = switch kernel {
-            case .panel, .narrowPanel, .kBlockedPanel: n >= 16
+            case .panel, .narrowPanel: n >= 16
+            case .kBlockedPanel: n >= 16 && PanelGEMM.kBlockCount(k: k, panels: (n + 15) / 16) > 1
             case .stream, .streamSkippingZeros: rows <= 4 && n >= 32
             case .sparsePixels, .sparsePixelsOneSet: rows >= 64 && k >= 16 && n >= 16
             case .loops: n < 16
