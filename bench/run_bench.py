@@ -416,7 +416,7 @@ def markdown(res):
                           for b in top)
         lines.append(f"| {r['network']} | {cells} |")
     sparse_rows = [(r["network"], k) for r in res["networks"] for k in r.get("dense_kernels", [])
-                   if any(n.startswith("csr") or n.startswith("sparse") for n in k["us"])]
+                   if any(n.startswith("f32-spmm") for n in k["us"])]
     if sparse_rows:
         lines += ["", "| pruned 1×1 / dense layers: candidate kernels, median µs inside whole inferences (interleaved) | chosen |",
                   "| --- | --- |"]

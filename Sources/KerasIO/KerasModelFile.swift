@@ -32,7 +32,8 @@ public struct KerasWeight: Sendable {
 public protocol KerasModelSource: AnyObject {
     var path: String { get }
     var modelConfigJSON: String { get }
-    /// The variables of layer `name`, in the order Keras created them; an error when the layer has none.
+    /// The variables of layer `name`, in the order Keras created them; empty when the layer has none (an
+    /// activation, a pooling layer, ...). An error only when they are there and cannot be read.
     func weights(ofLayer name: String) throws -> [KerasWeight]
 }
 
@@ -80,9 +81,8 @@ final class KerasH5File: KerasModelSource {
     func weights(ofLayer name: String) throws -> [KerasWeight] {
         let group = "model_weights/\(name)"
         func fail(_ reason: String) -> KerasFileError { KerasFileError(file: path, layer: name, reason: reason) }
-        guard file.exists(group) else { throw fail("no weights group '\(group)'") }
+        guard file.exists(group) else { return [] }
         let names = (try? file.stringListAttribute("weight_names", of: group)) ?? []
-        if names.isEmpty { throw fail("'\(group)' lists no weight_names") }
         return try names.map { n in
             let path = "\(group)/\(n)"
             let key = String((n.split(separator: "/").last ?? "").replacingOccurrences(of: ":0", with: ""))
@@ -212,10 +212,9 @@ final class Keras3File: KerasModelSource {
 
     func weights(ofLayer name: String) throws -> [KerasWeight] {
         func fail(_ reason: String) -> KerasFileError { KerasFileError(file: path, layer: name, reason: reason) }
-        guard let vars = varsGroups[name] else { throw fail("no variables for this layer in model.weights.h5 (no layers/*/vars named '\(name)')") }
+        guard let vars = varsGroups[name] else { return [] }
         do {
             let indices = try file.children(of: vars).compactMap(Int.init).sorted()
-            if indices.isEmpty { throw fail("'\(vars)' in model.weights.h5 holds no variables") }
             guard indices == Array(0..<indices.count) else { throw fail("'\(vars)' holds variables \(indices), expected 0..<\(indices.count)") }
             let layer = layerConfigs[name]
             let names = layer.flatMap { Self.variableNames(className: $0.className, config: $0.config, count: indices.count) }

@@ -1,41 +1,47 @@
 import Tensor
 
-/// Conv2D (any kernel, stride, padding; bias and activation applied at the store), two kernels:
-/// - `.im2colGEMM`: patches gathered into scratch, then one OpenBLAS GEMM; a 1×1, stride-1, unpadded
-///   convolution is a plain GEMM on the input. The Keras HWIO kernel flattened is already the
-///   (kh·kw·Cin) × Cout GEMM operand: no repacking.
-/// - `.im2colPanel`: the same patches through `PanelGEMM` (packed weights, bias and clamp at the store);
-///   `.im2colNarrowPanel` with its 16-wide panels and ≤ 6-row tiles (fits AVX2's registers).
-/// - `.winograd`: 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) (`WinogradF2x3.swift`), 16 panel GEMMs;
-///   `.winogradNarrow` with the GEMMs in the k-blocked 16-wide layout (AVX2).
-/// - `.direct`: for small patches (the 3×3×1 stems: K = 9, where a GEMM is mostly overhead), SIMD over
+/// Conv2D (any kernel, stride, padding; bias and activation applied at the store), one kernel per instance
+/// (`Conv2DOp.kernels` lists them and when each applies):
+/// - im2col: patches gathered into scratch, then one GEMM (OpenBLAS, or `PanelGEMM` with packed weights and
+///   bias and clamp at the store: 8×32 tiles, 6×16 tiles that fit AVX2's registers, or 6×16 with k cut
+///   into blocks). The Keras HWIO kernel flattened is already the (kh·kw·Cin) × Cout GEMM operand.
+/// - winograd: 3×3 stride-1 convolutions by Winograd F(2×2, 3×3) (`WinogradF2x3.swift`), 16 panel GEMMs
+///   (8×32, or 6×16 k-blocked).
+/// - direct: for small patches (the 3×3×1 stems: K = 9, where a GEMM is mostly overhead), SIMD over
 ///   output channels, one broadcast input value per tap.
 public final class Conv2D: BlockedOutputLayer {
     public enum Kernel: String, Sendable, CaseIterable {
-        case im2colGEMM = "im2col+gemm", im2colPanel = "im2col+panel-simd16", direct = "direct-simd8"
-        case winograd = "winograd-f2x3+panel"
-        /// Winograd with its 16 GEMMs in the k-blocked narrow panel layout (`PanelGEMM(kBlocked:)`, the AVX2 shape).
-        case winogradNarrow = "winograd-f2x3+panel16x6-kblock"
-        /// im2col with 16-wide panels and tiles of at most 6 rows (`PanelGEMM(narrow:)`, the AVX2 shape).
-        case im2colNarrowPanel = "im2col+panel16x6-simd16"
-        /// im2col with the narrow panels and k cut into blocks (`PanelGEMM(kBlocked:)`), where that makes
-        /// more than one block.
-        case im2colKBlockedPanel = "im2col+panel16x6-kblock-simd16"
+        case im2colGEMM = "f32-conv-openblas-im2col"
+        case im2colPanel = "f32-conv-8x32-avx512-im2col"
+        case im2colNarrowPanel = "f32-conv-6x16-avx512-im2col"
+        case im2colKBlockedPanel = "f32-conv-6x16-avx512-im2col-kblock"
+        case direct = "f32-conv-1x8-avx2-direct"
+        case winograd = "f32-conv-8x32-avx512-winograd"
+        case winogradNarrow = "f32-conv-6x16-avx512-winograd-kblock"
+
+        /// Whether this kernel can run a convolution of this shape.
+        public func applies(_ g: WindowGeometry, inChannels: Int, outChannels: Int) -> Bool {
+            let patch = g.kernelHeight * g.kernelWidth * inChannels
+            switch self {
+            case .im2colGEMM: return true
+            case .im2colPanel, .im2colNarrowPanel: return PanelGEMM.supports(n: outChannels)
+            case .im2colKBlockedPanel:
+                return PanelGEMM.supports(n: outChannels) && PanelGEMM.kBlockCount(k: patch, panels: (outChannels + 15) / 16) > 1
+            case .direct: return patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width
+            case .winograd, .winogradNarrow: return WinogradF2x3.supports(g, outChannels: outChannels)
+            }
+        }
     }
 
     /// The loader's rule: patches up to this many values (kh·kw·Cin) use the direct kernel.
     public static let directPatchLimit = 32
 
     public let kind: String
+    /// Set only to a kernel that applies (`Kernel.applies`); switching repacks the weights.
     public var kernelChoice: Kernel {
         didSet {
-            if usesPanel(kernelChoice) && !PanelGEMM.supports(n: outChannels) {
-                kernelChoice = .im2colGEMM
-            }
-            if kernelChoice == .direct && outChannels < SIMDKernels.width { kernelChoice = .im2colGEMM }
-            if (kernelChoice == .winograd || kernelChoice == .winogradNarrow) && !WinogradF2x3.supports(geometry, outChannels: outChannels) {
-                kernelChoice = .im2colGEMM
-            }
+            precondition(kernelChoice.applies(geometry, inChannels: inChannels, outChannels: outChannels),
+                         "Conv2D: kernel \(kernelChoice.rawValue) does not apply to \(kind)")
             rebuildPackedKernels()
         }
     }
@@ -53,17 +59,6 @@ public final class Conv2D: BlockedOutputLayer {
 
     private func usesPanel(_ k: Kernel) -> Bool { k == .im2colPanel || k == .im2colNarrowPanel || k == .im2colKBlockedPanel }
 
-    /// The kernels that can run this convolution.
-    public var candidateKernels: [Kernel] {
-        var k: [Kernel] = [.im2colGEMM]
-        if PanelGEMM.supports(n: outChannels) { k += [.im2colPanel, .im2colNarrowPanel] }
-        if PanelGEMM.supports(n: outChannels) && PanelGEMM.kBlockCount(k: patch, panels: (outChannels + 15) / 16) > 1 {
-            k.append(.im2colKBlockedPanel)
-        }
-        if patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width { k.append(.direct) }
-        if WinogradF2x3.supports(geometry, outChannels: outChannels) { k += [.winograd, .winogradNarrow] }
-        return k
-    }
     public let geometry: WindowGeometry
     public let inChannels: Int, outChannels: Int
     public private(set) var kernel: [Float]      // HWIO
@@ -72,8 +67,10 @@ public final class Conv2D: BlockedOutputLayer {
     private let isPointwise: Bool
 
     public init(kind: String = "conv2d", geometry: WindowGeometry, inChannels: Int, outChannels: Int,
-                kernel: [Float], bias: [Float]?, activation: FusedActivation = .linear) {
+                kernel: [Float], bias: [Float]?, activation: FusedActivation = .linear, choice: Kernel = .im2colGEMM) {
         precondition(kernel.count == geometry.kernelHeight * geometry.kernelWidth * inChannels * outChannels)
+        precondition(choice.applies(geometry, inChannels: inChannels, outChannels: outChannels),
+                     "Conv2D: kernel \(choice.rawValue) does not apply to \(kind)")
         self.kind = kind
         self.geometry = geometry
         self.inChannels = inChannels
@@ -84,39 +81,30 @@ public final class Conv2D: BlockedOutputLayer {
         let g = geometry
         isPointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideY == 1 && g.strideX == 1
             && g.padTop == 0 && g.padBottom == 0 && g.padLeft == 0 && g.padRight == 0
-        let patch = g.kernelHeight * g.kernelWidth * inChannels
-        kernelChoice = patch <= Conv2D.directPatchLimit && outChannels >= SIMDKernels.width && SIMDKernels.hasFastWideVectors
-            ? .direct : .im2colGEMM
+        kernelChoice = choice
+        rebuildPackedKernels()
     }
 
     public var inputShape: [Int] { [geometry.inputHeight, geometry.inputWidth, inChannels] }
     public var outputShape: [Int] { [geometry.outputHeight, geometry.outputWidth, outChannels] }
     var pixels: Int { geometry.outputHeight * geometry.outputWidth }
     var patch: Int { geometry.kernelHeight * geometry.kernelWidth * inChannels }
-    public var scratchCount: Int { scratchCount(for: kernelChoice) }
-    /// The most scratch any candidate kernel needs (the loader times them all with one buffer).
-    public var maxScratchCount: Int { candidateKernels.map(scratchCount(for:)).max() ?? 0 }
+    public var scratchCount: Int { Conv2D.scratchCount(kernelChoice, geometry: geometry, inChannels: inChannels, outChannels: outChannels) }
 
-    func scratchCount(for choice: Kernel) -> Int {
+    /// Scratch floats `choice` needs: the patches for im2col (none for a plain 1×1), one patch for direct,
+    /// the transformed tiles for Winograd.
+    public static func scratchCount(_ choice: Kernel, geometry g: WindowGeometry, inChannels: Int, outChannels: Int) -> Int {
+        let patch = g.kernelHeight * g.kernelWidth * inChannels, pixels = g.outputHeight * g.outputWidth
+        let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideY == 1 && g.strideX == 1
+            && g.padTop + g.padBottom + g.padLeft + g.padRight == 0
         switch choice {
         case .direct: return patch
-        case .winograd, .winogradNarrow: return 16 * ((geometry.outputHeight + 1) / 2) * ((geometry.outputWidth + 1) / 2) * (inChannels + outChannels)
-        case .im2colGEMM, .im2colPanel, .im2colNarrowPanel, .im2colKBlockedPanel: return isPointwise ? 0 : pixels * patch
+        case .winograd, .winogradNarrow: return 16 * ((g.outputHeight + 1) / 2) * ((g.outputWidth + 1) / 2) * (inChannels + outChannels)
+        case .im2colGEMM, .im2colPanel, .im2colNarrowPanel, .im2colKBlockedPanel: return pointwise ? 0 : pixels * patch
         }
     }
     public var macs: Int { pixels * patch * outChannels }
 
-    /// Folds a per-output-channel affine map y = x·scale + shift (an inference BatchNormalization).
-    public func foldAffine(scale: [Float], shift: [Float]) {
-        for p in 0..<(kernel.count / outChannels) {
-            for o in 0..<outChannels { kernel[p * outChannels + o] *= scale[o] }
-        }
-        let b = bias ?? [Float](repeating: 0, count: outChannels)
-        bias = (0..<outChannels).map { b[$0] * scale[$0] + shift[$0] }
-        rebuildPackedKernels()
-    }
-
-    public var kernelName: String { kernelChoice.rawValue }
     /// Whether `forwardBlocked` applies: im2col through the 16-wide panels.
     public var canWriteBlocked: Bool { panel?.narrow ?? false }
     public var blockedCount: Int { (outChannels + 15) / 16 * pixels * 16 }
@@ -201,13 +189,13 @@ extension Conv2D {
                 let out = output + (oy * g.outputWidth + ox) * O
                 for v in 0..<vectorCount {
                     let o = min(v * W, O - W)
-                    var acc = bias.map { SIMDKernels.load($0 + o) } ?? V()
+                    var acc: V = bias.map { p -> V in load(p + o) } ?? V()
                     var wp = w + o
                     for i in 0..<K {
-                        acc.addProduct(V(repeating: patch[i]), SIMDKernels.load(wp))
+                        acc.addProduct(V(repeating: patch[i]), load(wp))
                         wp += O
                     }
-                    SIMDKernels.store(SIMDKernels.clamp(acc, lo, hi), out + o)
+                    store(clamp(acc, lo, hi), out + o)
                 }
             }
         }

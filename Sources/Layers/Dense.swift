@@ -1,45 +1,66 @@
 import Tensor
 
 /// Dense on the last axis: (rows × inFeatures) · (inFeatures × outFeatures) + bias, activation at the store.
-/// Also serves a 1×1 convolution after a folded GEMM. Kernels (the loader times them and keeps the fastest):
-/// OpenBLAS GEMM; the packed-panel SIMD16 GEMM; for 1–4 rows the streaming GEMM (weights in read order,
-/// software prefetch); for pruned weights a CSR product and the pixels-SIMD sparse product; for layers too
-/// narrow for panels (fewer than 16 outputs, such as a classifier's last layer) plain row loops.
+/// Also runs a 1×1 convolution. One kernel per instance (`DenseOp.kernels` lists them and when each applies):
+/// OpenBLAS GEMM; the packed-panel SIMD16 GEMM (8×32 tiles, 6×16 tiles, 6×16 with k cut into blocks); for
+/// 1–4 rows the streaming GEMM (weights in read order, software prefetch); for pruned weights a CSR product
+/// and the pixels-SIMD sparse product; for layers too narrow for panels (fewer than 16 outputs, such as a
+/// classifier's last layer) plain row loops.
 public final class Dense: BlockedOutputLayer {
     public enum Kernel: String, Sendable, CaseIterable {
-        case gemm, csr, panel = "panel-simd16", narrowPanel = "panel16x6-simd16", stream = "stream-prefetch-simd16x32"
+        case gemm = "f32-gemm-openblas"
+        case panel = "f32-gemm-8x32-avx512"
+        case narrowPanel = "f32-gemm-6x16-avx512"
+        /// The narrow panels with k cut into blocks (`PanelGEMM(kBlocked:)`), where that makes more than one block.
+        case kBlockedPanel = "f32-gemm-6x16-avx512-kblock"
+        case stream = "f32-gemm-4x32-avx512-stream"
         /// The streaming layout, reading only the weight rows of nonzero inputs (`StreamingGEMM.multiplySkippingZeros`):
         /// for the layers of a dense head after a ReLU, whose inputs are mostly zeros.
-        case streamSkippingZeros = "stream-skip-zeros-simd16x32"
-        /// The narrow panels with k cut into blocks (`PanelGEMM(kBlocked:)`), where that makes more than one block.
-        case kBlockedPanel = "panel16x6-kblock-simd16"
-        case sparsePixels = "sparse-pixels-simd16x64", sparsePixelsOneSet = "sparse-pixels-simd16x64-1set"
+        case streamSkippingZeros = "f32-gemm-4x32-avx512-stream-skipzeros"
+        case csr = "f32-spmm-scalar-csr"
+        case sparsePixels = "f32-spmm-64x1-avx512-pairs", sparsePixelsOneSet = "f32-spmm-64x1-avx512"
         /// y += x[i] · W[i, :] row by row (the compiler vectorises the inner loop): for a handful of outputs
         /// this is as fast as a GEMM call and needs no library.
-        case loops
+        case loops = "f32-gemm-scalar-rows"
 
-        /// The kernels that can write a channel-blocked output (`forwardBlocked`): the 16-wide panel ones.
-        public static let blockedOutputKernels: [Kernel] = [.narrowPanel, .kBlockedPanel]
+        /// Whether this kernel can run a rows × k · k × n product with these weights.
+        public func applies(rows: Int, k: Int, n: Int, weightsAreFinite: Bool) -> Bool {
+            switch self {
+            case .gemm, .csr: return true
+            case .panel, .narrowPanel: return PanelGEMM.supports(n: n)
+            case .kBlockedPanel: return PanelGEMM.supports(n: n) && PanelGEMM.kBlockCount(k: k, panels: (n + 15) / 16) > 1
+            case .stream: return StreamingGEMM.supports(m: rows, n: n)
+            case .streamSkippingZeros: return StreamingGEMM.supports(m: rows, n: n) && weightsAreFinite
+            case .sparsePixels, .sparsePixelsOneSet: return SparsePixelGEMM.supports(m: rows, k: k, n: n)
+            case .loops: return !PanelGEMM.supports(n: n)
+            }
+        }
+
+        /// Scratch floats this kernel needs.
+        public func scratchCount(rows: Int, k: Int, n: Int) -> Int {
+            switch self {
+            case .sparsePixels, .sparsePixelsOneSet: return SparsePixelGEMM.scratchCount(k: k, n: n)
+            case .streamSkippingZeros: return StreamingGEMM.skippingZerosScratchCount(k: k)
+            default: return 0
+            }
+        }
     }
 
     public let kind: String
     public let rows: Int
     public let inFeatures: Int, outFeatures: Int
-    public private(set) var weights: [Float]    // (in, out) row-major, as Keras stores it
-    public private(set) var bias: [Float]?
-    public var activation: FusedActivation
+    public let weights: [Float]    // (in, out) row-major, as Keras stores it
+    public let bias: [Float]?
+    public let activation: FusedActivation
     public let leadingShape: [Int]
     public private(set) var kernelChoice: Kernel = .gemm
-    /// The kernels the loader's one-layer timing found within 2× of the fastest, fastest first (set by the
-    /// loader; empty: not timed), which its in-network pass compares again.
-    public internal(set) var contenders: [Kernel] = []
     private var sparse: CSRMatrix?
     private var panel: PanelGEMM?
     private var stream: StreamingGEMM?
     private var sparsePixels: SparsePixelGEMM?
 
     public init(kind: String = "dense", leadingShape: [Int], inFeatures: Int, outFeatures: Int,
-                weights: [Float], bias: [Float]?, activation: FusedActivation = .linear) {
+                weights: [Float], bias: [Float]?, activation: FusedActivation = .linear, kernel: Kernel = .gemm) {
         precondition(weights.count == inFeatures * outFeatures)
         self.kind = kind
         self.leadingShape = leadingShape
@@ -49,81 +70,41 @@ public final class Dense: BlockedOutputLayer {
         self.weights = weights
         self.bias = bias
         self.activation = activation
+        useKernel(kernel)
     }
 
     public var inputShape: [Int] { leadingShape + [inFeatures] }
     public var outputShape: [Int] { leadingShape + [outFeatures] }
     public var macs: Int { rows * inFeatures * outFeatures }
-    public var scratchCount: Int { sparsePixels == nil && kernelChoice != .streamSkippingZeros ? 0 : maxScratchCount }
-    /// The scratch of the most demanding kernel this layer can run (the network plans for it, so that a
-    /// kernel can be switched after loading, as `Network.compareDenseKernels` does).
-    public var maxScratchCount: Int {
-        max(SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) ? SparsePixelGEMM.scratchCount(k: inFeatures, n: outFeatures) : 0,
-            StreamingGEMM.supports(m: rows, n: outFeatures) ? StreamingGEMM.skippingZerosScratchCount(k: inFeatures) : 0)
-    }
+    public var scratchCount: Int { kernelChoice.scratchCount(rows: rows, k: inFeatures, n: outFeatures) }
 
-    /// The kernels that can run this layer: the sparse ones only when `allowSparse` and at least
-    /// `minZeroFraction` of the weights are zero; the SIMD16 ones only with fast wide vectors.
-    public func candidateKernels(allowSparse: Bool, minZeroFraction: Double) -> [Kernel] {
-        var k: [Kernel] = [.gemm]
-        let simd = SIMDKernels.hasFastWideVectors
-        if PanelGEMM.supports(n: outFeatures) && simd { k += [.panel, .narrowPanel] }
-        if PanelGEMM.supports(n: outFeatures) && simd && PanelGEMM.kBlockCount(k: inFeatures, panels: (outFeatures + 15) / 16) > 1 {
-            k.append(.kBlockedPanel)
-        }
-        if StreamingGEMM.supports(m: rows, n: outFeatures) && simd { k.append(.stream) }
-        if StreamingGEMM.supports(m: rows, n: outFeatures) && simd && weightsAreFinite { k.append(.streamSkippingZeros) }
-        if !PanelGEMM.supports(n: outFeatures) { k.append(.loops) }
-        if allowSparse && zeroFraction >= minZeroFraction {
-            k.append(.csr)
-            if SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) && simd { k += [.sparsePixels, .sparsePixelsOneSet] }
-        }
-        return k
-    }
     /// Skipping a zero input is exact only when no weight is infinite or NaN (0 · ∞ is NaN).
     public var weightsAreFinite: Bool { weights.allSatisfy(\.isFinite) }
-    public var zeroFraction: Double {
-        Double(weights.lazy.filter { $0 == 0 }.count) / Double(max(weights.count, 1))
-    }
-
-    public func foldAffine(scale: [Float], shift: [Float]) {
-        for i in 0..<inFeatures {
-            for o in 0..<outFeatures { weights[i * outFeatures + o] *= scale[o] }
-        }
-        let b = bias ?? [Float](repeating: 0, count: outFeatures)
-        bias = (0..<outFeatures).map { b[$0] * scale[$0] + shift[$0] }
-        if kernelChoice != .gemm { useKernel(kernelChoice) }
-    }
-
-    /// Switches between the OpenBLAS GEMM, the CSR product (Wᵀ stored as CSR rows), the packed-panel
-    /// SIMD16 GEMM in 32- or 16-wide panels (only when outFeatures ≥ 16), the streaming GEMM (1–4 rows, outFeatures ≥ 32) and the
-    /// pixels-SIMD sparse product (≥ 64 rows, ≥ 16 in and out); where a kernel does not apply the GEMM stays.
+    /// Switches to `kernel` (which must apply: `Kernel.applies`), packing the weights for it.
     public func useKernel(_ kernel: Kernel) {
+        precondition(kernel.applies(rows: rows, k: inFeatures, n: outFeatures, weightsAreFinite: kernel != .streamSkippingZeros || weightsAreFinite),
+                     "Dense: kernel \(kernel.rawValue) does not apply to \(kind) (\(rows) × \(inFeatures) · \(inFeatures) × \(outFeatures))")
         kernelChoice = kernel
         panel = nil
         stream = nil
         sparsePixels = nil
-        if kernel == .stream || kernel == .streamSkippingZeros {
-            sparse = nil
-            guard StreamingGEMM.supports(m: rows, n: outFeatures), kernel == .stream || weightsAreFinite else { kernelChoice = .gemm; return }
+        sparse = nil
+        switch kernel {
+        case .stream, .streamSkippingZeros:
             stream = StreamingGEMM(b: weights, k: inFeatures, n: outFeatures)
-        } else if kernel == .sparsePixels || kernel == .sparsePixelsOneSet {
-            sparse = nil
-            guard SparsePixelGEMM.supports(m: rows, k: inFeatures, n: outFeatures) else { kernelChoice = .gemm; return }
+        case .sparsePixels, .sparsePixelsOneSet:
             sparsePixels = SparsePixelGEMM(b: weights, k: inFeatures, n: outFeatures, pairs: kernel == .sparsePixels)
-        } else if kernel == .panel || kernel == .narrowPanel || kernel == .kBlockedPanel {
-            guard PanelGEMM.supports(n: outFeatures) else { kernelChoice = .gemm; sparse = nil; return }
+        case .panel, .narrowPanel, .kBlockedPanel:
             panel = PanelGEMM(b: weights, k: inFeatures, n: outFeatures, narrow: kernel == .narrowPanel,
                               kBlocked: kernel == .kBlockedPanel)
-            sparse = nil
-        } else if kernel == .csr {
+        case .csr:
             var transposed = [Float](repeating: 0, count: weights.count)
             for i in 0..<inFeatures {
                 for o in 0..<outFeatures { transposed[o * inFeatures + i] = weights[i * outFeatures + o] }
             }
             sparse = CSRMatrix(dense: transposed, rows: outFeatures, cols: inFeatures)
-        } else {
-            sparse = nil
+        case .gemm, .loops:
+            break
         }
     }
 
@@ -132,7 +113,6 @@ public final class Dense: BlockedOutputLayer {
     /// Floats `forwardBlocked` writes (one rows × 16 block per 16-column panel).
     public var blockedCount: Int { (outFeatures + 15) / 16 * rows * 16 }
 
-    public var kernelName: String { kernelChoice.rawValue }
 
     /// `forward` with the output channel-blocked (`PanelGEMM.multiply(blockedInto:)`); needs `canWriteBlocked`.
     public func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
@@ -190,21 +170,5 @@ extension Dense {
     @inline(__always)
     private func withBias(_ body: (UnsafePointer<Float>?) -> Void) {
         if let bias { bias.withUnsafeBufferPointer { body($0.baseAddress) } } else { body(nil) }
-    }
-}
-
-/// The plain dense layer the GEMM and CSR paths are checked against.
-public enum DenseReference {
-    public static func run(input: [Float], rows: Int, inFeatures: Int, outFeatures: Int,
-                           weights: [Float], bias: [Float]?, activation: FusedActivation) -> [Float] {
-        var out = [Float](repeating: 0, count: rows * outFeatures)
-        for r in 0..<rows {
-            for o in 0..<outFeatures {
-                var sum = Double(bias?[o] ?? 0)
-                for i in 0..<inFeatures { sum += Double(input[r * inFeatures + i]) * Double(weights[i * outFeatures + o]) }
-                out[r * outFeatures + o] = activation.apply(Float(sum))
-            }
-        }
-        return out
     }
 }

@@ -22,36 +22,25 @@ extension DepthwiseConv2D {
                 let out = output + (oy * g.outputWidth + ox) * C
                 for chunk in 0..<chunks {
                     let c = min(chunk * 64, C - 64)
-                    var a0 = DepthwiseConv2D.load16(b + c), a1 = DepthwiseConv2D.load16(b + c + 16)
-                    var a2 = DepthwiseConv2D.load16(b + c + 32), a3 = DepthwiseConv2D.load16(b + c + 48)
+                    var a0: SIMD16<Float> = load(b + c), a1: SIMD16<Float> = load(b + c + 16)
+                    var a2: SIMD16<Float> = load(b + c + 32), a3: SIMD16<Float> = load(b + c + 48)
                     if kyStart < kyEnd && kxStart < kxEnd {
                         for ky in kyStart..<kyEnd {
                             let row = input + ((y0 + ky) * W + x0) * C + c
                             let krow = k + ky * KW * C + c
                             for kx in kxStart..<kxEnd {
                                 let x = row + kx * C, w = krow + kx * C
-                                a0.addProduct(DepthwiseConv2D.load16(x), DepthwiseConv2D.load16(w))
-                                a1.addProduct(DepthwiseConv2D.load16(x + 16), DepthwiseConv2D.load16(w + 16))
-                                a2.addProduct(DepthwiseConv2D.load16(x + 32), DepthwiseConv2D.load16(w + 32))
-                                a3.addProduct(DepthwiseConv2D.load16(x + 48), DepthwiseConv2D.load16(w + 48))
+                                a0.addProduct(load(x), load(w))
+                                a1.addProduct(load(x + 16), load(w + 16))
+                                a2.addProduct(load(x + 32), load(w + 32))
+                                a3.addProduct(load(x + 48), load(w + 48))
                             }
                         }
                     }
-                    DepthwiseConv2D.store16(a0, lo, hi, out + c); DepthwiseConv2D.store16(a1, lo, hi, out + c + 16)
-                    DepthwiseConv2D.store16(a2, lo, hi, out + c + 32); DepthwiseConv2D.store16(a3, lo, hi, out + c + 48)
+                    store(clamp(a0, lo, hi), out + c); store(clamp(a1, lo, hi), out + c + 16)
+                    store(clamp(a2, lo, hi), out + c + 32); store(clamp(a3, lo, hi), out + c + 48)
                 }
             }
         }
-    }
-
-    @inline(__always)
-    static func load16(_ p: UnsafePointer<Float>) -> SIMD16<Float> { UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-
-    @inline(__always)
-    static func store16(_ v: SIMD16<Float>, _ lo: SIMD16<Float>, _ hi: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>) {
-        var r = v
-        r.replace(with: lo, where: r .< lo)
-        r.replace(with: hi, where: r .> hi)
-        UnsafeMutableRawPointer(p).storeBytes(of: r, as: SIMD16<Float>.self)
     }
 }

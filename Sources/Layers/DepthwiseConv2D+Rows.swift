@@ -145,30 +145,20 @@ protocol RowLanes {
     static func load(_ p: UnsafePointer<Float>) -> Self
     /// self += x · y
     mutating func fma(_ x: Self, _ y: Self)
-    /// Stores min(max(self, lo), hi) (masked replace: see `SIMDKernels.clamp`).
+    /// Stores min(max(self, lo), hi) (`clamp` in `SIMDHelpers.swift`).
     func clampedStore(_ p: UnsafeMutablePointer<Float>, _ lo: Self, _ hi: Self)
 }
 
 extension SIMD8: RowLanes where Scalar == Float {
     static var lanes: Int { 8 }
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { Tensor.load(p) }
     @inline(__always) mutating func fma(_ x: Self, _ y: Self) { addProduct(x, y) }
-    @inline(__always) func clampedStore(_ p: UnsafeMutablePointer<Float>, _ lo: Self, _ hi: Self) {
-        var r = self
-        r.replace(with: lo, where: r .< lo)
-        r.replace(with: hi, where: r .> hi)
-        UnsafeMutableRawPointer(p).storeBytes(of: r, as: Self.self)
-    }
+    @inline(__always) func clampedStore(_ p: UnsafeMutablePointer<Float>, _ lo: Self, _ hi: Self) { Tensor.store(Tensor.clamp(self, lo, hi), p) }
 }
 
 extension SIMD16: RowLanes where Scalar == Float {
     static var lanes: Int { 16 }
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { UnsafeRawPointer(p).loadUnaligned(as: Self.self) }
+    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Self { Tensor.load(p) }
     @inline(__always) mutating func fma(_ x: Self, _ y: Self) { addProduct(x, y) }
-    @inline(__always) func clampedStore(_ p: UnsafeMutablePointer<Float>, _ lo: Self, _ hi: Self) {
-        var r = self
-        r.replace(with: lo, where: r .< lo)
-        r.replace(with: hi, where: r .> hi)
-        UnsafeMutableRawPointer(p).storeBytes(of: r, as: Self.self)
-    }
+    @inline(__always) func clampedStore(_ p: UnsafeMutablePointer<Float>, _ lo: Self, _ hi: Self) { Tensor.store(Tensor.clamp(self, lo, hi), p) }
 }

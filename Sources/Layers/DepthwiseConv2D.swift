@@ -1,7 +1,7 @@
 import Tensor
 
 /// DepthwiseConv2D, depth multiplier 1: direct, SIMD over channels, bias (folded BN) and activation clamp
-/// at the store. Five kernels (`Kernel`), timed by the loader: rows-simd16/8 and pixels-simd16x4 in their
+/// at the store. Five kernels (`Kernel`, listed in `DepthwiseOp.kernels`): rowx16/rowx8 and 1x64 in their
 /// own files, and below the SIMD8 one (`run`) and plain loops. In the SIMD ones a channel count that is
 /// not a multiple of the vector width finishes with one vector that overlaps the previous one (those lanes
 /// are recomputed to the same values), so there is no scalar tail unless C is below the width. Interior
@@ -11,12 +11,12 @@ public final class DepthwiseConv2D: Layer {
     public let kind: String
     public let geometry: WindowGeometry
     public let channels: Int
-    public private(set) var kernel: [Float] { didSet { alignedKernel = AlignedFloats(kernel) } }   // (kh, kw, C)
-    public private(set) var bias: [Float] { didSet { alignedBias = AlignedFloats(bias) } }
+    public let kernel: [Float]   // (kh, kw, C)
+    public let bias: [Float]
     /// 64-byte-aligned copies the kernels read (whole-cache-line loads when C is a multiple of 16).
-    private var alignedKernel: AlignedFloats
-    private var alignedBias: AlignedFloats
-    public var activation: FusedActivation
+    private let alignedKernel: AlignedFloats
+    private let alignedBias: AlignedFloats
+    public let activation: FusedActivation
 
     /// `.rows16` / `.rows8`: channel blocks of 16 or 8 outermost, weights held in registers
     /// (`DepthwiseConv2D+Rows.swift`; C ≥ 16 or 8; eight lanes is the width that fits AVX2's registers).
@@ -25,26 +25,28 @@ public final class DepthwiseConv2D: Layer {
     /// plain loops over channels, left to LLVM's auto-vectoriser, which wins on builds without AVX (where
     /// SIMD lanes become calls).
     public enum Kernel: String, Sendable, CaseIterable {
-        case rows16 = "rows-simd16", rows8 = "rows-simd8", pixels64 = "pixels-simd16x4", simd8 = "direct-simd8", plainLoops = "direct-loops"
-    }
-    public var kernelChoice: Kernel {
-        didSet {
-            if kernelChoice == .rows16 && channels < 16 { kernelChoice = .simd8 }
-            if kernelChoice == .rows8 && channels < 8 { kernelChoice = .simd8 }
-            if kernelChoice == .pixels64 && channels < 64 { kernelChoice = .simd8 }
+        case rows16 = "f32-dwconv-rowx16-avx512", rows8 = "f32-dwconv-rowx8-avx2", pixels64 = "f32-dwconv-1x64-avx512"
+        case simd8 = "f32-dwconv-1x8-avx2", plainLoops = "f32-dwconv-scalar-loops"
+
+        /// Whether this kernel can run `channels` channels.
+        public func applies(channels: Int) -> Bool {
+            switch self {
+            case .rows16: return channels >= 16
+            case .rows8: return channels >= 8
+            case .pixels64: return channels >= 64
+            case .simd8, .plainLoops: return true
+            }
         }
     }
-
-    /// The kernels that can run this layer on this build (the SIMD ones only with fast wide vectors).
-    public var candidateKernels: [Kernel] {
-        guard SIMDKernels.hasFastWideVectors else { return [.plainLoops] }
-        if channels >= 64 { return [.rows16, .rows8, .pixels64, .simd8, .plainLoops] }
-        return channels >= 16 ? [.rows16, .rows8, .simd8, .plainLoops] : channels >= 8 ? [.rows8, .simd8, .plainLoops] : [.simd8, .plainLoops]
+    /// Set only to a kernel that applies (`Kernel.applies`).
+    public var kernelChoice: Kernel {
+        didSet { precondition(kernelChoice.applies(channels: channels), "DepthwiseConv2D: \(kernelChoice.rawValue) needs more than \(channels) channels") }
     }
 
     public init(kind: String = "depthwise_conv2d", geometry: WindowGeometry, channels: Int,
-                kernel: [Float], bias: [Float]?, activation: FusedActivation = .linear) {
+                kernel: [Float], bias: [Float]?, activation: FusedActivation = .linear, choice: Kernel = .plainLoops) {
         precondition(kernel.count == geometry.kernelHeight * geometry.kernelWidth * channels)
+        precondition(choice.applies(channels: channels), "DepthwiseConv2D: \(choice.rawValue) needs more than \(channels) channels")
         self.kind = kind
         self.geometry = geometry
         self.channels = channels
@@ -53,21 +55,12 @@ public final class DepthwiseConv2D: Layer {
         alignedKernel = AlignedFloats(kernel)
         alignedBias = AlignedFloats(self.bias)
         self.activation = activation
-        kernelChoice = !SIMDKernels.hasFastWideVectors ? .plainLoops : channels >= 16 ? .rows16 : .simd8
+        kernelChoice = choice
     }
 
     public var inputShape: [Int] { [geometry.inputHeight, geometry.inputWidth, channels] }
     public var outputShape: [Int] { [geometry.outputHeight, geometry.outputWidth, channels] }
     public var macs: Int { geometry.outputHeight * geometry.outputWidth * geometry.kernelHeight * geometry.kernelWidth * channels }
-
-    public func foldAffine(scale: [Float], shift: [Float]) {
-        var scaled = kernel   // assigned once: each assignment refreshes the aligned copy
-        for t in 0..<(scaled.count / channels) {
-            for c in 0..<channels { scaled[t * channels + c] *= scale[c] }
-        }
-        kernel = scaled
-        bias = (0..<channels).map { bias[$0] * scale[$0] + shift[$0] }
-    }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let k = UnsafePointer(alignedKernel.pointer), b = UnsafePointer(alignedBias.pointer)
@@ -80,7 +73,7 @@ public final class DepthwiseConv2D: Layer {
         }
     }
 
-    /// The depthwise product of a channel-blocked input (see `PointwiseDepthwise`), NHWC output, with the
+    /// The depthwise product of a channel-blocked input (`Layout.blocked16`, `BlockedInputDepthwise`), NHWC output, with the
     /// 16- or 8-lane row kernel. Needs C ≥ 16.
     public func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, lanes: Int) {
         precondition(channels >= 16, "DepthwiseConv2D.forwardBlocked: needs 16 channels or more")
@@ -109,29 +102,29 @@ public final class DepthwiseConv2D: Layer {
                 let origin = input + (y0 * g.inputWidth + x0) * C   // may point before the image at borders
                 for v in 0..<vectorCount {
                     let c = min(v * W, C - W)
-                    var acc = SIMDKernels.load(b + c)
+                    var acc: V = load(b + c)
                     if interior && unrolled3x3 {
                         let p = origin + c, q = k + c
                         let r1 = p + rowStride, r2 = p + 2 * rowStride
-                        acc.addProduct(SIMDKernels.load(p), SIMDKernels.load(q))
-                        acc.addProduct(SIMDKernels.load(p + C), SIMDKernels.load(q + C))
-                        acc.addProduct(SIMDKernels.load(p + 2 * C), SIMDKernels.load(q + 2 * C))
-                        acc.addProduct(SIMDKernels.load(r1), SIMDKernels.load(q + 3 * C))
-                        acc.addProduct(SIMDKernels.load(r1 + C), SIMDKernels.load(q + 4 * C))
-                        acc.addProduct(SIMDKernels.load(r1 + 2 * C), SIMDKernels.load(q + 5 * C))
-                        acc.addProduct(SIMDKernels.load(r2), SIMDKernels.load(q + 6 * C))
-                        acc.addProduct(SIMDKernels.load(r2 + C), SIMDKernels.load(q + 7 * C))
-                        acc.addProduct(SIMDKernels.load(r2 + 2 * C), SIMDKernels.load(q + 8 * C))
+                        acc.addProduct(load(p), load(q))
+                        acc.addProduct(load(p + C), load(q + C))
+                        acc.addProduct(load(p + 2 * C), load(q + 2 * C))
+                        acc.addProduct(load(r1), load(q + 3 * C))
+                        acc.addProduct(load(r1 + C), load(q + 4 * C))
+                        acc.addProduct(load(r1 + 2 * C), load(q + 5 * C))
+                        acc.addProduct(load(r2), load(q + 6 * C))
+                        acc.addProduct(load(r2 + C), load(q + 7 * C))
+                        acc.addProduct(load(r2 + 2 * C), load(q + 8 * C))
                     } else if kyStart < kyEnd && kxStart < kxEnd {
                         for ky in kyStart..<kyEnd {
                             let row = origin + ky * rowStride + c
                             let krow = k + ky * g.kernelWidth * C + c
                             for kx in kxStart..<kxEnd {
-                                acc.addProduct(SIMDKernels.load(row + kx * C), SIMDKernels.load(krow + kx * C))
+                                acc.addProduct(load(row + kx * C), load(krow + kx * C))
                             }
                         }
                     }
-                    SIMDKernels.store(SIMDKernels.clamp(acc, lo, hi), out + c)
+                    store(clamp(acc, lo, hi), out + c)
                 }
                 if vectorCount == 0 {   // fewer than 8 channels: scalar
                     for c in 0..<C {

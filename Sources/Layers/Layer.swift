@@ -13,6 +13,8 @@ public protocol Layer: AnyObject {
     /// True for steps that only relabel the shape (Flatten, Reshape, Dropout, linear Activation):
     /// the network skips them and keeps the input buffer.
     var isIdentity: Bool { get }
+    /// Floats written to `output`: the output shape's, or more in a padded layout (`Layout.blocked16`).
+    var outputStorageCount: Int { get }
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>)
 }
 
@@ -20,20 +22,17 @@ extension Layer {
     public var scratchCount: Int { 0 }
     public var isIdentity: Bool { false }
     public var macs: Int { 0 }
+    public var outputStorageCount: Int { outputShape.reduce(1, *) }
 }
 
-/// A layer whose 16-wide panel kernels can also write its output channel-blocked (each 16-channel block
-/// as one contiguous rows × 16 image, `PanelGEMM.multiply(blockedInto:)`), for a depthwise layer after it
-/// (`PointwiseDepthwise`): a 1×1 convolution (`Dense`) or an im2col convolution (`Conv2D`).
+/// A layer whose 16-wide panel kernels can also write its output channel-blocked (`Layout.blocked16`: each
+/// 16-channel block as one contiguous rows × 16 image, `PanelGEMM.multiply(blockedInto:)`), for a depthwise
+/// layer after it (`BlockedLayout.swift`): a 1×1 convolution (`Dense`) or an im2col convolution (`Conv2D`).
 public protocol BlockedOutputLayer: Layer {
     /// Whether the current kernel can write the blocked layout (a 16-wide panel one).
     var canWriteBlocked: Bool { get }
     /// Floats `forwardBlocked` writes (one rows × 16 block per 16-column panel).
     var blockedCount: Int { get }
-    /// The scratch of the most demanding kernel this layer can run.
-    var maxScratchCount: Int { get }
-    /// The current kernel's name, e.g. "panel16x6-simd16".
-    var kernelName: String { get }
     /// `forward` with the output channel-blocked; needs `canWriteBlocked`.
     func forwardBlocked(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>)
 }

@@ -56,15 +56,41 @@ public struct NetworkVerifier {
             guard refShape.first == n, reference.count == n * count else {
                 throw HDF5Error(file: fixture.path, object: path, reason: "shape \(refShape), expected \(n) × \(block.outputShape)")
             }
-            let ours = recorded.flatMap { $0[b] }
+            var ours = recorded.flatMap { $0[b] }
+            if let head = network.softmaxHead, let h = block.kerasLayers.firstIndex(of: head) {
+                // The block computes the logits; Keras's layer before the softmax head has them as they are.
+                if h > 0, fixture.exists("layers/\(block.kerasLayers[h - 1])") {
+                    let before = block.kerasLayers[h - 1]
+                    let (_, logits) = try fixture.floatDataset("layers/\(before)")
+                    if logits.count == ours.count {
+                        results.append(compare(network.name, before, block.kerasLayers, block.kernel, block.outputShape, ours, logits))
+                    }
+                }
+                ours = Self.softmax(ours, last: block.outputShape.last ?? 1)
+            }
             results.append(compare(network.name, layer, block.kerasLayers, block.kernel, block.outputShape, ours, reference))
         }
         let (outShape, outRef) = try fixture.floatDataset("output")
         guard outRef.count == n * network.outputCount else {
             throw HDF5Error(file: fixture.path, object: "output", reason: "shape \(outShape), expected \(n) × \(network.outputCount)")
         }
-        results.append(compare(network.name, "output", [], "predict", [network.outputCount], finals.flatMap { $0 }, outRef))
+        // The network yields logits; Keras's output is their softmax when the model ends in one.
+        let outputs = network.softmaxHead == nil ? finals.flatMap { $0 } : Self.softmax(finals.flatMap { $0 }, last: outShape.last ?? 1)
+        results.append(compare(network.name, "output", [], "predict", [network.outputCount], outputs, outRef))
         return results
+    }
+
+    /// Softmax over groups of `last` values (the Softmax kernel the network leaves out of its head).
+    static func softmax(_ values: [Float], last: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: values.count)
+        let layer = Softmax(shape: [values.count / max(last, 1), last])
+        values.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { y in
+                var none: Float = 0
+                layer.forward(x.baseAddress!, y.baseAddress!, scratch: &none)
+            }
+        }
+        return out
     }
 
     func compare(_ network: String, _ layer: String, _ covers: [String], _ kernel: String, _ shape: [Int],

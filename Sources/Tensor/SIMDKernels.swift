@@ -1,29 +1,10 @@
 import Dispatch
 
-/// Small vector helpers the layer kernels are written against (one place for the SIMD width).
+/// The 8-lane width the SIMD8 kernels use, the bias + clamp epilogue, and whether this build's vectors are
+/// fast; the load, store and clamp helpers are in `SIMDHelpers.swift`.
 public enum SIMDKernels {
     public typealias Vector = SIMD8<Float>
     public static let width = Vector.scalarCount
-
-    @inlinable @inline(__always)
-    public static func load(_ p: UnsafePointer<Float>) -> Vector {
-        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
-    }
-
-    @inlinable @inline(__always)
-    public static func store(_ v: Vector, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Vector.self)
-    }
-
-    /// Lane-wise min(max(v, lo), hi). Written with masked replace: the standard library's `clamped` and
-    /// `pointwiseMin/Max` keep NaN semantics lane by lane and measured ~2.5× slower in the depthwise kernel.
-    @inlinable @inline(__always)
-    public static func clamp(_ v: Vector, _ lo: Vector, _ hi: Vector) -> Vector {
-        var r = v
-        r.replace(with: lo, where: r .< lo)
-        r.replace(with: hi, where: r .> hi)
-        return r
-    }
 
     /// rows × cols matrix (row stride `cols`): x = clamp(x + bias[col], lower, upper), in place.
     /// Bias may be nil. This is the store epilogue of the GEMM-based kernels (BN folded into the bias).

@@ -84,29 +84,29 @@ public struct SparsePixelGEMM: Sendable {
                     let end = Int(starts[o + 1])
                     while !pairs && j < end {
                         let w = Lane(repeating: values[j]), q = UnsafePointer(xT + Int(offsets[j]))
-                        s0.addProduct(w, Self.load(q)); s1.addProduct(w, Self.load(q + 16))
-                        s2.addProduct(w, Self.load(q + 32)); s3.addProduct(w, Self.load(q + 48))
+                        s0.addProduct(w, load(q)); s1.addProduct(w, load(q + 16))
+                        s2.addProduct(w, load(q + 32)); s3.addProduct(w, load(q + 48))
                         j += 1
                     }
                     while j + 2 <= end {
                         let w = Lane(repeating: values[j]), q = UnsafePointer(xT + Int(offsets[j]))
-                        s0.addProduct(w, Self.load(q)); s1.addProduct(w, Self.load(q + 16))
-                        s2.addProduct(w, Self.load(q + 32)); s3.addProduct(w, Self.load(q + 48))
+                        s0.addProduct(w, load(q)); s1.addProduct(w, load(q + 16))
+                        s2.addProduct(w, load(q + 32)); s3.addProduct(w, load(q + 48))
                         let v = Lane(repeating: values[j + 1]), r = UnsafePointer(xT + Int(offsets[j + 1]))
-                        t0.addProduct(v, Self.load(r)); t1.addProduct(v, Self.load(r + 16))
-                        t2.addProduct(v, Self.load(r + 32)); t3.addProduct(v, Self.load(r + 48))
+                        t0.addProduct(v, load(r)); t1.addProduct(v, load(r + 16))
+                        t2.addProduct(v, load(r + 32)); t3.addProduct(v, load(r + 48))
                         j += 2
                     }
                     if j < end {
                         let w = Lane(repeating: values[j]), q = UnsafePointer(xT + Int(offsets[j]))
-                        s0.addProduct(w, Self.load(q)); s1.addProduct(w, Self.load(q + 16))
-                        s2.addProduct(w, Self.load(q + 32)); s3.addProduct(w, Self.load(q + 48))
+                        s0.addProduct(w, load(q)); s1.addProduct(w, load(q + 16))
+                        s2.addProduct(w, load(q + 32)); s3.addProduct(w, load(q + 48))
                     }
                     let out = yT + o * B
-                    Self.store(GEMMMicroKernels.clamp(s0 + t0, lo, hi), out)
-                    Self.store(GEMMMicroKernels.clamp(s1 + t1, lo, hi), out + 16)
-                    Self.store(GEMMMicroKernels.clamp(s2 + t2, lo, hi), out + 32)
-                    Self.store(GEMMMicroKernels.clamp(s3 + t3, lo, hi), out + 48)
+                    store(clamp(s0 + t0, lo, hi), out)
+                    store(clamp(s1 + t1, lo, hi), out + 16)
+                    store(clamp(s2 + t2, lo, hi), out + 32)
+                    store(clamp(s3 + t3, lo, hi), out + 48)
                 }
                 // yT (n × 64) → Y rows p0 ..< p0 + 64; the last channel block flush with n.
                 for s in 0..<(B / 16) {
@@ -127,17 +127,13 @@ public struct SparsePixelGEMM: Sendable {
         }
     }
 
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Lane { UnsafeRawPointer(p).loadUnaligned(as: Lane.self) }
-    @inline(__always) static func store(_ v: Lane, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lane.self)
-    }
 
     /// dst (16 × 16, row stride dstStride) = transpose of src (16 × 16, row stride srcStride). Four rounds of
     /// 'row i ← even lanes of rows 2i, 2i+1; row 8+i ← their odd lanes' (each a rotation of the 8 index bits
     /// (row, column) by one), i.e. 64 two-source permutes instead of 256 scalar moves.
     @inline(__always)
     static func transpose16(_ src: UnsafePointer<Float>, _ srcStride: Int, _ dst: UnsafeMutablePointer<Float>, _ dstStride: Int) {
-        let r0_0 = load(src + 0 * srcStride); let r1_0 = load(src + 1 * srcStride); let r2_0 = load(src + 2 * srcStride); let r3_0 = load(src + 3 * srcStride); let r4_0 = load(src + 4 * srcStride); let r5_0 = load(src + 5 * srcStride); let r6_0 = load(src + 6 * srcStride); let r7_0 = load(src + 7 * srcStride); let r8_0 = load(src + 8 * srcStride); let r9_0 = load(src + 9 * srcStride); let r10_0 = load(src + 10 * srcStride); let r11_0 = load(src + 11 * srcStride); let r12_0 = load(src + 12 * srcStride); let r13_0 = load(src + 13 * srcStride); let r14_0 = load(src + 14 * srcStride); let r15_0 = load(src + 15 * srcStride)
+        let r0_0: Lane = load(src + 0 * srcStride); let r1_0: Lane = load(src + 1 * srcStride); let r2_0: Lane = load(src + 2 * srcStride); let r3_0: Lane = load(src + 3 * srcStride); let r4_0: Lane = load(src + 4 * srcStride); let r5_0: Lane = load(src + 5 * srcStride); let r6_0: Lane = load(src + 6 * srcStride); let r7_0: Lane = load(src + 7 * srcStride); let r8_0: Lane = load(src + 8 * srcStride); let r9_0: Lane = load(src + 9 * srcStride); let r10_0: Lane = load(src + 10 * srcStride); let r11_0: Lane = load(src + 11 * srcStride); let r12_0: Lane = load(src + 12 * srcStride); let r13_0: Lane = load(src + 13 * srcStride); let r14_0: Lane = load(src + 14 * srcStride); let r15_0: Lane = load(src + 15 * srcStride)
         let r0_1 = Lane(lowHalf: r0_0.evenHalf, highHalf: r1_0.evenHalf)
         let r1_1 = Lane(lowHalf: r2_0.evenHalf, highHalf: r3_0.evenHalf)
         let r2_1 = Lane(lowHalf: r4_0.evenHalf, highHalf: r5_0.evenHalf)

@@ -109,11 +109,6 @@ extension StreamingGEMM {
 // accumulator is a named variable so LLVM keeps it in a zmm register.
 enum StreamingMicroKernels {
     typealias Lane = SIMD16<Float>
-    @inline(__always) static func load(_ p: UnsafePointer<Float>) -> Lane { UnsafeRawPointer(p).loadUnaligned(as: Lane.self) }
-    @inline(__always) static func store(_ v: Lane, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lane.self)
-    }
-    @inline(__always) static func clamp(_ v: Lane, _ lo: Lane, _ hi: Lane) -> Lane { GEMMMicroKernels.clamp(v, lo, hi) }
 
     /// c[0..<32] = clamp(Σ_j values[j] · panel[offsets[j] ..< +32] + bias, lo, hi): the panel rows of the
     /// nonzero inputs only (offsets in floats), two accumulator sets for the FMA latency.

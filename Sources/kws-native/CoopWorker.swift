@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KWS
+import Layers
 import Logging
 import Serving
 
@@ -32,6 +33,7 @@ struct CoopWorker: AsyncParsableCommand {
     @Option(help: "Directory with manifest.json and the Keras .h5 files.") var weights = "weights"
     @Option(help: "MQTT QoS for subscribe and publish (0 or 1).") var qos = 1
     @Flag(help: "Log every connection event, not only problems.") var verbose = false
+    @OptionGroup var plan: PlanOption
     @OptionGroup(title: "Broker credentials and TLS") var credentials: BrokerOptions
 
     func run() async throws {
@@ -45,7 +47,7 @@ struct CoopWorker: AsyncParsableCommand {
         let spotter: KeywordSpotter
         let options: MQTTOptions
         do {
-            spotter = try ModelZoo(weightsDirectory: weights, references: false).spotter(model)
+            spotter = try ModelZoo(weightsDirectory: weights, references: false).spotter(model, options: try plan.loadOptions())
             options = try credentials.mqttOptions(url: broker, clientID: MQTTOptions.randomClientID(prefix: "kws-\(model)"))
         } catch {
             throw fail("\(error)")

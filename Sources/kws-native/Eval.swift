@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KWS
+import Layers
 
 /// `kws-native eval [--model NAME|big-little|coop] [--data DIR] [--json]`: accuracy, per-class recall,
 /// per-voice accuracy and the confusion matrix over a dataset directory; agreement with Keras's
@@ -46,6 +47,8 @@ struct Eval: AsyncParsableCommand {
 
     @Option(name: .customLong("request-bytes"), help: "big-little: bytes per request (default: the manifest's for --payload).")
     var requestBytes: Int?
+
+    @OptionGroup var plan: PlanOption
 
     @Flag(help: "Print one JSON object.")
     var json = false
@@ -111,6 +114,9 @@ struct Eval: AsyncParsableCommand {
         var blReport: BigLittleReport?
         var coopReport: CoopReport?
         do {
+            if plan.file != nil && (model == "big-little" || model == "coop") {
+                throw fail("--plan is one network's plan: give it with --model NAME, not \(model)")
+            }
             switch model {
             case "big-little":
                 let little = try zoo.spotter("little"), big = try zoo.spotter("big")
@@ -138,7 +144,7 @@ struct Eval: AsyncParsableCommand {
                 referenceAccuracy = manifest.coop?.accuracy
                 coopReport = CoopReport(models: names, ties: result.ties)
             default:
-                let spotter = try zoo.spotter(model)
+                let spotter = try zoo.spotter(model, options: try plan.loadOptions())
                 result = evaluator.single(spotter)
                 let entry = try zoo.entry(model)
                 kerasPredictions = entry.kerasTestPredictions

@@ -33,6 +33,8 @@ struct Infer: AsyncParsableCommand {
     @Flag(help: "One JSON object per file.")
     var json = false
 
+    @OptionGroup var plan: PlanOption
+
     struct Output: Encodable {
         var file: String
         var model: String
@@ -59,7 +61,7 @@ struct Infer: AsyncParsableCommand {
             // Timing candidate kernels at load costs 16-80 ms (little to coop1) and saves well under 1 ms
             // a clip, so a short run (the usual `infer` on a few files) loads with the default kernels.
             let tune = files.count >= Self.tuningBreakEvenFiles
-            spotter = try ModelZoo(weightsDirectory: weights, references: false).spotter(model, options: LoadOptions(tuneKernels: tune))
+            spotter = try ModelZoo(weightsDirectory: weights, references: false).spotter(model, options: try plan.loadOptions(tune: tune))
         } catch {
             throw fail("\(error)")
         }

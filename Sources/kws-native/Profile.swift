@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KWS
+import Layers
 
 /// `kws-native profile [--model NAME] [--runs N] [--json]`: p50/p90/p99 of decode, features, network and
 /// total for one clip, single-threaded, against the seed's 36 ms target for the little network; peak RSS.
@@ -31,6 +32,8 @@ struct Profile: AsyncParsableCommand {
     @Option(help: "Directory holding manifest.json and the Keras .h5 files.")
     var weights = "weights"
 
+    @OptionGroup var plan: PlanOption
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -57,7 +60,7 @@ struct Profile: AsyncParsableCommand {
         guard runs > 0 else { throw fail("--runs must be positive") }
         let spotter: KeywordSpotter, path: String, bytes: [UInt8]
         do {
-            spotter = try ModelZoo(weightsDirectory: weights, references: false).spotter(model)
+            spotter = try ModelZoo(weightsDirectory: weights, references: false).spotter(model, options: try plan.loadOptions())
             path = try file ?? Dataset(directory: data).clips[0].path
             bytes = try WAVDecoder.readBytes(path)
             _ = try WAVDecoder.decode(bytes)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KWS
+import Layers
 import Logging
 import Serving
 
@@ -32,6 +33,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port (0 = any free port).") var port = 8080
     @Option(help: "Network to serve (a name in the manifest).") var model = "big"
+    @OptionGroup var plan: PlanOption
     @Option(help: "Directory with the Keras .h5 files and manifest.json.") var weights = "weights"
     @Option(help: "Bearer token required on every request (default: $\(BigServerConfiguration.tokenEnvironmentVariable); none if unset).")
     var token: String?
@@ -47,7 +49,14 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, token: BigServerConfiguration.token(explicit: token),
             maxBodyBytes: maxBodyBytes, threads: threads, model: model, idleTimeoutSeconds: idleTimeout)
         let name = model
-        let server = try BigServer(configuration: config) { _ in try SpotterClassifier(zoo: zoo, name: name) }
+        let loadOptions: LoadOptions
+        do {
+            loadOptions = try plan.loadOptions()
+            _ = try zoo.spotter(name, options: loadOptions)     // a plan that does not fit fails here, before listening
+        } catch {
+            throw fail("\(error)")
+        }
+        let server = try BigServer(configuration: config) { _ in SpotterClassifier(try zoo.spotter(name, options: loadOptions)) }
         let (address, auth) = (host, config.token != nil)
         try await server.run { port in
             let logger = Logger(label: "kws-native.serve")

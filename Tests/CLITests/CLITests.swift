@@ -185,3 +185,36 @@ struct CoopExitTests {
         return nil
     }
 }
+
+/// `plan` writes a plan; `--plan FILE` runs it, and refuses one made for another model (non-zero exit, a
+/// message naming the plan, the op and why).
+@Suite(.serialized, .enabled(if: CLI.available)) struct PlanFileTests {
+    @Test func planWrittenThenRunAndAWrongOneRefused() throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        let file = s.path + "/little.json"
+        let written = try CLI.run(["plan", "--model", "little", "--out", file])
+        #expect(written.status == 0, "\(written.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
+        let ops = object?["ops"] as? [[String: Any]] ?? []
+        #expect(!ops.isEmpty && ops.allSatisfy { $0["kernel"] is String && $0["needs"] is [Any] && $0["output_shape"] is [Any] })
+
+        let clip = try CLI.firstBundledClip()
+        let ran = try CLI.run(["infer", clip, "--model", "little", "--plan", file, "--json"])
+        #expect(ran.status == 0 && ran.stdout.contains("\"label\""), "\(ran.stderr)")
+
+        let wrong = try CLI.run(["infer", clip, "--model", "big", "--plan", file])
+        #expect(wrong.status != 0)
+        #expect(wrong.stderr.contains(file) && wrong.stderr.contains("made for model"), "\(wrong.stderr)")
+
+        var edited = object!
+        var first = ops
+        let i = first.firstIndex { ($0["kind"] as? String) == "dwconv" } ?? 0
+        first[i]["kernel"] = "f32-dwconv-9x9-neon"
+        edited["ops"] = first
+        let bad = try s.write("bad.json", try JSONSerialization.data(withJSONObject: edited))
+        let refused = try CLI.run(["profile", "--model", "little", "--runs", "1", "--plan", bad])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("op \(i)") && refused.stderr.contains("f32-dwconv-9x9-neon"), "\(refused.stderr)")
+    }
+}

@@ -1,5 +1,5 @@
 import Testing
-import Layers
+@testable import Layers
 import Tensor
 
 /// Random convolution geometries, including the awkward ones: 1×1 images, one channel, channel counts
@@ -54,21 +54,23 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let input = rng.floats(c.h * c.w * c.cin)
         let kernel = rng.floats(c.kh * c.kw * c.cin * c.cout)
         let bias = rng.floats(c.cout)
-        // Every kernel, including those the loader would not pick for this shape: direct needs ≥ 8 output
-        // channels, the panel GEMM ≥ 16 (the layer falls back to im2col+gemm below that).
+        // Every kernel that applies, including those the default plan would not pick for this shape: direct
+        // needs ≥ 8 output channels, the panel GEMMs ≥ 16, Winograd a 3×3 stride-1 window.
         for activation in [FusedActivation.linear, .relu, .relu6] {
             let useBias = activation != .relu
             let expected = Conv2DReference.run(input: input, geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
                                                kernel: kernel, bias: useBias ? bias : nil, activation: activation)
             for choice in Conv2D.Kernel.allCases {
-                let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
-                                   kernel: kernel, bias: useBias ? bias : nil, activation: activation)
-                layer.kernelChoice = choice
                 let winogradFits = c.kh == 3 && c.kw == 3 && c.sy == 1 && c.sx == 1 && c.cout >= 16
-                let expectedChoice: Conv2D.Kernel = choice == .direct && c.cout < 8
-                    || (choice == .im2colPanel || choice == .im2colNarrowPanel || choice == .im2colKBlockedPanel) && c.cout < 16
-                    || (choice == .winograd || choice == .winogradNarrow) && !winogradFits ? .im2colGEMM : choice
-                #expect(layer.kernelChoice == expectedChoice)
+                let patch = c.kh * c.kw * c.cin
+                let applies = !(choice == .direct && (c.cout < 8 || patch > Conv2D.directPatchLimit)
+                    || (choice == .im2colPanel || choice == .im2colNarrowPanel) && c.cout < 16
+                    || choice == .im2colKBlockedPanel && (c.cout < 16 || PanelGEMM.kBlockCount(k: patch, panels: (c.cout + 15) / 16) < 2)
+                    || (choice == .winograd || choice == .winogradNarrow) && !winogradFits)
+                #expect(choice.applies(c.geometry, inChannels: c.cin, outChannels: c.cout) == applies, "\(c) \(choice)")
+                guard applies else { continue }
+                let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
+                                   kernel: kernel, bias: useBias ? bias : nil, activation: activation, choice: choice)
                 #expect(layer.outputShape == [c.geometry.outputHeight, c.geometry.outputWidth, c.cout])
                 #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation) \(choice)")
             }
@@ -92,10 +94,9 @@ struct ConvCase: CustomStringConvertible, Sendable {
             let expected = Conv2DReference.run(input: input, geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
                                                kernel: kernel, bias: bias, activation: activation)
             for choice in [Conv2D.Kernel.winograd, .winogradNarrow] {
-                let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout, kernel: kernel, bias: bias, activation: activation)
-                layer.kernelChoice = choice
-                #expect(layer.kernelChoice == choice)
-                #expect(layer.candidateKernels.contains(choice))
+                #expect(choice.applies(c.geometry, inChannels: c.cin, outChannels: c.cout))
+                let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout, kernel: kernel, bias: bias,
+                                   activation: activation, choice: choice)
                 #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation) \(choice)")
             }
         }
@@ -113,9 +114,7 @@ struct ConvCase: CustomStringConvertible, Sendable {
         #expect(PanelGEMM.kBlockCount(k: c.cin, panels: (c.cout + 15) / 16) == 2)
         let expected = Conv2DReference.run(input: input, geometry: c.geometry, inChannels: c.cin, outChannels: c.cout,
                                            kernel: kernel, bias: bias, activation: .linear)
-        let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout, kernel: kernel, bias: bias)
-        layer.kernelChoice = .winogradNarrow
-        #expect(layer.kernelChoice == .winogradNarrow)
+        let layer = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout, kernel: kernel, bias: bias, choice: .winogradNarrow)
         #expect(worstRelativeError(run(layer, input), expected) < 1e-4)
     }
 
@@ -129,9 +128,9 @@ struct ConvCase: CustomStringConvertible, Sendable {
         for activation in [FusedActivation.linear, .relu6] {
             let expected = DepthwiseConv2DReference.run(input: input, geometry: c.geometry, channels: channels,
                                                         kernel: kernel, bias: bias, activation: activation)
-            for choice in DepthwiseConv2D.Kernel.allCases {
-                let layer = DepthwiseConv2D(geometry: c.geometry, channels: channels, kernel: kernel, bias: bias, activation: activation)
-                layer.kernelChoice = choice
+            for choice in DepthwiseConv2D.Kernel.allCases where choice.applies(channels: channels) {
+                let layer = DepthwiseConv2D(geometry: c.geometry, channels: channels, kernel: kernel, bias: bias, activation: activation,
+                                            choice: choice)
                 #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(c) \(activation) \(choice)")
             }
         }
@@ -158,12 +157,13 @@ struct ConvCase: CustomStringConvertible, Sendable {
         }
     }
 
-    /// The 1×1 → depthwise pair in every mode against the two reference layers one after the other: channel
-    /// counts with and without an overlapping last 16-block, stride 1 and 2, 'same' and 'valid', widths that
-    /// leave 0–3 pixels after the groups of four, both panel layouts of the 1×1 layer.
+    /// A 1×1 layer writing the channel-blocked layout and the depthwise row kernels reading it (16 and 8
+    /// lanes), against the two reference layers one after the other: channel counts with and without an
+    /// overlapping last 16-block, stride 1 and 2, 'same' and 'valid', widths that leave 0–3 pixels after the
+    /// groups of four, both panel layouts that can write blocks (the last case makes two k blocks).
     @Test(arguments: [(9, 7, 20, 32, 1, true), (22, 13, 40, 332, 1, false), (10, 9, 24, 37, 2, true), (6, 5, 16, 16, 1, false),
-                      (5, 8, 33, 70, 1, true), (7, 11, 3, 48, 2, false)])
-    func pointwiseDepthwiseMatchesReferences(_ s: (Int, Int, Int, Int, Int, Bool)) {
+                      (5, 8, 33, 70, 1, true), (7, 11, 3, 48, 2, false), (4, 5, 48, 1100, 1, true)])
+    func blockedPointwiseDepthwiseMatchesReferences(_ s: (Int, Int, Int, Int, Int, Bool)) {
         let (h, w, cin, c, stride, same) = s
         var rng = SeededRandom(UInt64(h * 1000 + w * 100 + cin + c))
         let input = rng.floats(h * w * cin, in: -2...2)
@@ -173,24 +173,25 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let middle = DenseReference.run(input: input, rows: h * w, inFeatures: cin, outFeatures: c,
                                         weights: pwWeights, bias: pwBias, activation: .relu)
         let expected = DepthwiseConv2DReference.run(input: middle, geometry: g, channels: c, kernel: dwKernel, bias: dwBias, activation: .relu6)
-        for kernel in [Dense.Kernel.narrowPanel, .kBlockedPanel, .gemm] {
-            let pw = Dense(leadingShape: [h, w], inFeatures: cin, outFeatures: c, weights: pwWeights, bias: pwBias, activation: .relu)
-            pw.useKernel(kernel)
-            let dw = DepthwiseConv2D(geometry: g, channels: c, kernel: dwKernel, bias: dwBias, activation: .relu6)
-            #expect(PointwiseDepthwise.applies(pw, dw) == (pw.kernelChoice != .gemm))
-            let pair = PointwiseDepthwise(pw, dw)
-            for mode in PointwiseDepthwise.Mode.allCases {
-                pair.mode = mode
-                #expect(worstRelativeError(run(pair, input), expected) < 1e-4, "\(s) \(pw.kernelChoice) \(mode)")
+        let dw = DepthwiseConv2D(geometry: g, channels: c, kernel: dwKernel, bias: dwBias, activation: .relu6)
+        var tried = 0
+        for kernel in [Dense.Kernel.narrowPanel, .kBlockedPanel] where kernel.applies(rows: h * w, k: cin, n: c, weightsAreFinite: true) {
+            let pw = BlockedOutput(Dense(leadingShape: [h, w], inFeatures: cin, outFeatures: c, weights: pwWeights, bias: pwBias,
+                                         activation: .relu, kernel: kernel))
+            let blocked = run(pw, input)
+            for lanes in [16, 8] {
+                #expect(worstRelativeError(run(BlockedInputDepthwise(dw, lanes: lanes), blocked), expected) < 1e-4, "\(s) \(kernel) \(lanes)")
             }
+            tried += 1
         }
+        #expect(tried >= 1)
     }
 
-    /// A stem convolution (3×3, stride 2, im2col through the 16-wide panels) fused with the depthwise layer
-    /// after it, every mode, against the two plain references one after the other: one input channel (the
-    /// networks' MFCC / STFT stems) and several, channel counts with and without an overlapping last block.
+    /// A stem convolution (3×3, stride 2, im2col through the 16-wide panels) writing the blocked layout for
+    /// the depthwise layer after it, against the two plain references one after the other: one input channel
+    /// (the networks' MFCC / STFT stems) and several, channel counts with and without an overlapping last block.
     @Test(arguments: [(49, 32, 1, 332, true), (49, 10, 1, 166, false), (12, 9, 3, 37, true), (9, 8, 2, 16, false)])
-    func stemDepthwiseMatchesReferences(_ s: (Int, Int, Int, Int, Bool)) {
+    func blockedStemDepthwiseMatchesReferences(_ s: (Int, Int, Int, Int, Bool)) {
         let (h, w, cin, c, same) = s
         var rng = SeededRandom(UInt64(h * 100 + w + cin + c))
         let input = rng.floats(h * w * cin, in: -2...2)
@@ -202,16 +203,12 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let middle = Conv2DReference.run(input: input, geometry: stemGeometry, inChannels: cin, outChannels: c,
                                          kernel: stemKernel, bias: stemBias, activation: .relu)
         let expected = DepthwiseConv2DReference.run(input: middle, geometry: g, channels: c, kernel: dwKernel, bias: dwBias, activation: .relu)
-        for kernel in [Conv2D.Kernel.im2colNarrowPanel, .im2colPanel, .im2colGEMM] {
-            let stem = Conv2D(geometry: stemGeometry, inChannels: cin, outChannels: c, kernel: stemKernel, bias: stemBias, activation: .relu)
-            stem.kernelChoice = kernel
-            let dw = DepthwiseConv2D(geometry: g, channels: c, kernel: dwKernel, bias: dwBias, activation: .relu)
-            #expect(PointwiseDepthwise.applies(stem, dw) == (kernel == .im2colNarrowPanel))
-            let pair = PointwiseDepthwise(stem, dw)
-            for mode in PointwiseDepthwise.Mode.allCases {
-                pair.mode = mode
-                #expect(worstRelativeError(run(pair, input), expected) < 1e-4, "\(s) \(kernel) \(mode)")
-            }
+        let stem = BlockedOutput(Conv2D(geometry: stemGeometry, inChannels: cin, outChannels: c, kernel: stemKernel, bias: stemBias,
+                                        activation: .relu, choice: .im2colNarrowPanel))
+        let dw = DepthwiseConv2D(geometry: g, channels: c, kernel: dwKernel, bias: dwBias, activation: .relu)
+        let blocked = run(stem, input)
+        for lanes in [16, 8] {
+            #expect(worstRelativeError(run(BlockedInputDepthwise(dw, lanes: lanes), blocked), expected) < 1e-4, "\(s) \(lanes)")
         }
     }
 
@@ -243,20 +240,20 @@ struct ConvCase: CustomStringConvertible, Sendable {
         }
     }
 
-    /// A BatchNormalization folded into a depthwise layer reaches the aligned copy of the weights the
-    /// kernels read (not only the public arrays).
+    /// A BatchNormalization folded into a depthwise op reaches the aligned copy of the weights every
+    /// kernel reads.
     @Test func depthwiseFoldReachesTheKernels() {
         var rng = SeededRandom(5)
         let g = WindowGeometry(inputHeight: 5, inputWidth: 4, kernel: (3, 3), strides: (1, 1), same: true)
         let c = 64
         let input = rng.floats(5 * 4 * c), kernel = rng.floats(9 * c), bias = rng.floats(c)
         let scale = rng.floats(c, in: 0.5...2), shift = rng.floats(c)
-        let layer = DepthwiseConv2D(geometry: g, channels: c, kernel: kernel, bias: bias)
-        layer.foldAffine(scale: scale, shift: shift)
+        var op = DepthwiseOp(geometry: g, channels: c, kernel: kernel, bias: bias, activation: .linear)
+        op.foldAffine(scale: scale, shift: shift)
         let plain = DepthwiseConv2DReference.run(input: input, geometry: g, channels: c, kernel: kernel, bias: bias, activation: .linear)
         let expected = plain.enumerated().map { $0.element * scale[$0.offset % c] + shift[$0.offset % c] }
         for choice in DepthwiseConv2D.Kernel.allCases {
-            layer.kernelChoice = choice
+            let layer = op.layer(choice)
             #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(choice)")
         }
     }
@@ -276,16 +273,18 @@ struct ConvCase: CustomStringConvertible, Sendable {
         let sparseInput = input.map { abs($0) < 0.8 ? 0 : $0 }
         let expectedSparse = DenseReference.run(input: sparseInput, rows: rows, inFeatures: k, outFeatures: n,
                                                 weights: weights, bias: bias, activation: .relu)
-        let layer = Dense(leadingShape: [rows], inFeatures: k, outFeatures: n, weights: weights, bias: bias, activation: .relu)
         for kernel in Dense.Kernel.allCases {
-            layer.useKernel(kernel)
             let applies = switch kernel {
-            case .panel, .narrowPanel, .kBlockedPanel: n >= 16
+            case .panel, .narrowPanel: n >= 16
+            case .kBlockedPanel: n >= 16 && PanelGEMM.kBlockCount(k: k, panels: (n + 15) / 16) > 1
             case .stream, .streamSkippingZeros: rows <= 4 && n >= 32
             case .sparsePixels, .sparsePixelsOneSet: rows >= 64 && k >= 16 && n >= 16
-            case .gemm, .csr, .loops: true
+            case .loops: n < 16
+            case .gemm, .csr: true
             }
-            #expect(layer.kernelChoice == (applies ? kernel : .gemm))
+            #expect(kernel.applies(rows: rows, k: k, n: n, weightsAreFinite: true) == applies, "\(shape) \(kernel)")
+            guard applies else { continue }
+            let layer = Dense(leadingShape: [rows], inFeatures: k, outFeatures: n, weights: weights, bias: bias, activation: .relu, kernel: kernel)
             #expect(worstRelativeError(run(layer, input), expected) < 1e-4, "\(kernel)")
             #expect(worstRelativeError(run(layer, sparseInput), expectedSparse) < 1e-4, "\(kernel), mostly zero inputs")
         }
@@ -298,8 +297,9 @@ struct ConvCase: CustomStringConvertible, Sendable {
         weights[3 * 32 + 5] = .infinity
         let layer = Dense(leadingShape: [1], inFeatures: 8, outFeatures: 32, weights: weights, bias: nil)
         #expect(!layer.weightsAreFinite)
-        #expect(!layer.candidateKernels(allowSparse: true, minZeroFraction: 0).contains(.streamSkippingZeros))
-        layer.useKernel(.streamSkippingZeros)
+        #expect(!Dense.Kernel.streamSkippingZeros.applies(rows: 1, k: 8, n: 32, weightsAreFinite: layer.weightsAreFinite))
+        let op = DenseOp(leadingShape: [1], inFeatures: 8, outFeatures: 32, weights: weights, bias: nil, activation: .linear, description: "Dense")
+        #expect(!DenseOp.kernels.contains { $0.name == Dense.Kernel.streamSkippingZeros.rawValue && $0.applies(op) })
         #expect(layer.kernelChoice == .gemm)
         let out = run(layer, [1, 1, 1, 0, 1, 1, 1, 1])
         #expect(out[5].isNaN && out[4] == 3.5)
@@ -317,16 +317,18 @@ struct ConvCase: CustomStringConvertible, Sendable {
         bn.activation = .relu6
         let unfolded = run(bn, run(plain, input))
 
-        let folded = Conv2D(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout, kernel: kernel, bias: nil)
-        folded.foldAffine(scale: scale, shift: shift)
-        folded.activation = .relu6
-        #expect(worstRelativeError(run(folded, input), unfolded) < 1e-4)
+        var foldedOp = Conv2DOp(geometry: c.geometry, inChannels: c.cin, outChannels: c.cout, kernel: kernel, bias: nil, activation: .linear)
+        foldedOp.foldAffine(scale: scale, shift: shift)
+        foldedOp.activation = .relu6
+        #expect(worstRelativeError(run(foldedOp.layer(.im2colGEMM), input), unfolded) < 1e-4)
 
         let dw = DepthwiseConv2D(geometry: c.geometry, channels: c.cin, kernel: Array(kernel.prefix(c.kh * c.kw * c.cin)), bias: nil)
         let dwBN = BatchNormalization(shape: dw.outputShape, scale: Array(scale.prefix(c.cin)), shift: Array(shift.prefix(c.cin)))
         let dwUnfolded = run(dwBN, run(dw, input))
-        dw.foldAffine(scale: Array(scale.prefix(c.cin)), shift: Array(shift.prefix(c.cin)))
-        #expect(worstRelativeError(run(dw, input), dwUnfolded) < 1e-4)
+        var dwOp = DepthwiseOp(geometry: c.geometry, channels: c.cin, kernel: Array(kernel.prefix(c.kh * c.kw * c.cin)),
+                               bias: [Float](repeating: 0, count: c.cin), activation: .linear)
+        dwOp.foldAffine(scale: Array(scale.prefix(c.cin)), shift: Array(shift.prefix(c.cin)))
+        #expect(worstRelativeError(run(dwOp.layer(.plainLoops), input), dwUnfolded) < 1e-4)
     }
 
     @Test func zeroPaddingPoolingSoftmaxAndClamp() {

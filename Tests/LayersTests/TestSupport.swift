@@ -33,9 +33,10 @@ func worstRelativeError(_ a: [Float], _ b: [Float]) -> Float {
     return zip(a, b).reduce(Float(0)) { max($0, abs($1.0 - $1.1) / max(abs($1.1), floor)) }
 }
 
-/// Runs a single layer on an input array (allocating; for tests).
+/// Runs a single layer on an input array (allocating; for tests). A layer writing a blocked layout returns
+/// its whole storage (`Layer.outputStorageCount`).
 func run(_ layer: any Layer, _ input: [Float]) -> [Float] {
-    var out = [Float](repeating: .nan, count: layer.outputShape.reduce(1, *))
+    var out = [Float](repeating: .nan, count: layer.outputStorageCount)
     var scratch = [Float](repeating: .nan, count: max(layer.scratchCount, 1))
     input.withUnsafeBufferPointer { i in
         out.withUnsafeMutableBufferPointer { o in

@@ -2,7 +2,7 @@ import Layers
 
 /// `depthwise H W C STRIDE ROUNDS`: every depthwise kernel on one synthetic 3×3 'valid' layer, interleaved
 /// round by round so that a noisy machine slows all of them alike; median µs a call per kernel. The blocked
-/// row kernels read the channel-blocked layout a fused 1×1 → depthwise pair writes (`PointwiseDepthwise`).
+/// row kernels read the channel-blocked layout a 16-wide panel GEMM writes (`Layout.blocked16`).
 func timeDepthwise(height: Int, width: Int, channels: Int, stride: Int, rounds: Int) -> [String: Double] {
     let g = WindowGeometry(inputHeight: height, inputWidth: width, kernel: (3, 3), strides: (stride, stride), same: false)
     var state: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -18,11 +18,11 @@ func timeDepthwise(height: Int, width: Int, channels: Int, stride: Int, rounds: 
     let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 16)
     defer { input.deallocate(); output.deallocate(); scratch.deallocate() }
     for i in 0..<max(height * width * channels, blocks * height * width * 16) { input[i] = random() }
-    var candidates: [(String, () -> Void)] = layer.candidateKernels.map { kernel in
+    var candidates: [(String, () -> Void)] = DepthwiseConv2D.Kernel.allCases.filter { $0.applies(channels: channels) }.map { kernel in
         (kernel.rawValue, { layer.kernelChoice = kernel; layer.forward(input, output, scratch: scratch) })
     }
     for lanes in [16, 8] {
-        candidates.append(("blocked-rows-simd\(lanes)", { layer.forwardBlocked(input, output, lanes: lanes) }))
+        candidates.append((lanes == 16 ? "f32-dwconv-rowx16-avx512-fromblocked" : "f32-dwconv-rowx8-avx2-fromblocked", { layer.forwardBlocked(input, output, lanes: lanes) }))
     }
     var samples = [[Double]](repeating: [], count: candidates.count)
     for _ in 0..<rounds {

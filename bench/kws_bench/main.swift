@@ -10,9 +10,9 @@ import Layers
 //   features NAME RUNS WARMUP   timed feature extraction on the clip's samples → samples_us
 //   e2e NAME RUNS WARMUP        timed wav bytes → decode → features → network → label → samples_us, label
 //   blocks NAME RUNS            median µs per planned block (Network.timeBlocks) with kind and kernel
-//   kernels NAME ROUNDS RUNS    per dense / 1×1 block: median µs of every candidate kernel, and per fused
-//                               1×1 → depthwise block of every mode, interleaved inside whole inferences
-//                               (Network.compareDenseKernels), and the loader's choice
+//   kernels NAME ROUNDS RUNS    per op with more than one runnable kernel: the µs the tuner measured for
+//                               each when it loaded the network (`Network.tuning`), and its choice (ROUNDS
+//                               and RUNS are accepted and unused)
 //   depthwise H W C STRIDE ROUNDS   one 3×3 'valid' depthwise layer (random weights, ReLU6): median µs of every
 //                               kernel (NHWC input) and of the blocked row kernels (channel-blocked input, as
 //                               inside a fused 1×1 → depthwise pair), interleaved, ROUNDS rounds of 20 calls
@@ -120,7 +120,7 @@ final class BenchServer {
             loaded[name] = w
             let net = spotter.network
             reply(Loaded(network: name, macs: net.macs, params: net.parameterCount, load_ms: ms, blocks: net.blocks.count,
-                         sparse_blocks: net.blocks.filter { $0.kernel.hasPrefix("csr") || $0.kernel.hasPrefix("sparse") }.count,
+                         sparse_blocks: net.blocks.filter { $0.kernel.hasPrefix("f32-spmm") }.count,
                          input_shape: net.inputShape))
         case "network":
             let w = try workloads(name)
@@ -141,10 +141,9 @@ final class BenchServer {
         case "kernels":
             let w = try workloads(name)
             let net = w.spotter.network
-            let found = net.compareDenseKernels(w.features, rounds: try number(words, 2, default: 12), runsPerRound: try number(words, 3, default: 20))
-            reply(found.map { c in
-                KernelTimes(layers: net.blocks[c.block].kerasLayers, kind: net.blocks[c.block].kind, chosen: c.chosen,
-                            us: Dictionary(uniqueKeysWithValues: c.microseconds.map { ($0.kernel, $0.us) }))
+            reply(net.tuning.map { t in
+                KernelTimes(layers: net.blocks[t.op].kerasLayers, kind: net.blocks[t.op].kind, chosen: net.blocks[t.op].kernel,
+                            us: Dictionary(uniqueKeysWithValues: t.microseconds.compactMap { m in m.us.map { (m.kernel, $0) } }))
             })
         case "depthwise":
             guard words.count == 6, let h = Int(words[1]), let w = Int(words[2]), let c = Int(words[3]), let stride = Int(words[4]),

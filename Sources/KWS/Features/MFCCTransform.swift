@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// The DCT of `tf.signal.mfccs_from_log_mel_spectrograms`: an unnormalised DCT-II
 /// (2·Σ x[n]·cos(πk(2n+1)/2N)) times 1/√(2N), i.e. √(2/N)·Σ x[n]·cos(…) for every k — so c0 is √2 times
@@ -28,8 +29,6 @@ public struct MFCCTransform: Sendable {
         let x = logMel.baseAddress!, y = out.baseAddress!
         let bins = melBins, count = coefficients
         typealias V = SIMD8<Float>
-        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-        @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self) }
         matrix.withUnsafeBufferPointer { dp in
             let d = dp.baseAddress!
             // Eight coefficients of two frames at a time, in registers over all bins (two independent chains);
@@ -42,7 +41,7 @@ public struct MFCCTransform: Sendable {
                 while k + 8 <= count {
                     var a0 = V(), a1 = V()
                     for i in 0..<bins {
-                        let w = load(d + i * count + k)
+                        let w: V = load(d + i * count + k)
                         a0 += V(repeating: row0[i]) * w
                         a1 += V(repeating: row1[i]) * w
                     }
