@@ -28,6 +28,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -132,8 +133,10 @@ def main():
             for _ in range(args.requests)]
 
     port = free_port()
+    # The server's log goes to a file: a pipe nobody reads fills up and blocks the server's logging.
+    log_file = tempfile.TemporaryFile()
     server = subprocess.Popen([args.binary, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log_file)
     try:
         deadline = time.time() + 120
         while True:
@@ -145,7 +148,8 @@ def main():
             except OSError:
                 pass
             if server.poll() is not None or time.time() > deadline:
-                sys.exit(f"hostile_load.py: the server did not come up: {server.stderr.read().decode()[-2000:]}")
+                log_file.seek(0)
+                sys.exit(f"hostile_load.py: the server did not come up: {log_file.read().decode()[-2000:]}")
             time.sleep(0.2)
 
         samples = []  # (seconds since start, RSS KiB)
@@ -220,6 +224,8 @@ def main():
         except subprocess.TimeoutExpired:
             server.kill()
 
+    if final_rss is not None:
+        samples.append((elapsed, final_rss))
     half = [r for t, r in samples if t >= elapsed / 2]
     peak = max((r for _, r in samples), default=0)
     growth = (max(half) - half[0]) / peak if len(half) >= 2 and peak else 0.0
@@ -253,6 +259,8 @@ def main():
     if growth > args.max_growth:
         failures.append(f"memory grew {growth:.1%} of its peak over the second half (limit {args.max_growth:.0%})")
     report["failures"] = failures
+    log_file.seek(0)
+    report["server_log_lines"] = log_file.read().decode(errors="replace").count("\n")
     if args.json:
         print(json.dumps(report, indent=1))
     else:

@@ -4,7 +4,11 @@
 # tf.function, wav → label end to end, cold `kws-native infer` against a Python + LiteRT script, and heap
 # allocations per inference. Writes bench/results.json and prints a markdown table.
 #
-#   bench/run.sh [--networks little,big] [--rounds 6] [--budget-ms 1500] [--skip-cold] [--portable] [--out FILE]
+#   bench/run.sh [--networks little,big] [--rounds 6] [--budget-ms 1500] [--skip-cold] [--portable]
+#                [--baseline-bench OLD/kws-bench] [--out FILE]
+#
+# --baseline-bench times an earlier build's kws-bench (e.g. built at the previous commit) in the same
+# alternation, per network: its p50 ÷ this build's, with the per-round spread.
 #
 # --portable also builds kws-bench without -target-cpu (the portable default, in .build-portable) and times
 # it in the same alternation, to show what the tuned build buys.

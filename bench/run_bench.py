@@ -107,7 +107,8 @@ def alternate(rounds, tf_block, swift_block, *more_blocks):
             got[i] = blocks[i]()
         for i, g in enumerate(got):
             pooled[i] += g
-        per_round.append({"tflite_p50": float(np.percentile(got[0], 50)), "swift_p50": float(np.percentile(got[1], 50))})
+        per_round.append({"tflite_p50": float(np.percentile(got[0], 50)), "swift_p50": float(np.percentile(got[1], 50)),
+                          "more_p50": [float(np.percentile(g, 50)) for g in got[2:]]})
     return (pooled[0], pooled[1], per_round, *pooled[2:])
 
 
@@ -179,7 +180,9 @@ def block_rows(blocks, layer_costs, peak, gbps):
     return rows
 
 
-def bench_networks(names, manifest, swift, clip, args, peak, gbps, portable=None):
+def bench_networks(names, manifest, swift, clip, args, peak, gbps, others=()):
+    """others: (key, kws-bench) pairs of other builds timed in the same alternation (portable_build,
+    baseline_build)."""
     rows = []
     for name in names:
         entry = next(e for e in manifest["networks"] if e["name"] == name)
@@ -201,10 +204,10 @@ def bench_networks(names, manifest, swift, clip, args, peak, gbps, portable=None
         # 250 ms the per-round ratios of one run spread from 0.7 to 1.5).
         rounds = args.rounds
         n, warm = short_blocks(run_xnn, args)
-        more = [lambda: portable.ask("network", name, n, warm)["samples_us"]] if portable else []
-        if portable:
-            portable.ask("load", name, clip)
-        tf_s, sw_s, per_round, *portable_s = alternate(
+        more = [lambda b=b: b.ask("network", name, n, warm)["samples_us"] for _, b in others]
+        for _, b in others:
+            b.ask("load", name, clip)
+        tf_s, sw_s, per_round, *other_s = alternate(
             rounds, lambda: time_block(run_xnn, n, warmup=warm),
             lambda: swift.ask("network", name, n, warm)["samples_us"], *more)
         sw_logits = np.asarray(swift.ask("network", name, 1, 0)["logits"], np.float32)
@@ -242,11 +245,12 @@ def bench_networks(names, manifest, swift, clip, args, peak, gbps, portable=None
             "weight_mb": round(weight_bytes / 1e6, 2),
             "l3_weight_read_us": round(weight_bytes / (gbps * 1e3), 1),
         })
-        if portable:
-            pq = percentiles(portable_s[0])
-            rows[-1]["portable_build"] = {"swift_us": round(pq["p50"], 2), "swift_p90_us": round(pq["p90"], 2),
-                                          "ratio": round(pq["p50"] / tq["p50"], 3),
-                                          "vs_native": round(pq["p50"] / sq["p50"], 2)}
+        for j, ((key, _), samples) in enumerate(zip(others, other_s)):
+            q = percentiles(samples)
+            rows[-1][key] = {"swift_us": round(q["p50"], 2), "swift_p90_us": round(q["p90"], 2),
+                             "ratio": round(q["p50"] / tq["p50"], 3),
+                             "vs_native": round(q["p50"] / sq["p50"], 3),
+                             "vs_native_per_round": [round(r["more_p50"][j] / r["swift_p50"], 3) for r in per_round]}
         r = rows[-1]
         log(f"[{name}] swift p50 {r['swift_us']} µs, tflite+xnnpack p50 {r['tflite_us']} µs, ratio {r['ratio']}, "
             f"{r['gflops']} GFLOP/s")
@@ -398,14 +402,16 @@ def bench_cold_start(names, kws_native, swift_bench, clip, args):
 
 
 def markdown(res):
-    portable = bool(res.get("portable_build"))
+    extra = [(k, title) for k, title in (("portable_build", "portable build p50 µs (ratio)"),
+                                         ("baseline_build", "baseline build p50 µs (÷ this build)")) if res.get(k)]
     lines = ["| network | Swift p50 µs | Swift p90 µs | TFLite+XNNPACK p50 µs | ratio | Swift GFLOP/s | share of peak | TFLite no XNNPACK µs |"
-             + (" portable build p50 µs (ratio) |" if portable else ""),
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if portable else "")]
+             + "".join(f" {title} |" for _, title in extra),
+             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |" + " ---: |" * len(extra)]
     for r in res["networks"]:
+        cells = [f" {r[k]['swift_us']:.0f} ({r[k]['ratio' if k == 'portable_build' else 'vs_native']:.2f}×) |" for k, _ in extra]
         lines.append(f"| {r['network']} | {r['swift_us']:.0f} | {r['swift_p90_us']:.0f} | {r['tflite_us']:.0f} | "
                      f"**{r['ratio']:.2f}×** | {r['gflops']:.0f} | {100 * r['peak_share']:.0f} % | {r['tflite_builtin_us']:.0f} |"
-                     + (f" {r['portable_build']['swift_us']:.0f} ({r['portable_build']['ratio']:.2f}×) |" if portable else ""))
+                     + "".join(cells))
     lines += ["", "| network | slowest Swift blocks: layer, kernel, µs, GFLOP/s (share of peak), weight bytes ÷ time |",
               "| --- | --- |"]
     for r in res["networks"]:
@@ -465,6 +471,9 @@ def main():
     ap.add_argument("--portable-bench", default="",
                     help="a kws-bench built without -target-cpu (run.sh --portable): timed beside the native one")
     ap.add_argument("--portable", action="store_true", help=argparse.SUPPRESS)  # consumed by run.sh
+    ap.add_argument("--baseline-bench", default="",
+                    help="an earlier build's kws-bench (e.g. of the previous commit): timed beside this one, same "
+                         "alternation; networks[].baseline_build.vs_native = its p50 / this build's p50"),
     ap.add_argument("--swift-flags", default="-c release -Xswiftc -target-cpu -Xswiftc native --static-swift-stdlib")
     ap.add_argument("--clip", default="", help="WAV clip (default: the first clip of data/test_split.txt)")
     ap.add_argument("--out", default=str(HERE / "results.json"))
@@ -485,20 +494,22 @@ def main():
     started = time.time()
     swift = SwiftBench(args.swift_bench)
     portable = SwiftBench(args.portable_bench) if args.portable_bench else None
+    baseline = SwiftBench(args.baseline_bench) if args.baseline_bench else None
+    others = [(k, b) for k, b in (("portable_build", portable), ("baseline_build", baseline)) if b]
     try:
         peak = swift.ask("peak")
         log(f"peak (FMA loop): {peak['gflops']:.0f} GFLOP/s")
         bandwidth = swift.ask("bandwidth")
         log(f"L3 read bandwidth: {bandwidth['gbps']:.0f} GB/s")
-        nets = bench_networks(names, manifest, swift, clip, args, peak["gflops"], bandwidth["gbps"], portable)
+        nets = bench_networks(names, manifest, swift, clip, args, peak["gflops"], bandwidth["gbps"], others)
         feats = bench_features(names, manifest, swift, clip, args)
         e2e = bench_end_to_end(names, manifest, swift, clip, args)
         peak_end = swift.ask("peak")
         portable_peak = portable.ask("peak")["gflops"] if portable else None
     finally:
         swift.close()
-        if portable:
-            portable.close()
+        for _, b in others:
+            b.close()
     peak["gflops_start"], peak["gflops_end"] = peak["gflops"], peak_end["gflops"]
     if peak_end["gflops"] > peak["gflops"]:
         log(f"peak at the end: {peak_end['gflops']:.0f} GFLOP/s (higher than at the start: shares recomputed)")
@@ -530,6 +541,10 @@ def main():
             "swift_flags": "swift build -c release (no -target-cpu: generic x86-64, SSE2 only)",
             "fma_loop_gflops": round(portable_peak, 1),
             "note": "per network under networks[].portable_build, timed in the same alternation"},
+        "baseline_build": None if not args.baseline_bench else {
+            "binary": args.baseline_bench,
+            "note": "an earlier build, per network under networks[].baseline_build, timed in the same alternation; "
+                    "vs_native > 1: this build is faster"},
         "gflops_note": "2 × the network's MACs (weights/manifest.json, dense count) ÷ Swift p50",
         "machine": info,
         "networks": nets, "features": feats, "end_to_end": e2e,

@@ -13,4 +13,7 @@ swift build --build-tests
 # libFuzzer over the parsers of outside data (WAV, SenML, cooperative messages, HDF5, manifest), 40 s each;
 # a crash fails the run and leaves its input in fuzz/artifacts/ (fuzz/run.sh TARGET SECONDS for longer runs).
 fuzz/run.sh all 40
+# The REST server under 2,000 requests at concurrency 64, a quarter of them hostile: every one answered as
+# it should be (200/503 or a 4xx), /health still 200, memory not growing (bench/hostile_load.py).
+python3 bench/hostile_load.py --binary .build/debug/kws-native --requests 2000 --concurrency 64
 swift test
