@@ -187,12 +187,23 @@ struct ListenEval: AsyncParsableCommand {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Recall against false alarms per hour, one point per threshold (x capped at 10× the target so the
+    /// The best recall at each false-alarm rate over the thresholds (x capped at 10× the target so the
     /// low-false-alarm end stays readable), with the target as a vertical line.
     static func plot(_ points: [Point], title: String, target: Double) -> String {
-        let line = points.sorted { $0.false_alarms_per_hour < $1.false_alarms_per_hour }.map { (x: $0.false_alarms_per_hour, y: $0.recall) }
+        // The best recall at each false-alarm rate or fewer (over the thresholds): a step line that never
+        // falls, rather than the thresholds' points in order, which zig-zag where two thresholds give the same
+        // false-alarm rate and different recall.
+        var line: [(x: Double, y: Double)] = []
+        for p in points.sorted(by: { ($0.false_alarms_per_hour, $0.recall) < ($1.false_alarms_per_hour, $1.recall) }) {
+            let best = max(p.recall, line.last?.y ?? 0)
+            if let last = line.last {
+                if last.x == p.false_alarms_per_hour { line[line.count - 1].y = best; continue }
+                if best > last.y { line.append((x: p.false_alarms_per_hour, y: last.y)) }
+            }
+            line.append((x: p.false_alarms_per_hour, y: best))
+        }
         var plot = LinePlot(title: title, xLabel: "false alarms per hour (noise, silence, unknown words)", yLabel: "recall",
-                            series: [.init(name: "thresholds", color: "#1f77b4", points: line)])
+                            series: [.init(name: "best threshold", color: "#1f77b4", points: line)])
         plot.verticalLines = [.init(x: target, label: String(format: "%.1f /h", target))]
         plot.minimumXMax = target * 2
         plot.xMaxCap = target * 10

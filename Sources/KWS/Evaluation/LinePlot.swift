@@ -38,11 +38,11 @@ public struct LinePlot: Sendable {
     public var markers: [Marker] = []
     /// The x axis runs from 0 to the largest of `minimumXMax`, the data's x and the reference lines'.
     public var minimumXMax: Double = 0
-    /// Caps the x axis (points beyond it are clipped to it), e.g. to keep a long tail from squashing the curve.
+    /// Caps the x axis (lines are cut where they cross it), e.g. to keep a long tail from squashing the curve.
     public var xMaxCap: Double = .infinity
     /// Tick text for x and y values.
     public var xTick: @Sendable (Double) -> String = { String(format: "%.1f", $0) }
-    public var yTick: @Sendable (Double) -> String = { String(format: "%.1f %%", $0 * 100) }
+    public var yTick: @Sendable (Double) -> String = { String(format: "%.0f %%", $0 * 100) }
     /// y values are clamped to at most this (accuracy and recall: 1).
     public var yMaxCap: Double = 1
 
@@ -58,9 +58,8 @@ public struct LinePlot: Sendable {
         let (left, right, top, bottom) = (70.0, 150.0, 40.0, 50.0)
         let xs = series.flatMap { $0.points.map(\.x) } + verticalLines.map(\.x) + markers.map(\.x)
         let maxX = max(min(xs.max() ?? 1, xMaxCap), minimumXMax, 1e-9)
-        let ys = series.flatMap { $0.points.map(\.y) } + markers.map(\.y)
-        var minY = (ys.min() ?? 0) - 0.01, maxY = min(yMaxCap, (ys.max() ?? 1) + 0.01)
-        if maxY - minY < 0.02 { minY -= 0.01; maxY += 0.01 }
+        let ys = series.flatMap { $0.points.filter { $0.x <= maxX }.map(\.y) } + markers.map(\.y)
+        let (minY, maxY, yStep) = Self.niceRange(low: ys.min() ?? 0, high: min(yMaxCap, ys.max() ?? 1), cap: yMaxCap)
         func x(_ v: Double) -> Double { left + min(v, maxX) / maxX * (w - left - right) }
         func y(_ v: Double) -> Double { top + (maxY - v) / (maxY - minY) * (h - top - bottom) }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
@@ -77,7 +76,9 @@ public struct LinePlot: Sendable {
         for i in 0...5 {
             let v = maxX * Double(i) / 5
             s += "<text x=\"\(f(x(v)))\" y=\"\(f(h - bottom + 16))\" text-anchor=\"middle\">\(Self.escape(xTick(v)))</text>\n"
-            let a = minY + (maxY - minY) * Double(i) / 5
+        }
+        for i in 0...Int(((maxY - minY) / yStep).rounded()) {
+            let a = minY + Double(i) * yStep
             s += "<text x=\"\(f(left - 6))\" y=\"\(f(y(a) + 4))\" text-anchor=\"end\">\(Self.escape(yTick(a)))</text>\n"
             s += "<line x1=\"\(f(left))\" y1=\"\(f(y(a)))\" x2=\"\(f(w - right))\" y2=\"\(f(y(a)))\" stroke=\"#eee\"/>\n"
         }
@@ -87,8 +88,10 @@ public struct LinePlot: Sendable {
         }
         var legendY = top + 10
         for line in series where !line.points.isEmpty {
-            let path = line.points.map { "\(f(x($0.x))),\(f(y(min($0.y, maxY))))" }.joined(separator: " ")
-            s += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.5\"/>\n"
+            for part in Self.clipped(line.points, maxX: maxX) {
+                let path = part.map { "\(f(x($0.x))),\(f(y(min($0.y, maxY))))" }.joined(separator: " ")
+                s += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.5\"/>\n"
+            }
             s += "<line x1=\"\(f(w - right + 12))\" y1=\"\(f(legendY))\" x2=\"\(f(w - right + 32))\" y2=\"\(f(legendY))\" stroke=\"\(line.color)\" stroke-width=\"2\"/>\n"
             s += "<text x=\"\(f(w - right + 36))\" y=\"\(f(legendY + 4))\">\(Self.escape(line.name))</text>\n"
             legendY += 18
@@ -101,6 +104,37 @@ public struct LinePlot: Sendable {
         }
         s += "</svg>\n"
         return s
+    }
+
+    /// Axis bounds on a round step (1, 2, 2.5 or 5 × a power of ten) giving at most 6 intervals: the low end
+    /// at or below `low` but not below 0 when the data is not, the high end at or above `high` but not above
+    /// `cap`.
+    static func niceRange(low: Double, high: Double, cap: Double) -> (Double, Double, Double) {
+        var (lo, hi) = (low, max(high, low))
+        if hi - lo < 1e-9 { lo -= 0.01; hi += 0.01 }
+        let raw = (hi - lo) / 6
+        let power = pow(10, (log10(raw)).rounded(.down))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * power }.first { $0 >= raw } ?? 10 * power
+        var a = (lo / step).rounded(.down) * step, b = (hi / step).rounded(.up) * step
+        if low >= 0 { a = max(a, 0) }
+        if b > cap { b = max(cap, a + step) }
+        return (a, b, step)
+    }
+
+    /// The series cut at x = `maxX`: the parts inside, each ending (or starting) on the edge where the line
+    /// crosses it, instead of points beyond it piled up on the edge.
+    static func clipped(_ points: [(x: Double, y: Double)], maxX: Double) -> [[(x: Double, y: Double)]] {
+        var parts: [[(x: Double, y: Double)]] = [], current: [(x: Double, y: Double)] = []
+        for (i, p) in points.enumerated() {
+            if let q = i > 0 ? points[i - 1] : nil, (q.x <= maxX) != (p.x <= maxX), p.x != q.x {
+                let t = (maxX - q.x) / (p.x - q.x)
+                current.append((x: maxX, y: q.y + t * (p.y - q.y)))
+                if p.x > maxX { parts.append(current); current = [] }
+            }
+            if p.x <= maxX { current.append(p) }
+        }
+        if !current.isEmpty { parts.append(current) }
+        return parts.filter { !$0.isEmpty }
     }
 
     static func escape(_ t: String) -> String {

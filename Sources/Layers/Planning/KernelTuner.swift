@@ -35,10 +35,12 @@ public struct KernelTuner {
     /// The fastest chain of kernels for `graph`, and what was measured.
     func tune(_ graph: Graph) throws -> (kernels: [AnyKernel], timings: [Timing]) {
         var options: [[AnyKernel]] = [], costs: [[Double]] = [], timings: [Timing] = []
+        var inputNonNegative = false   // the op's input comes out of a ReLU (through shape-only ops)
         for (i, node) in graph.nodes.enumerated() {
             let c = candidates(node.op)
             guard !c.isEmpty else { return (try Planner.defaultKernels(graph, cpu: cpu), timings) }   // names the op
-            let us = c.count > 1 ? time(node.op, c) : [0]
+            let us = c.count > 1 ? time(node.op, c, rectified: inputNonNegative) : [0]
+            inputNonNegative = Self.outputIsNonNegative(node.op, inputNonNegative: inputNonNegative)
             if c.count > 1 { timings.append(Timing(op: i, microseconds: zip(c, us).map { ($0.name, $1.isFinite ? $1 : nil) })) }
             options.append(c)
             costs.append(us)
@@ -72,11 +74,23 @@ public struct KernelTuner {
         return (chosen.reversed(), timings)
     }
 
-    /// µs per run of each candidate on `op` (infinity: dropped after its warm-up).
-    func time(_ op: any Operation, _ kernels: [AnyKernel]) -> [Double] {
+    /// Whether `op`'s output is never negative: a ReLU at its store, or an op that only moves, pads, pools or
+    /// clamps from below at 0 an input that is not negative either.
+    static func outputIsNonNegative(_ op: any Operation, inputNonNegative: Bool) -> Bool {
+        if let a = op as? any ActivationFusable { return a.activation.lower >= 0 }
+        if let c = op as? ClampOp { return c.activation.lower >= 0 }
+        if op is ReshapeOp || op is ZeroPadOp || op is Pool2DOp || op is GlobalAveragePoolOp { return inputNonNegative }
+        return false
+    }
+
+    /// µs per run of each candidate on `op` (infinity: dropped after its warm-up). With `rectified` the
+    /// timing input is what a ReLU makes of it (about half zeros), as the op sees in the network, so that a
+    /// kernel skipping zero inputs is timed on the inputs it will meet.
+    func time(_ op: any Operation, _ kernels: [AnyKernel], rectified: Bool = false) -> [Double] {
         let channels = op.inputShape.last ?? 1
         let inputCount = op.inputShape.dropLast().reduce(1, *) * ((channels + 15) / 16 * 16)   // room for a blocked input
-        let input = KernelTuner.timingInput(count: max(inputCount, op.inputShape.reduce(1, *)))
+        var input = KernelTuner.timingInput(count: max(inputCount, op.inputShape.reduce(1, *)))
+        if rectified { input = input.map { max($0, 0) } }
         let layers = kernels.map { $0.make(op) }
         let output = AlignedFloats(zeros: max(1, layers.map(\.outputStorageCount).max() ?? 1))
         let scratch = AlignedFloats(zeros: max(1, layers.map(\.scratchCount).max() ?? 1))
