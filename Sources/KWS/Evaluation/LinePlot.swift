@@ -54,8 +54,8 @@ public struct LinePlot: Sendable {
     }
 
     public func svg() -> String {
-        let (w, h) = (720.0, 460.0)
-        let (left, right, top, bottom) = (70.0, 150.0, 40.0, 50.0)
+        let (w, h) = (780.0, 460.0)
+        let (left, right, top, bottom) = (70.0, 200.0, 40.0, 50.0)
         let xs = series.flatMap { $0.points.map(\.x) } + verticalLines.map(\.x) + markers.map(\.x)
         let maxX = max(min(xs.max() ?? 1, xMaxCap), minimumXMax, 1e-9)
         let ys = series.flatMap { $0.points.filter { $0.x <= maxX }.map(\.y) } + markers.map(\.y)
@@ -84,7 +84,8 @@ public struct LinePlot: Sendable {
         }
         for line in verticalLines {
             s += "<line x1=\"\(f(x(line.x)))\" y1=\"\(f(top))\" x2=\"\(f(x(line.x)))\" y2=\"\(f(h - bottom))\" stroke=\"gray\" stroke-dasharray=\"5,4\"/>\n"
-            s += "<text x=\"\(f(x(line.x) + 4))\" y=\"\(f(top + 12))\" fill=\"gray\">\(Self.escape(line.label))</text>\n"
+            // Left of the line, so that it never runs into the legend on the right.
+            s += "<text x=\"\(f(x(line.x) - 4))\" y=\"\(f(top + 12))\" fill=\"gray\" text-anchor=\"end\">\(Self.escape(line.label))</text>\n"
         }
         var legendY = top + 10
         for line in series where !line.points.isEmpty {

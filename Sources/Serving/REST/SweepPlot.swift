@@ -18,7 +18,13 @@ public enum SweepPlot {
         let colors: [PayloadKind: String] = [.wav16: "#1f77b4", .float32: "#d62728", .mfcc: "#2ca02c"]
         let series = PayloadKind.allCases.compactMap { kind -> LinePlot.Series? in
             guard let color = colors[kind] else { return nil }
-            let line = points.filter { $0.payload == kind }.sorted { $0.theta < $1.theta }
+            var line = points.filter { $0.payload == kind }.sorted { $0.theta < $1.theta }
+            // Once the budget is spent, a larger θ cannot send more: it only changes which clips were sent
+            // before the money ran out, at the same cost. Those points would draw a vertical drop at the
+            // budget line; the curve ends where the cost first reaches its highest value.
+            if let top = line.map(\.costMB).max(), let end = line.firstIndex(where: { $0.costMB >= top }) {
+                line = Array(line[...end])
+            }
             return LinePlot.Series(name: kind.rawValue, color: color, points: line.map { (x: $0.costMB, y: $0.accuracy) })
         }
         var plot = LinePlot(title: title, xLabel: "communication cost (MB = 2^20 bytes)", yLabel: "accuracy", series: series)
