@@ -1,29 +1,24 @@
-"""Step 2: train the networks (all seven by default) into reference/out/models/.
+"""Train the networks (all nine by default: the seven and the two listening variants) into <out>/models/.
 
 python reference/train_all.py [little big coop1 ...] [--data DIR] [--out DIR] [--jobs N] [--recipe R]
 
---data defaults to the synthesised set (reference/out/data). A real mini_speech_commands directory works
-too: DIR/<label>/<clip>.wav with split lists DIR/train_split.txt and DIR/val_split.txt (or the course's
-kws_train_split.txt / kws_val_split.txt), one path a line. Features are cached under <out>/cache.
+--data: a mini_speech_commands-layout directory, DIR/<label>/<clip>.wav, with split lists
+DIR/train_split.txt and DIR/val_split.txt (reference/reproduce.sh copies the committed reference/splits/ in),
+and the negatives as DIR/_background_noise_/, _unknown_/ and _librispeech_/ (default reference/out/real).
+Features are cached under <out>/cache.
 
 --jobs N trains N networks at a time, each in its own process with one TensorFlow thread: these networks
-are small, so one process with two threads leaves much of the second core idle (and suffers most when
-something else runs); longest first, so the jobs end together. Results do not depend on --jobs beyond
-float summation order.
+are small, so one process with two threads leaves much of the second core idle; the longest start first,
+so that the jobs end together. Results do not depend on --jobs beyond float summation order.
 
---recipe committed (default) is how weights/ were trained; --recipe train_aug is the experiment described
-in the README (needs `gen_data.py OUT train_aug`); --recipe cmvn puts per-utterance feature normalisation
-in front of every network (models.build; little has it in the committed recipe, README); --recipe cmn
-only removes the per-utterance mean (an experiment for big, README); --recipe chanaug adds a random
-per-clip offset to each feature column while training (an experiment for big, README); --recipe short
-scales every schedule (epochs, learning-rate drops, pruning window) by 3/4, to measure what a quarter of the
-training time costs in accuracy (README).
+--recipe committed (default) is how weights/ were trained; realaug adds waveform augmentation with real
+noise; train_aug, cmvn, cmn, chanaug and short are earlier experiments (docs/TRAINING.md gives each rule and
+result).
 
 TensorFlow's oneDNN kernels are switched on (TF_ENABLE_ONEDNN_OPTS=1, unless the environment sets it):
 TensorFlow enables them by default on Linux only for CPUs with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX
-(tensorflow/core/util/port.cc, DefaultOneDnnPolicy), which the AVX-512 host that trained weights/ had and
-an AVX2-only CPU does not. Without them, on such a CPU, coop3 (MobileNet) trained 3× slower and the
-DS-CNNs 5–11 % slower (README)."""
+(tensorflow/core/util/port.cc, DefaultOneDnnPolicy); without them, on an AVX2-only CPU, MobileNet (coop3)
+trained 3× slower and the DS-CNNs 5–11 % slower."""
 import argparse
 import multiprocessing
 import os
