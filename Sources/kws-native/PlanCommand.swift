@@ -20,9 +20,17 @@ struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the kernels chosen for each op of a network, as JSON.",
         discussion: """
-            Without --tune the default plan (the first kernel of each op's table that applies and runs on
-            this CPU: the same on every run); with --tune the fastest chain measured here. The file can be
-            given to infer, eval, profile, serve and coop-worker with --plan FILE, which then run exactly it.
+            Without --tune the default plan (the first kernel of each op's table that applies and runs on \
+            this CPU: the same on every run); with --tune the fastest chain measured here. The file can be \
+            given to infer, eval, profile, serve, coop-worker and verify with --plan FILE, which then run \
+            exactly it, or refuse it (naming the op and why) if it does not fit the model or this CPU.
+
+            Exit status: 0 written; 1 the model did not load or the file could not be written; 64 bad \
+            command line.
+
+            Examples:
+              kws-native plan --model big --tune --out big-plan.json
+              kws-native infer data/yes/*.wav --model big --plan big-plan.json
             """
     )
 
