@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KWS
 import Layers
 import KerasIO
 
@@ -97,29 +98,19 @@ struct Verify: AsyncParsableCommand {
         if !ok { throw ExitCode(1) }
     }
 
-    /// (name, file in the weights directory): from --model, else weights/manifest.json ("networks": a list of
-    /// {"name", "file"} or a name-keyed object), else every .h5 in the directory.
+    /// (name, file in the weights directory): from --model, else weights/manifest.json (read by KWS's
+    /// `Manifest`, the one manifest parser; a manifest that does not parse is an error, not a fallback),
+    /// else every .h5 in the directory.
     private func networkFiles() throws -> [(name: String, file: String)] {
         if let model { return model.split(separator: ",").map { (String($0), "\($0).h5") } }
-        let manifest = URL(fileURLWithPath: weights).appendingPathComponent("manifest.json")
-        if let data = try? Data(contentsOf: manifest),
-           let object = try? JSONSerialization.jsonObject(with: data) {
-            func entries(_ x: Any) -> [(name: String, file: String)] {
-                if let d = x as? [String: Any] {
-                    if let n = d["networks"] { return entries(n) }
-                    return d.keys.sorted().map { key in (key, ((d[key] as? [String: Any])?["file"] as? String) ?? "\(key).h5") }
-                }
-                if let a = x as? [Any] {
-                    return a.compactMap { item in
-                        if let name = item as? String { return (name, "\(name).h5") }
-                        guard let d = item as? [String: Any], let name = d["name"] as? String else { return nil }
-                        return (name, d["file"] as? String ?? "\(name).h5")
-                    }
-                }
-                return []
+        let manifest = URL(fileURLWithPath: weights).appendingPathComponent("manifest.json").path
+        if FileManager.default.fileExists(atPath: manifest) {
+            do {
+                return try Manifest.load(path: manifest, references: false).networks.map { ($0.name, $0.file) }
+            } catch {
+                writeStandardError("verify: \(error)\n")
+                throw ExitCode(1)
             }
-            let found = entries(object)
-            if !found.isEmpty { return found }
         }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: weights)) ?? []
         let found = files.filter { $0.hasSuffix(".h5") }.sorted().map { (String($0.dropLast(3)), $0) }
