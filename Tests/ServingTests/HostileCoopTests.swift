@@ -88,6 +88,37 @@ struct TestPKI {
     func cleanup() { try? FileManager.default.removeItem(atPath: directory) }
 }
 
+/// A broker client that answers every clip it sees on the request topic at once with confident replies
+/// under each of `models` (names the run does not wait for). A publish that fails (the broker restarting)
+/// is skipped; `stop()` returns how many forged replies went out.
+struct Forger {
+    let client: MQTTClient
+    let task: Task<Int, Never>
+
+    init(_ broker: MosquittoBroker, models: [String]) async throws {
+        let client = try await connectedClient(broker, name: "forger")
+        try client.subscribe(CoopTopics().mfcc)
+        self.client = client
+        task = Task {
+            var forged = 0
+            for await m in client.messages {
+                guard let request = try? CoopMFCCRequest.decode(m.payload) else { continue }
+                for model in models {
+                    guard let reply = try? CoopLogitsReply(clipID: request.clipID, model: model, logits: [0, 0, 0, 0, 0, 0, 0, 50]).encoded()
+                    else { continue }
+                    if (try? client.publish(CoopTopics().result, payload: reply)) != nil { forged += 1 }
+                }
+            }
+            return forged
+        }
+    }
+
+    func stop() async -> Int {
+        client.close()
+        return await task.value
+    }
+}
+
 @Suite(.serialized) struct HostileCoopRunTests {
     let names = CoopSetup.linear.names
 
@@ -123,29 +154,15 @@ struct TestPKI {
         let client = try await coop(broker)
         defer { client.client.close() }
         // The forger answers every clip at once, as five models that do not exist, with confident logits.
-        let forger = try await connectedClient(broker, name: "forger")
-        defer { forger.close() }
-        try forger.subscribe(CoopTopics().mfcc)
-        let forging = Task {
-            var forged = 0
-            for await m in forger.messages {
-                guard let request = try? CoopMFCCRequest.decode(m.payload) else { continue }
-                for k in 0..<5 {
-                    let reply = try CoopLogitsReply(clipID: request.clipID, model: "coop\(k + 6)", logits: [0, 0, 0, 0, 0, 0, 0, 50]).encoded()
-                    try forger.publish(CoopTopics().result, payload: reply)
-                    forged += 1
-                }
-            }
-            return forged
-        }
+        let forger = try await Forger(broker, models: (6...10).map { "coop\($0)" })
+        defer { forger.client.close() }
         let n = 30
         let result = try await client.run(count: n, shape: [49, 32, 1]) { i in
-            if i % 10 == 0 { try forger.publish(CoopTopics().mfcc, payload: killerShapeMessage) }
+            if i % 10 == 0 { try forger.client.publish(CoopTopics().mfcc, payload: killerShapeMessage) }
             return CoopSetup.linear.features(i)
         }
         let stats = await workers.stopAll()
-        forger.close()
-        let forged = try await forging.value
+        let forged = await forger.stop()
         try expectInProcessVotes(result, n: n)
         #expect(result.degradedCount == 0, "no worker died")
         // Forged replies for a pending clip are dropped as foreign; those arriving after the decision as late.
@@ -162,25 +179,11 @@ struct TestPKI {
         let workers = try await CoopTestWorkers(broker: broker, names: names, make: CoopSetup.linear.make)
         let client = try await coop(broker, timeoutMs: 2000)
         defer { client.client.close() }
-        let forger = try await connectedClient(broker, name: "forger")
-        defer { forger.close() }
-        try forger.subscribe(CoopTopics().mfcc)
-        let forging = Task {
-            var forged = 0
-            for await m in forger.messages {
-                guard let request = try? CoopMFCCRequest.decode(m.payload) else { continue }
-                for model in ["coop6", "coop0", "Coop1", "coop1 ", ""] {
-                    guard let reply = try? CoopLogitsReply(clipID: request.clipID, model: model, logits: [0, 0, 0, 0, 0, 0, 0, 50]).encoded()
-                    else { continue }
-                    // While the broker restarts, a publish fails; the forger goes on with the next clip.
-                    if (try? forger.publish(CoopTopics().result, payload: reply)) != nil { forged += 1 }
-                }
-            }
-            return forged
-        }
+        let forger = try await Forger(broker, models: ["coop6", "coop0", "Coop1", "coop1 ", ""])
+        defer { forger.client.close() }
         let n = 45
         let result = try await client.run(count: n, shape: [49, 32, 1]) { i in
-            if i % 10 == 0 { try? forger.publish(CoopTopics().mfcc, payload: killerShapeMessage) }
+            if i % 10 == 0 { try? forger.client.publish(CoopTopics().mfcc, payload: killerShapeMessage) }
             if i == n / 3 { workers.kill(2) }  // coop3
             if i == 2 * n / 3 {
                 broker.stop()
@@ -189,8 +192,7 @@ struct TestPKI {
             return CoopSetup.linear.features(i)
         }
         _ = await workers.stopAll()
-        forger.close()
-        let forged = await forging.value
+        let forged = await forger.stop()
         try expectInProcessVotes(result, n: n, maxDegraded: n)
         #expect(result.decisions.dropFirst(n / 3 + 1).allSatisfy { !$0.voters.contains("coop3") },
                 "no vote from the killed worker after its death")
