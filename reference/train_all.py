@@ -11,9 +11,10 @@ Features are cached under <out>/cache.
 are small, so one process with two threads leaves much of the second core idle; the longest start first,
 so that the jobs end together. Results do not depend on --jobs beyond float summation order.
 
---recipe committed (default) is how weights/ were trained; realaug adds waveform augmentation with real
-noise; train_aug, cmvn, cmn, chanaug and short are earlier experiments (docs/TRAINING.md gives each rule and
-result).
+--recipe committed (default) is how weights/ were trained; realaug (shift, gain and real noise), speed
+(speed perturbation 0.9 / 1.1) and synth (the synthesised voices of gen_data.py added; needs --synth DIR) are
+the real-speech experiments; train_aug, cmvn, cmn, chanaug and short are earlier ones on synthetic speech
+(docs/TRAINING.md gives each rule and result).
 
 TensorFlow's oneDNN kernels are switched on (TF_ENABLE_ONEDNN_OPTS=1, unless the environment sets it):
 TensorFlow enables them by default on Linux only for CPUs with AVX512_VNNI, AVX512_BF16, AVX_VNNI or AMX
@@ -40,12 +41,12 @@ COST = {"coop1": 2010, "big": 1571, "big-listen": 1250, "coop4": 1081, "little-l
 
 
 def _job(args):
-    name, data, cache, models, threads, recipe, seed = args
+    name, data, cache, models, threads, recipe, seed, synth = args
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(threads)
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     t = time.time()
-    train.train(name, data, cache, models, log=lambda m: print(m, flush=True), recipe=recipe, seed=seed)
+    train.train(name, data, cache, models, log=lambda m: print(m, flush=True), recipe=recipe, seed=seed, synth_root=synth)
     return name, time.time() - t
 
 
@@ -57,7 +58,10 @@ if __name__ == "__main__":
     ap.add_argument("--out", type=pathlib.Path, default=HERE / "out", help="models/ and cache/ go here")
     ap.add_argument("--jobs", type=int, default=1, help="networks trained at once (default 1)")
     ap.add_argument("--recipe", choices=list(train.RECIPES), default="committed",
-                    help="committed, realaug (real-speech augmentation), or the train_aug, cmvn, cmn, chanaug or short experiment")
+                    help="committed, the real-speech experiments realaug, speed and synth, or the earlier train_aug, cmvn, "
+                         "cmn, chanaug or short")
+    ap.add_argument("--synth", type=pathlib.Path,
+                    help="the synthesised data set for --recipe synth (reference/gen_data.py DIR train)")
     ap.add_argument("--threads", type=int, help="TensorFlow threads with --jobs 1 (default: TensorFlow's choice)")
     ap.add_argument("--seed", type=int, help="override the recipe's seed (an independent replicate)")
     args = ap.parse_args()
@@ -68,6 +72,9 @@ if __name__ == "__main__":
     for split in ("val",) + train.RECIPES[args.recipe]["splits"]:
         if not train.split_file(args.data, split):
             sys.exit(f"train_all.py: {args.data}: no {split} split list (see --help)")
+    if train.RECIPES[args.recipe].get("synthetic") and not (args.synth and train.split_file(args.synth, "train")):
+        sys.exit(f"train_all.py: --recipe synth needs --synth DIR holding a synthesised train split "
+                 f"(reference/gen_data.py DIR train)")
     cache = args.out / "cache" if args.data == HERE / "out" / "data" else args.out / "cache" / args.data.name
     t = time.time()
     if args.jobs <= 1:
@@ -77,19 +84,17 @@ if __name__ == "__main__":
             tf.config.threading.set_inter_op_parallelism_threads(args.threads)
         for name in names:
             train.train(name, args.data, cache, args.out / "models", log=lambda m: print(m, flush=True),
-                        recipe=args.recipe, seed=args.seed)
+                        recipe=args.recipe, seed=args.seed, synth_root=args.synth)
     else:
         # Features first, once per kind, so that the jobs do not compute (and write) the same cache.
         for spec in {id(train.CONFIGS[n]["spec"]): train.CONFIGS[n]["spec"] for n in names}.values():
             for split in train.training_splits(args.data, args.recipe) + ["val"]:
                 train.cached_features(cache, args.data, split, spec)
-            if train.RECIPES[args.recipe].get("wave_copies"):
-                train.augmented_features(cache, args.data, spec, train.RECIPES[args.recipe]["wave_copies"],
-                                         train.AUG_SEED)
+            train.extra_training_parts(cache, args.data, spec, args.recipe, args.synth)
         order = sorted(names, key=lambda n: -COST.get(n, 0))
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
             for name, seconds in pool.imap_unordered(
-                    _job, [(n, args.data, cache, args.out / "models", 1, args.recipe, args.seed)
+                    _job, [(n, args.data, cache, args.out / "models", 1, args.recipe, args.seed, args.synth)
                            for n in order]):
                 print(f"{name} done in {seconds:.0f} s", flush=True)
     print(f"trained {names} in {time.time() - t:.0f} s", flush=True)

@@ -59,7 +59,9 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "cmn": dict(splits=("train",), own_seed=False, cmn=True),
            "chanaug": dict(splits=("train",), own_seed=False, channel_offsets=True),
            "short": dict(splits=("train",), own_seed=False, schedule_scale=0.75),
-           "realaug": dict(splits=("train",), own_seed=False, wave_copies=4)}
+           "realaug": dict(splits=("train",), own_seed=False, wave_copies=4),
+           "speed": dict(splits=("train",), own_seed=False, speed_factors=(0.9, 1.1)),
+           "synth": dict(splits=("train",), own_seed=False, synthetic=True)}
 # "realaug": for real speech (docs/TRAINING.md). The clean train split plus `wave_copies` renderings of it,
 # each clip shifted in time by U(-100, 100) ms (zero-filled, as Speech Commands' time_shift_ms), scaled by a
 # gain of U(-6, +6) dB and, with probability 0.8, mixed with a random crop of the real background noise at a
@@ -67,6 +69,13 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # DATA/_background_noise_ (Speech Commands' layout), the first 80 % of each file only: the last 20 % is kept
 # for validation and test streams. Features of the renderings are computed once and cached like a split's;
 # an epoch stays one pass's worth of batches of the clean split, so training costs what "committed" costs.
+# "speed": for real speech (docs/TRAINING.md). The clean train split plus one rendering of it per factor in
+# speed_factors, each clip resampled so that it plays that much faster (tempo, pitch and formants move
+# together: Ko et al., Interspeech 2015, Kaldi's 3-way speed perturbation 0.9 / 1.0 / 1.1), centred back
+# into one second. Cached like a split's; an epoch stays one pass's worth of batches of the clean split.
+# "synth": for real speech (docs/TRAINING.md). The clean train split plus the synthesised train split
+# (gen_data.py, kws_ref/synth.py: espeak-ng, flite and Piper voices) from --synth DIR; an epoch stays one
+# pass's worth of batches of the real split.
 
 
 def schedule_of(name, recipe="committed"):
@@ -244,6 +253,51 @@ def augmented_features(cache, data_root, spec, copies, seed):
 AUG_SEED = 99
 
 
+def speed_perturb(waves, factor):
+    """Every clip (N x 16000) resampled to play `factor` times faster (scipy's polyphase resampler, factor as
+    a ratio of small integers), then centred back into 16000 samples: cut evenly at both ends when it got
+    longer, zero-padded evenly when it got shorter."""
+    from fractions import Fraction
+    import scipy.signal as sps
+    ratio = Fraction(factor).limit_denominator(20)        # 0.9 -> 9/10: 10 samples become 9
+    n, length = waves.shape
+    out = np.zeros_like(waves)
+    for i in range(n):
+        y = sps.resample_poly(waves[i], ratio.denominator, ratio.numerator).astype(np.float32)
+        if len(y) >= length:
+            a = (len(y) - length) // 2
+            out[i] = y[a:a + length]
+        else:
+            a = (length - len(y)) // 2
+            out[i, a:a + len(y)] = y
+    return np.clip(out, -1.0, 1.0)
+
+
+def speed_features(cache, data_root, spec, factors):
+    """Features of one speed_perturb rendering of the train split per factor, cached. -> (len(factors) * N,
+    H, W, 1), labels."""
+    fp = _split_fingerprint(data_root, "train")
+    tag = "-".join(f"{f:g}" for f in factors)
+    path = pathlib.Path(cache) / f"train_speed{tag}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npy"
+    labels = np.tile(split_labels(data_root, "train"), len(factors))
+    if path.exists():
+        return np.load(path), labels
+    waves, _, _ = load_split(data_root, "train")
+    feats = np.concatenate([F.batch_features(speed_perturb(waves, f), spec) for f in factors])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, feats)
+    return feats, labels
+
+
+def synthetic_features(cache, synth_root, spec):
+    """Features and labels of the synthesised train split under synth_root (gen_data.py's layout,
+    ROOT/train/train_split.txt), cached. An error if it is not there."""
+    if not synth_root or not split_file(synth_root, "train"):
+        raise FileNotFoundError(f"{synth_root}: no synthesised train split (run reference/gen_data.py DIR train "
+                                f"and pass --synth DIR)")
+    return cached_features(cache, synth_root, "train", spec), split_labels(synth_root, "train")
+
+
 def _extra_fingerprint(data_root):
     """Short hash of the non-keyword sources' listing (names, sizes, times) under data_root."""
     import hashlib
@@ -389,8 +443,22 @@ def compiled_model(name, optimizer, recipe="committed"):
     return model
 
 
-def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=None):
-    """Train one network; `seed` overrides the recipe's (an independent replicate of a recipe)."""
+def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
+    """The recipe's extra training material beyond the clean splits: {part name: (features, labels)}."""
+    r = RECIPES[recipe]
+    parts = {}
+    if r.get("wave_copies"):
+        parts["train_realaug"] = augmented_features(cache, data_root, spec, r["wave_copies"], AUG_SEED)
+    if r.get("speed_factors"):
+        parts["train_speed"] = speed_features(cache, data_root, spec, r["speed_factors"])
+    if r.get("synthetic"):
+        parts["train_synthetic"] = synthetic_features(cache, synth_root, spec)
+    return parts
+
+
+def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=None, synth_root=None):
+    """Train one network; `seed` overrides the recipe's (an independent replicate of a recipe); synth_root is
+    the synthesised data set the synth recipe adds."""
     cfg = schedule_of(name, recipe)
     seed = seed_of(name, recipe) if seed is None else seed
     keras.utils.set_random_seed(seed)
@@ -403,11 +471,10 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
         xn, yn = negative_features(cache, data_root, "train", cfg["spec"])
         parts["train_negatives"] = xn
         xtr, ytr = np.concatenate([xtr, xn]), np.concatenate([ytr, yn])
-    copies = RECIPES[recipe].get("wave_copies")
     clean = len(xtr)
-    if copies:
-        xa, ya = augmented_features(cache, data_root, cfg["spec"], copies, AUG_SEED)
-        parts["train_realaug"] = xa
+    extra = extra_training_parts(cache, data_root, cfg["spec"], recipe, synth_root)
+    for part, (xa, ya) in extra.items():
+        parts[part] = xa
         xtr, ytr = np.concatenate([xtr, xa]), np.concatenate([ytr, ya])
     xva = cached_features(cache, data_root, "val", cfg["spec"])
     yva = split_labels(data_root, "val")
@@ -415,7 +482,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
         xn, yn = negative_features(cache, data_root, "val", cfg["spec"])
         xva, yva = np.concatenate([xva, xn]), np.concatenate([yva, yn])
     repeat = len(parts) > 1               # several renderings: fixed-length epochs over an endless stream
-    steps = (clean // BATCH if copies else STEPS_PER_EPOCH) if repeat else len(xtr) // BATCH
+    steps = (clean // BATCH if extra else STEPS_PER_EPOCH) if repeat else len(xtr) // BATCH
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
         [d * steps for d in cfg["drops"]], [cfg["lr"], cfg["lr"] / 10, cfg["lr"] / 100])
     if cfg.get("weight_decay"):
@@ -456,8 +523,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
             "optimizer": type(opt).__name__,
             "lr": cfg["lr"], "lr_drops_at_epochs": list(cfg["drops"]), "weight_decay": cfg.get("weight_decay"),
             "pruning": cfg.get("prune"), "augmentation": "SpecAugment (1 time + 1 freq mask <=15 %, p 0.8), "
-            "mixup (lambda U(0, 0.3), p 0.5)" + (f"; {copies} waveform renderings (shift, gain, real noise)"
-                                                   if copies else ""), "train_seconds": round(time.time() - t0, 1),
+            "mixup (lambda U(0, 0.3), p 0.5)" + "".join(f"; {p}" for p in extra), "train_seconds": round(time.time() - t0, 1),
             "val_accuracy": val_acc, "sparsity": sparsity_of(model),
             "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.history.items()}}
     (out / f"{name}.json").write_text(json.dumps(info, indent=1))
