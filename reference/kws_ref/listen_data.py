@@ -59,8 +59,10 @@ def noise_parts(data_root, split):
     return parts
 
 
-def negative_waves(data_root, split, n_keywords):
-    """-> (waves (N, 16000), labels (N,)) of the split's _unknown_ and _silence_ examples."""
+def negative_waves(data_root, split, n_keywords, libri_crops=LIBRI_CROPS, libri_stride=16000):
+    """-> (waves (N, 16000), labels (N,)) of the split's _unknown_ and _silence_ examples: up to `libri_crops`
+    one-second crops of each LibriSpeech utterance, drawn from the crops `libri_stride` samples apart (None:
+    all of them)."""
     root = pathlib.Path(data_root)
     rng = np.random.default_rng(SPLIT_SEEDS[split])
     waves, labels = [], []
@@ -69,8 +71,8 @@ def negative_waves(data_root, split, n_keywords):
         labels.append(UNKNOWN)
     for f in negatives.librispeech(root / LIBRI_DIR, split):
         x = read_audio(f)
-        starts = np.arange(0, len(x) - 16000, 16000)
-        for s in rng.permutation(starts)[:LIBRI_CROPS]:
+        starts = np.arange(0, len(x) - 16000, libri_stride)
+        for s in rng.permutation(starts)[:libri_crops]:
             waves.append(x[s:s + 16000].copy())
             labels.append(UNKNOWN)
     noise = noise_parts(root, split)

@@ -61,7 +61,9 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "short": dict(splits=("train",), own_seed=False, schedule_scale=0.75),
            "realaug": dict(splits=("train",), own_seed=False, wave_copies=4),
            "speed": dict(splits=("train",), own_seed=False, speed_factors=(0.9, 1.1)),
-           "synth": dict(splits=("train",), own_seed=False, synthetic=True)}
+           "synth": dict(splits=("train",), own_seed=False, synthetic=True),
+           "stream": dict(splits=("train",), own_seed=False, stream_copies=2),
+           "streamlibri": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True)}
 # "realaug": for real speech (docs/TRAINING.md). The clean train split plus `wave_copies` renderings of it,
 # each clip shifted in time by U(-100, 100) ms (zero-filled, as Speech Commands' time_shift_ms), scaled by a
 # gain of U(-6, +6) dB and, with probability 0.8, mixed with a random crop of the real background noise at a
@@ -69,6 +71,12 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # DATA/_background_noise_ (Speech Commands' layout), the first 80 % of each file only: the last 20 % is kept
 # for validation and test streams. Features of the renderings are computed once and cached like a split's;
 # an epoch stays one pass's worth of batches of the clean split, so training costs what "committed" costs.
+# "stream", "streamlibri": for the listening variants (docs/LISTENING.md). Every training example, keywords
+# and negatives alike (so that the classes keep their proportions), rendered stream_copies more times as a
+# stream window sees it: shifted by U(-250, 250) ms (where a word sits in a sliding one-second window), a gain
+# of U(-6, +6) dB, and with probability 0.8 a crop of the training noise at an RMS of U(0, 0.02) (the
+# streams' noise beds go from 0 to 0.02). streamlibri also takes every one-second crop of the training
+# LibriSpeech utterances, half a second apart, into _unknown_ (instead of five an utterance).
 # "speed": for real speech (docs/TRAINING.md). The clean train split plus one rendering of it per factor in
 # speed_factors, each clip resampled so that it plays that much faster (tempo, pitch and formants move
 # together: Ko et al., Interspeech 2015, Kaldi's 3-way speed perturbation 0.9 / 1.0 / 1.1), centred back
@@ -210,10 +218,11 @@ def training_noise(data_root):
     return listen_data.noise_parts(data_root, "train")
 
 
-def augment_waves(waves, noise, rng, shift=1600, gain_db=6.0, noise_p=0.8, noise_volume=0.1):
+def augment_waves(waves, noise, rng, shift=1600, gain_db=6.0, noise_p=0.8, noise_volume=0.1, noise_rms=None):
     """One rendering of every clip (N x 16000): time shift U(-shift, shift) samples zero-filled, gain
     U(-gain_db, gain_db) dB, and with probability noise_p a random 1 s noise crop times U(0, noise_volume)
-    added; clipped to [-1, 1] like a 16-bit recording."""
+    added (with noise_rms: the crop scaled to an RMS of U(0, noise_rms) instead); clipped to [-1, 1] like a
+    16-bit recording."""
     n, length = waves.shape
     out = np.zeros_like(waves)
     shifts = rng.integers(-shift, shift + 1, n)
@@ -228,7 +237,12 @@ def augment_waves(waves, noise, rng, shift=1600, gain_db=6.0, noise_p=0.8, noise
         if noise and rng.uniform() < noise_p:
             src = noise[rng.integers(len(noise))]
             start = rng.integers(0, len(src) - length + 1)
-            out[i] += rng.uniform(0, noise_volume) * src[start:start + length]
+            crop = src[start:start + length]
+            if noise_rms is None:
+                out[i] += rng.uniform(0, noise_volume) * crop
+            else:
+                r = float(np.sqrt(np.mean(np.square(crop, dtype=np.float64))))
+                out[i] += (rng.uniform(0, noise_rms) / r if r > 0 else 0.0) * crop
     return np.clip(out, -1.0, 1.0).astype(np.float32)
 
 
@@ -310,19 +324,49 @@ def _extra_fingerprint(data_root):
     return h.hexdigest()[:12]
 
 
-def negative_features(cache, data_root, split, spec):
-    """Features and labels of the split's _silence_ and _unknown_ examples (listen_data), cached."""
+def negative_features(cache, data_root, split, spec, dense_libri=False):
+    """Features and labels of the split's _silence_ and _unknown_ examples (listen_data), cached; with
+    dense_libri every LibriSpeech crop half a second apart instead of five an utterance."""
     n_keywords = len(split_labels(data_root, split))
-    name = f"{split}_negatives_{spec['kind']}{spec.get('coefficients', '')}_{_extra_fingerprint(data_root)}"
+    dense = "dense" if dense_libri else ""
+    name = f"{split}_negatives{dense}_{spec['kind']}{spec.get('coefficients', '')}_{_extra_fingerprint(data_root)}"
     path = pathlib.Path(cache) / f"{name}.npz"
     if path.exists():
         z = np.load(path)
         return z["x"], z["y"]
-    waves, labels = listen_data.negative_waves(data_root, split, n_keywords)
+    waves, labels = _negative_waves(data_root, split, n_keywords, dense_libri)
     x = F.batch_features(waves, spec)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, x=x, y=labels)
     return x, labels
+
+
+def _negative_waves(data_root, split, n_keywords, dense_libri=False):
+    if dense_libri:
+        return listen_data.negative_waves(data_root, split, n_keywords, libri_crops=None, libri_stride=8000)
+    return listen_data.negative_waves(data_root, split, n_keywords)
+
+
+def stream_features(cache, data_root, spec, copies, seed, dense_libri=False):
+    """Features and labels of `copies` stream-window renderings (augment_waves: shift U(-250, 250) ms, gain
+    U(-6, +6) dB, with p 0.8 training noise at RMS U(0, 0.02)) of every training keyword and negative, cached."""
+    fp = _split_fingerprint(data_root, "train") + _extra_fingerprint(data_root)
+    dense = "dense" if dense_libri else ""
+    name = f"train_stream{copies}{dense}s{seed}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npz"
+    path = pathlib.Path(cache) / name
+    if path.exists():
+        z = np.load(path)
+        return z["x"], z["y"]
+    waves, labels, _ = load_split(data_root, "train")
+    neg_waves, neg_labels = _negative_waves(data_root, "train", len(labels), dense_libri)
+    waves, labels = np.concatenate([waves, neg_waves]), np.concatenate([labels, neg_labels])
+    noise = training_noise(data_root)
+    rng = np.random.default_rng(seed)
+    x = np.concatenate([F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=0.02), spec)
+                        for _ in range(copies)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, x=x, y=np.tile(labels, copies))
+    return x, np.tile(labels, copies)
 
 
 def _spec_augment(x, rng_seed):
@@ -453,6 +497,9 @@ def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
         parts["train_speed"] = speed_features(cache, data_root, spec, r["speed_factors"])
     if r.get("synthetic"):
         parts["train_synthetic"] = synthetic_features(cache, synth_root, spec)
+    if r.get("stream_copies"):
+        parts["train_stream"] = stream_features(cache, data_root, spec, r["stream_copies"], AUG_SEED,
+                                                r.get("dense_libri", False))
     return parts
 
 
@@ -462,13 +509,16 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     cfg = schedule_of(name, recipe)
     seed = seed_of(name, recipe) if seed is None else seed
     keras.utils.set_random_seed(seed)
+    if RECIPES[recipe].get("stream_copies") and not cfg.get("listen"):
+        raise ValueError(f"the {recipe} recipe renders _silence_ and _unknown_ examples too: it is for the "
+                         f"listening variants (little-listen, big-listen), not {name}")
     splits = training_splits(data_root, recipe)
     parts = {s: cached_features(cache, data_root, s, cfg["spec"]) for s in splits}
     xtr = np.concatenate(list(parts.values()))
     ytr = np.concatenate([split_labels(data_root, s) for s in splits])
     classes = len(listen_data.LISTEN_LABELS) if cfg.get("listen") else len(LABELS)
     if cfg.get("listen"):
-        xn, yn = negative_features(cache, data_root, "train", cfg["spec"])
+        xn, yn = negative_features(cache, data_root, "train", cfg["spec"], RECIPES[recipe].get("dense_libri", False))
         parts["train_negatives"] = xn
         xtr, ytr = np.concatenate([xtr, xn]), np.concatenate([ytr, yn])
     clean = len(xtr)
