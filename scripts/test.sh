@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Second command: the whole test suite. Python reference checks (generator determinism and splits, exported
-# files reload identically in Keras), `kws-native verify` (every layer of all seven networks against Keras),
+# files reload identically in Keras), `kws-native verify` on the release build (every layer of every network
+# against Keras, default and tuned plans),
 # then the Swift tests (kernels, loader, features, policies, REST and MQTT integration with a real
 # mosquitto and a real HTTP server on loopback), then a short fuzzing run of every parser.
 set -euo pipefail
@@ -8,8 +9,12 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 python3 -m pip install -q -r reference/requirements.txt
 TF_CPP_MIN_LOG_LEVEL=2 python3 -m pytest -q reference/tests bench/tests
+# `verify` on what ships: the release build with the README's flags (scripts/setup.sh), every layer of every
+# network against Keras's outputs, with the default and the tuned kernel plans (the SIMD kernels a debug
+# build never plans are the ones users run).
+swift build -c release -Xswiftc -target-cpu -Xswiftc native --static-swift-stdlib --product kws-native
+.build/release/kws-native verify
 swift build --build-tests
-.build/debug/kws-native verify
 # libFuzzer over the parsers of outside data (WAV, SenML, cooperative messages, HDF5, manifest), 40 s each;
 # a crash fails the run and leaves its input in fuzz/artifacts/ (fuzz/run.sh TARGET SECONDS for longer runs).
 fuzz/run.sh all 40

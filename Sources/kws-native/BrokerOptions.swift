@@ -5,7 +5,7 @@ import Serving
 /// How `coop` and `coop-worker` authenticate to a broker: username and password (from a file or the
 /// environment, never on the command line where `ps` shows it) and TLS with a CA and a client certificate.
 struct BrokerOptions: ParsableArguments {
-    static let passwordVariable = "KWS_MQTT_PASSWORD"
+    static let passwordVariable = CoopFleet.passwordVariable
 
     @Option(help: "MQTT username (the password comes from --password-file or $KWS_MQTT_PASSWORD).")
     var username: String?

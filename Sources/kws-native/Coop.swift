@@ -3,7 +3,6 @@ import Foundation
 import KWS
 import Logging
 import Serving
-import Synchronization
 
 /// `kws-native coop`: cooperative inference over MQTT (seed section 2) on a dataset.
 struct Coop: AsyncParsableCommand {
@@ -115,7 +114,7 @@ struct Coop: AsyncParsableCommand {
         let clips = limit > 0 ? Array(dataset.clips.prefix(limit)) : dataset.clips
 
         // The broker and workers, unless one is given.
-        let fleet = PrivateFleet()
+        let fleet = CoopFleet()
         let trap = SignalTrap(signals: [SIGINT, SIGTERM]) {
             fleet.shutdown()
             Foundation.exit(130)
@@ -135,7 +134,7 @@ struct Coop: AsyncParsableCommand {
                 guard credentials.isEmpty else {
                     throw ValidationError("--username, --password-file, --cafile, --cert and --key need --broker")
                 }
-                let login = try fleet.start(names: names, replicas: replicas, weights: weights, prefix: prefix)
+                let login = try fleet.start(models: names, replicas: replicas, weights: weights, prefix: prefix)
                 url = login.url
                 options = try MQTTOptions.parse(url: login.url, clientID: clientID)
                 options.username = login.username
@@ -164,9 +163,9 @@ struct Coop: AsyncParsableCommand {
             result = try await coop.run(count: clips.count, shape: spec.outputShape) { i in
                 if let death = fleet.brokerDeath() { throw ValidationError(death) }
                 do {
-                    return extractor(try WAVDecoder.decode(contentsOf: clips[i].path))
+                    return extractor(try DatasetRun.decode(clips[i]))
                 } catch {
-                    throw ValidationError("\(clips[i].path): \(error)")
+                    throw ValidationError("\(error)")
                 }
             }
         } catch {
@@ -178,7 +177,7 @@ struct Coop: AsyncParsableCommand {
         }
 
         let predictions = result.decisions.map(\.label)
-        let correct = zip(predictions, clips).filter { $0.0 == $0.1.label }.count
+        let tally = DatasetRun.Result(clips: clips, labels: zoo.labels, predictions: predictions).tally
         let keras = KerasReference.predictionsByPath(zoo.manifest.coop?.predictions, dataDirectory: data).flatMap {
             KerasReference.agreement(dataset: dataset, predictions: predictions, reference: $0)
         }
@@ -186,13 +185,13 @@ struct Coop: AsyncParsableCommand {
         if compareInProcess {
             let spotters = try names.map { try zoo.spotter($0) }
             // The whole dataset (Evaluator has no clip subset); agreement counts the clips run here.
-            let local = Evaluator(dataset: dataset).cooperative(spotters).predictions
+            let local = await Evaluator(dataset: dataset).cooperative(spotters).predictions
             var byPath: [String: Int] = [:]
             for (c, p) in zip(dataset.clips, local) { if let p { byPath[c.relativePath] = p } }
             inProcess = KerasReference.agreement(dataset: dataset, predictions: predictions, reference: byPath)
         }
         let report = Report(
-            accuracy: clips.isEmpty ? 0 : Double(correct) / Double(clips.count), n: clips.count, correct: correct,
+            accuracy: clips.isEmpty ? 0 : Double(tally.correct) / Double(clips.count), n: clips.count, correct: tally.correct,
             degraded: result.degradedCount, unanswered: result.unansweredCount, models: names,
             replicas: broker == nil ? replicas : nil, broker: url, timeoutMs: timeoutMs, inFlight: inFlight,
             latencyMs: ["p50": result.latencyMilliseconds(percentile: 50), "p99": result.latencyMilliseconds(percentile: 99)],
@@ -227,69 +226,5 @@ struct Coop: AsyncParsableCommand {
         print("ignored replies: \(r.duplicates) duplicate, \(r.late) late, \(r.malformed) malformed, \(r.foreign) from other models; \(r.resends) resends")
         if let a = r.kerasAgreement { print("same class as Keras's vote on \(a.agree)/\(a.n) clips") }
         if let a = r.inProcessAgreement { print("same class as the in-process vote (eval --model coop) on \(a.agree)/\(a.n) clips") }
-    }
-}
-
-/// The private mosquitto and the worker processes of `coop` without --broker. `shutdown` is safe to call
-/// from a signal handler's queue and more than once.
-final class PrivateFleet: Sendable {
-    private struct State {
-        var broker: MosquittoBroker?
-        var workers: [ChildProcess] = []
-    }
-    private let state = Mutex(State())
-
-    /// Where the workers and the client log in.
-    struct Login {
-        var url: String
-        var username: String
-        var password: String
-    }
-
-    /// Starts the broker (no anonymous clients: one user with a random password, made for this run) and
-    /// `replicas` workers per model, which get the password in their environment, not their argv.
-    func start(names: [String], replicas: Int, weights: String, prefix: String) throws -> Login {
-        let login = try BrokerPassword.make(username: "kws-coop")
-        defer { try? FileManager.default.removeItem(atPath: login.directory) }
-        let broker = try MosquittoBroker(security: .init(passwordFile: login.file))
-        try broker.start()
-        state.withLock { $0.broker = broker }
-        var environment = ProcessInfo.processInfo.environment
-        environment[BrokerOptions.passwordVariable] = login.password
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        for name in names {
-            for _ in 0..<replicas {
-                let p = try ChildProcess(
-                    executable: exe.path,
-                    arguments: ["coop-worker", "--model", name, "--broker", broker.url, "--prefix", prefix,
-                                "--weights", weights, "--username", login.username] + (replicas > 1 ? ["--share", name] : []),
-                    environment: environment, standardOutput: .discard)
-                state.withLock { $0.workers.append(p) }
-            }
-        }
-        return Login(url: broker.url, username: login.username, password: login.password)
-    }
-
-    /// A message if the private broker was started and has exited since (nil otherwise).
-    func brokerDeath() -> String? {
-        state.withLock { s in
-            guard let b = s.broker, let status = b.exitStatus else { return nil }
-            return "the private broker (mosquitto on \(b.url)) exited with status \(status) during the run; log: \(b.log().suffix(400))"
-        }
-    }
-
-    func shutdown() {
-        let (workers, broker) = state.withLock { s in
-            defer { s.workers = []; s.broker = nil }
-            return (s.workers, s.broker)
-        }
-        for p in workers { p.signal(SIGTERM) }
-        let deadline = Date().addingTimeInterval(3)
-        for p in workers {
-            while p.isRunning && Date() < deadline { usleep(10_000) }
-            p.signal(SIGKILL)
-            p.waitUntilExit()
-        }
-        broker?.stop()
     }
 }

@@ -86,6 +86,10 @@ struct Little: AsyncParsableCommand {
         } else {
             print(LittleReportPrinter.text(report, inProcess: inProcess != nil, data: data))
         }
+        for e in report.clipErrors { FileHandle.standardError.write("warning: skipped \(e)\n".data(using: .utf8)!) }
+        if !report.clipErrors.isEmpty {
+            throw fail("\(report.clipErrors.count) clips could not be read or classified (skipped, in no accuracy)")
+        }
         if report.failed > 0 {
             throw fail("\(report.failed) of \(report.requests) requests to the big server failed", code: 2)
         }

@@ -38,7 +38,7 @@ struct Sweep: AsyncParsableCommand {
         let zoo = try ModelZoo(weightsDirectory: weights)
         let dataset = try DatasetLoading.load(data, labels: zoo.labels)
         let bigSpec = try zoo.entry("big").features
-        let scores = try BigLittleSweep.score(clips: dataset.clips, little: SpotterClassifier(zoo: zoo, name: "little"),
+        let scores = try await BigLittleSweep.score(clips: dataset.clips, little: SpotterClassifier(zoo: zoo, name: "little"),
                                               big: SpotterClassifier(zoo: zoo, name: "big"), bigFeatureSpec: bigSpec)
         let budget = Int((budgetMB * 1_048_576).rounded(.down))
         let steps = Int((1 / step).rounded())

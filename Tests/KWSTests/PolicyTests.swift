@@ -3,11 +3,27 @@ import KWS
 import Testing
 
 @Suite struct PolicyTests {
-    @Test func scoreMarginIsTopOneMinusTopTwo() {
-        #expect(abs(Policies.scoreMargin([0.1, 0.6, 0.3]) - 0.3) < 1e-6)
-        #expect(Policies.scoreMargin([0.5, 0.5]) == 0)
-        #expect(Policies.scoreMargin([1]) == 1)
-        #expect(Policies.scoreMargin([]) == 0)
+    /// Scores against a naive reference: sort the classes by probability (stable, so the first of equals
+    /// stays first) and read the top two off the sorted list.
+    @Test func scoresAreTheTopTwoOfTheProbabilities() {
+        func reference(_ p: [Float]) -> (top: Int, runnerUp: Int?, margin: Float) {
+            let order = p.indices.sorted { p[$0] > p[$1] || (p[$0] == p[$1] && $0 < $1) }
+            return (order[0], order.count > 1 ? order[1] : nil, p[order[0]] - (order.count > 1 ? p[order[1]] : 0))
+        }
+        var rng = SystemRandomNumberGenerator()
+        var cases: [[Float]] = [[0.1, 0.6, 0.3], [0.5, 0.5], [1], [0.3, 0.3, 0.4], [0.2, 0.4, 0.4], [0.7, 0.1, 0.1, 0.1]]
+        for _ in 0..<200 {
+            let n = Int.random(in: 1...10, using: &rng)
+            // Few distinct values, so that equal probabilities (ties) are common.
+            cases.append(Softmax.probabilities((0..<n).map { _ in Float(Int.random(in: 0...3, using: &rng)) }))
+        }
+        for p in cases {
+            let s = Scores(probabilities: p), r = reference(p)
+            #expect(s.top == r.top && s.runnerUp == r.runnerUp && s.margin == r.margin, "\(p)")
+            #expect(s.probability == p[r.top])
+        }
+        #expect(abs(Scores(probabilities: [0.1, 0.6, 0.3]).margin - 0.3) < 1e-6)
+        #expect(Scores(probabilities: [0.5, 0.5]).margin == 0 && Scores(probabilities: [1]).margin == 1)
     }
 
     @Test func softmaxIsStableAndNormalised() {
@@ -18,7 +34,7 @@ import Testing
     }
 
     @Test func clearMajorityWins() {
-        let v = Policies.majorityVote([[0.9, 0.1, 0], [0.2, 0.8, 0], [0.6, 0.4, 0]])!
+        let v = Policies.majorityVote([[0.9, 0.1, 0], [0.2, 0.8, 0], [0.6, 0.4, 0]].map(Scores.init(probabilities:)))!
         #expect(v.label == 0 && v.votes == 2 && !v.wasTie && v.tieBrokenBy == nil)
     }
 
@@ -32,7 +48,7 @@ import Testing
             [0.0, 0.25, 0.75],   // votes 2, margin 0.50
             [0.99, 0.01, 0.0],   // votes 0, margin 0.98, not among the tied labels
         ]
-        let v = Policies.majorityVote(probs)!
+        let v = Policies.majorityVote(probs.map(Scores.init(probabilities:)))!
         #expect(v.tiedLabels == [1, 2])
         #expect(v.label == 2)
         #expect(v.tieBrokenBy == 3)
@@ -40,19 +56,18 @@ import Testing
     }
 
     @Test func allDifferentIsATieOfAll() {
-        let v = Policies.majorityVote([[0.5, 0.3, 0.2], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]])!
+        let v = Policies.majorityVote([[0.5, 0.3, 0.2], [0.1, 0.8, 0.1], [0.3, 0.3, 0.4]].map(Scores.init(probabilities:)))!
         #expect(v.tiedLabels == [0, 1, 2])
         #expect(v.label == 1 && v.tieBrokenBy == 1)
     }
 
     @Test func equalMarginsGoToTheEarlierNetwork() {
-        let v = Policies.majorityVote([[0.3, 0.7], [0.7, 0.3]])!
+        let v = Policies.majorityVote([[0.3, 0.7], [0.7, 0.3]].map(Scores.init(probabilities:)))!
         #expect(v.label == 1 && v.tieBrokenBy == 0)
     }
 
     @Test func emptyVoteIsNil() {
         #expect(Policies.majorityVote([]) == nil)
-        #expect(Policies.majorityVote([[0.5, 0.5], []]) == nil)
     }
 
     @Test func budgetIsNeverExceeded() {
@@ -72,11 +87,11 @@ import Testing
 
     @Test func bigLittleAsksOnlyWhenUnsureAndAffordable() {
         var policy = BigLittlePolicy(theta: 0.35, budget: BigLittleBudget(budgetBytes: 250))
-        #expect(policy.decide(littleProbabilities: [0.7, 0.2, 0.1], requestBytes: 100) == .keepLittle)  // 0.5 ≥ θ
-        #expect(policy.decide(littleProbabilities: [0.5, 0.4, 0.1], requestBytes: 100) == .askBig)      // 0.1 < θ
-        #expect(policy.decide(littleProbabilities: [0.6, 0.26, 0.14], requestBytes: 100) == .askBig)    // 0.34 < θ
-        #expect(policy.decide(littleProbabilities: [0.5, 0.4, 0.1], requestBytes: 100) == .keepLittleOverBudget)
-        #expect(policy.decide(littleProbabilities: [0.5, 0.4, 0.1], requestBytes: 50) == .askBig)       // 50 still fits
+        #expect(policy.decide(little: Scores(probabilities: [0.7, 0.2, 0.1]), requestBytes: 100) == .keepLittle)  // 0.5 ≥ θ
+        #expect(policy.decide(little: Scores(probabilities: [0.5, 0.4, 0.1]), requestBytes: 100) == .askBig)      // 0.1 < θ
+        #expect(policy.decide(little: Scores(probabilities: [0.6, 0.26, 0.14]), requestBytes: 100) == .askBig)    // 0.34 < θ
+        #expect(policy.decide(little: Scores(probabilities: [0.5, 0.4, 0.1]), requestBytes: 100) == .keepLittleOverBudget)
+        #expect(policy.decide(little: Scores(probabilities: [0.5, 0.4, 0.1]), requestBytes: 50) == .askBig)       // 50 still fits
         #expect(policy.budget.spentBytes == 250 && policy.budget.requests == 3)
     }
 }

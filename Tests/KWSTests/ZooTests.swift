@@ -175,7 +175,7 @@ struct SpotterTests {
 @Suite(.enabled(if: FileManager.default.fileExists(atPath: TestPaths.path("weights/big.h5"))
                 && FileManager.default.fileExists(atPath: TestPaths.path("data/test_split.txt"))))
 struct BigLittleEvaluationTests {
-    @Test func budgetCapsTheRequestsInTheEvaluator() throws {
+    @Test func budgetCapsTheRequestsInTheEvaluator() async throws {
         let zoo = try ModelZoo(weightsDirectory: TestPaths.path("weights"))
         let little = try zoo.spotter("little"), big = try zoo.spotter("big")
         let full = try Dataset(directory: TestPaths.path("data"), splitFile: TestPaths.path("data/test_split.txt"))
@@ -184,7 +184,7 @@ struct BigLittleEvaluationTests {
         defer { dir.cleanup() }
         try lines.write(toFile: dir.path + "/split.txt", atomically: true, encoding: .utf8)
         let dataset = try Dataset(directory: TestPaths.path("data"), splitFile: dir.path + "/split.txt")
-        let result = Evaluator(dataset: dataset).bigLittle(
+        let result = await Evaluator(dataset: dataset).bigLittle(
             little: little, big: big, theta: 1.01, budget: BigLittleBudget(budgetBytes: 3 * 1000 + 999), requestBytes: 1000)
         #expect(result.bigRequests == [0, 1, 2])
         #expect(result.budget?.spentBytes == 3000 && result.budget?.requests == 3)

@@ -51,7 +51,7 @@ struct AnyCoopModel: CoopModel {
 
 /// The vote computed in-process, directly with KWS's policy: the reference the MQTT run must match.
 func referenceLabel(_ models: [any CoopModel], features: [Float]) throws -> Int? {
-    Policies.majorityVote(try models.map { Softmax.probabilities(try $0.logits(features: features)) })?.label
+    Policies.majorityVote(try models.map { Scores(probabilities: Softmax.probabilities(try $0.logits(features: features))) })?.label
 }
 
 @Suite(.serialized) struct CoopRunTests {

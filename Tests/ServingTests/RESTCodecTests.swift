@@ -76,15 +76,17 @@ import Testing
 
     @Test func responseRoundTrips() throws {
         let labels = ["down", "stop", "right"]
-        let verdict = Verdict(probabilities: [0.2, 0.7, 0.1], labels: labels)
-        #expect(verdict.label == 1 && abs(verdict.scoreMargin - 0.5) < 1e-6)
-        let body = try PredictResponse.encode(verdict, labels: labels, model: "big")
+        let scores = Scores(probabilities: [0.2, 0.7, 0.1])
+        let body = try PredictResponse.encode(scores, labels: labels, model: "big")
         let back = try PredictResponse.decode(body)
-        #expect(back.label == 1 && back.labelName == "stop" && back.probabilities == [0.2, 0.7, 0.1])
-        #expect(abs(back.scoreMargin - 0.5) < 1e-6)
+        #expect(back == scores && back.top == 1 && back.label(in: labels) == "stop")
+        #expect(abs(back.margin - 0.5) < 1e-6)
         let records = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [[String: Any]])
         #expect(records[0]["bn"] as? String == "kws-native:big:" && records[0]["vs"] as? String == "stop")
         #expect(throws: APIError.self) { try PredictResponse.decode(Array("[{\"n\":\"label\",\"vs\":\"x\"}]".utf8)) }
+        // A label_id that is not the top class of its own probabilities is not an answer.
+        let forged = Array(#"[{"n":"label_id","v":0},{"n":"p:down","v":0.2},{"n":"p:stop","v":0.7}]"#.utf8)
+        #expect(throws: APIError.self) { try PredictResponse.decode(forged) }
     }
 }
 

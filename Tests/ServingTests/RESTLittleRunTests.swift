@@ -25,7 +25,7 @@ struct RESTLittleRunTests {
         await server.stop()
 
         let spec = try zoo.entry("big").features
-        let scores = try BigLittleSweep.score(clips: clips, little: SpotterClassifier(zoo: zoo, name: "little"),
+        let scores = try await BigLittleSweep.score(clips: clips, little: SpotterClassifier(zoo: zoo, name: "little"),
                                               big: SpotterClassifier(zoo: zoo, name: "big"), bigFeatureSpec: spec, payloads: [.wav16])
         let expected = BigLittleSweep.replay(scores, payload: .wav16, theta: 0.35, budgetBytes: LittleRunConfiguration.seedBudgetBytes,
                                              requestBytes: try BigLittleSweep.requestBytes(.wav16, bigFeatureSpec: spec))

@@ -85,6 +85,6 @@ final class SlowClassifier: ClipClassifier {
     init(_ inner: any ClipClassifier, delay: Double) { self.inner = inner; self.delay = delay }
     var labels: [String] { inner.labels }
     var featureCount: Int { inner.featureCount }
-    func classify(samples: [Float]) throws -> Verdict { Thread.sleep(forTimeInterval: delay); return try inner.classify(samples: samples) }
-    func classify(features: [Float]) throws -> Verdict { Thread.sleep(forTimeInterval: delay); return try inner.classify(features: features) }
+    func classify(samples: [Float]) throws -> Scores { Thread.sleep(forTimeInterval: delay); return try inner.classify(samples: samples) }
+    func classify(features: [Float]) throws -> Scores { Thread.sleep(forTimeInterval: delay); return try inner.classify(features: features) }
 }

@@ -1,8 +1,8 @@
 import Foundation
 
 /// Runs networks and policies over a dataset in-process (no network transport): the reference numbers
-/// for the distributed versions. Single-threaded; a clip that fails to decode, or whose network output is
-/// not finite, is reported and skipped (never counted as a label).
+/// for the distributed versions. One `DatasetRun` each; single-threaded. A clip that fails to decode, or
+/// whose network output is not finite, is reported and skipped (never counted as a label).
 public struct Evaluator {
     public let dataset: Dataset
     public var onProgress: ((Int) -> Void)?
@@ -12,111 +12,76 @@ public struct Evaluator {
         self.onProgress = onProgress
     }
 
-    public struct ClipError: Sendable {
-        public var path: String
-        public var message: String
-    }
-
     public struct Result {
-        public var tally: ClassificationTally
-        /// Predicted class per clip (nil where the clip could not be decoded), in dataset order.
-        public var predictions: [Int?]
-        public var errors: [ClipError]
+        public var run: DatasetRun.Result
         /// Big/Little only.
         public var budget: BigLittleBudget?
         public var bigRequests: [Int] = []
         /// Cooperative only: clips decided by a tie-break.
         public var ties = 0
-        /// Mean stage times over the clips, microseconds.
-        public var meanTimings = StageTimings()
+
+        public var tally: ClassificationTally { run.tally }
+        public var predictions: [Int?] { run.predictions }
+        public var errors: [DatasetRun.ClipError] { run.errors }
+        public var meanTimings: StageTimings { run.meanTimings }
     }
 
-    private func run(_ classify: (Int, [Float]) throws -> (label: Int, timings: StageTimings)) -> Result {
-        var tally = ClassificationTally(labels: dataset.labels)
-        var predictions: [Int?] = []
-        var errors: [ClipError] = []
-        var sum = StageTimings()
-        for (i, clip) in dataset.clips.enumerated() {
-            let t0 = Stopwatch.now()
-            do {
-                let samples = try WAVDecoder.decode(contentsOf: clip.path)
-                let decode = Stopwatch.micros(since: t0)
-                let (label, t) = try classify(i, samples)
-                tally.add(truth: clip.label, predicted: label, voice: clip.voice)
-                predictions.append(label)
-                sum.decodeMicros += decode
-                sum.featuresMicros += t.featuresMicros
-                sum.networkMicros += t.networkMicros
-            } catch let error as WAVError {
-                errors.append(ClipError(path: clip.path, message: error.description))
-                predictions.append(nil)
-            } catch {
-                errors.append(ClipError(path: clip.path, message: "\(clip.path): \(error)"))
-                predictions.append(nil)
-            }
-            onProgress?(i + 1)
-        }
-        let n = Double(max(tally.n, 1))
-        let mean = StageTimings(decodeMicros: sum.decodeMicros / n, featuresMicros: sum.featuresMicros / n,
-                                networkMicros: sum.networkMicros / n)
-        return Result(tally: tally, predictions: predictions, errors: errors, meanTimings: mean)
+    private func run(_ answer: (DatasetRun.DecodedClip) throws -> DatasetRun.Answer) async -> DatasetRun.Result {
+        await DatasetRun.run(dataset.clips, labels: dataset.labels, onProgress: onProgress, answer: answer)
     }
 
     /// One network on every clip.
-    public func single(_ spotter: KeywordSpotter) -> Result {
-        run { _, samples in
-            let p = try spotter.classify(samples: samples)
-            return (p.label, p.timings)
-        }
+    public func single(_ spotter: KeywordSpotter) async -> Result {
+        Result(run: await run { clip in
+            let p = try spotter.classify(samples: clip.samples)
+            return DatasetRun.Answer(label: p.label, timings: p.timings)
+        })
     }
 
     /// Big/Little (seed 1.2): the little network answers unless its score margin is below θ and the
     /// budget still allows a request of `requestBytes`, in which case the big network answers.
     public func bigLittle(little: KeywordSpotter, big: KeywordSpotter, theta: Float, budget: BigLittleBudget,
-                          requestBytes: Int) -> Result {
+                          requestBytes: Int) async -> Result {
         var policy = BigLittlePolicy(theta: theta, budget: budget)
         var asked: [Int] = []
-        var result = run { i, samples in
-            let mine = try little.classify(samples: samples)
-            guard policy.decide(littleProbabilities: mine.probabilities, requestBytes: requestBytes) == .askBig else {
-                return (mine.label, mine.timings)
+        let outcome = await run { clip in
+            let mine = try little.classify(samples: clip.samples)
+            guard policy.decide(little: mine.scores, requestBytes: requestBytes) == .askBig else {
+                return DatasetRun.Answer(label: mine.label, timings: mine.timings)
             }
-            asked.append(i)
-            let theirs = try big.classify(samples: samples)
+            asked.append(clip.index)
+            let theirs = try big.classify(samples: clip.samples)
             var t = mine.timings
             t.featuresMicros += theirs.timings.featuresMicros
             t.networkMicros += theirs.timings.networkMicros
-            return (theirs.label, t)
+            return DatasetRun.Answer(label: theirs.label, timings: t)
         }
-        result.budget = policy.budget
-        result.bigRequests = asked
-        return result
+        return Result(run: outcome, budget: policy.budget, bigRequests: asked)
     }
 
     /// Cooperative inference (seed 2.2): every network votes; majority wins, ties go to the most certain
     /// network among the tied labels. Networks sharing a feature spec share one feature computation.
-    public func cooperative(_ spotters: [KeywordSpotter]) -> Result {
+    public func cooperative(_ spotters: [KeywordSpotter]) async -> Result {
         var ties = 0
         var cache: [FeatureSpec: [Float]] = [:]
-        var result = run { _, samples in
+        let outcome = await run { clip in
             cache.removeAll(keepingCapacity: true)
-            var probs: [[Float]] = []
+            var scores: [Scores] = []
             var t = StageTimings()
             for s in spotters {
                 let t0 = Stopwatch.now()
                 let features: [Float]
-                if let f = cache[s.spec] { features = f } else { features = s.features(samples: samples); cache[s.spec] = features }
+                if let f = cache[s.spec] { features = f } else { features = s.features(samples: clip.samples); cache[s.spec] = features }
                 t.featuresMicros += Stopwatch.micros(since: t0)
                 let p = try s.classify(features: features)
                 t.networkMicros += p.timings.networkMicros
-                probs.append(p.probabilities)
+                scores.append(p.scores)
             }
-            guard let vote = Policies.majorityVote(probs) else { throw ZooError("coop: no network voted") }
+            guard let vote = Policies.majorityVote(scores) else { throw ZooError("coop: no network voted") }
             if vote.wasTie { ties += 1 }
-            return (vote.label, t)
+            return DatasetRun.Answer(label: vote.label, timings: t)
         }
-        result.ties = ties
-        return result
+        return Result(run: outcome, ties: ties)
     }
 }
 

@@ -1,18 +1,7 @@
 /// The decision rules of the two deployments (seed sections 1.2 and 2.2), transport-free: they see
-/// probability vectors and byte counts, never sockets. Used in-process by `eval` and over the network by
+/// `Scores` and byte counts, never sockets. Used in-process by `eval` and over the network by
 /// the REST (Big/Little) and MQTT (cooperative) clients.
 public enum Policies {
-    /// Score margin = largest − second-largest probability (seed eq. 1). A vector of one class has margin
-    /// equal to its probability; an empty one has margin 0.
-    public static func scoreMargin(_ probabilities: [Float]) -> Float {
-        var first = -Float.infinity, second = -Float.infinity
-        for p in probabilities {
-            if p > first { second = first; first = p } else if p > second { second = p }
-        }
-        if first == -.infinity { return 0 }
-        return second == -.infinity ? first : first - second
-    }
-
     /// The outcome of a majority vote.
     public struct Vote: Sendable, Equatable, Codable {
         /// The winning class id.
@@ -26,26 +15,25 @@ public enum Policies {
         public var wasTie: Bool { tiedLabels.count > 1 }
     }
 
-    /// Majority voting over N probability vectors (one per network, all over the same classes); seed 2.2.
+    /// Majority voting over N networks' scores (all over the same classes); seed 2.2.
     ///
     /// Each network votes for its top class. The label with most votes wins. On a tie between labels, the
     /// networks that voted for one of the tied labels are compared by their own score margin, and the label
     /// of the most certain one wins (if two margins are exactly equal, the earlier network in the input).
-    /// Networks that voted for a label outside the tie cannot decide it. Returns nil for no vectors.
-    public static func majorityVote(_ probabilities: [[Float]]) -> Vote? {
-        let ballots = probabilities.compactMap { Softmax.argmax($0) }
-        guard ballots.count == probabilities.count, !ballots.isEmpty else { return nil }
+    /// Networks that voted for a label outside the tie cannot decide it. Returns nil for no scores.
+    public static func majorityVote(_ scores: [Scores]) -> Vote? {
+        guard !scores.isEmpty else { return nil }
         var counts: [Int: Int] = [:]
-        for b in ballots { counts[b, default: 0] += 1 }
+        for s in scores { counts[s.top, default: 0] += 1 }
         let most = counts.values.max()!
         let tied = counts.filter { $0.value == most }.map(\.key).sorted()
         if tied.count == 1 { return Vote(label: tied[0], votes: most, tiedLabels: tied, tieBrokenBy: nil) }
         var decider = -1, bestMargin = -Float.infinity
-        for (i, b) in ballots.enumerated() where tied.contains(b) {
-            let m = scoreMargin(probabilities[i])
-            if m > bestMargin { bestMargin = m; decider = i }
+        for (i, s) in scores.enumerated() where tied.contains(s.top) && s.margin > bestMargin {
+            bestMargin = s.margin
+            decider = i
         }
-        return Vote(label: ballots[decider], votes: most, tiedLabels: tied, tieBrokenBy: decider)
+        return Vote(label: scores[decider].top, votes: most, tiedLabels: tied, tieBrokenBy: decider)
     }
 }
 
@@ -92,9 +80,10 @@ public struct BigLittlePolicy: Sendable {
         self.budget = budget
     }
 
-    /// Decides for one clip; when the answer is `.askBig`, `requestBytes` have been charged to the budget.
-    public mutating func decide(littleProbabilities: [Float], requestBytes: Int) -> Decision {
-        guard Policies.scoreMargin(littleProbabilities) < theta else { return .keepLittle }
+    /// Decides for one clip from the little network's scores; when the answer is `.askBig`, `requestBytes`
+    /// have been charged to the budget.
+    public mutating func decide(little: Scores, requestBytes: Int) -> Decision {
+        guard little.margin < theta else { return .keepLittle }
         return budget.trySpend(requestBytes) ? .askBig : .keepLittleOverBudget
     }
 }

@@ -18,32 +18,27 @@ public struct StageTimings: Sendable, Codable, Equatable {
     }
 }
 
-/// One network's answer for one clip. Exists only for finite logits (`NonFiniteOutputError`).
-public struct Prediction: Sendable, Codable {
-    public var label: Int
-    public var labelName: String
-    public var logits: [Float]
-    public var probabilities: [Float]
-    public var scoreMargin: Float
+/// One network's answer for one clip, as the model zoo gives it: the `Scores` everything downstream reads,
+/// with the logits they came from, the label's name and the time each stage took. Exists only for finite
+/// logits (`NonFiniteOutputError`).
+public struct Prediction: Sendable {
+    public let scores: Scores
+    public let labelName: String
+    public let logits: [Float]
     public var timings: StageTimings
 
-    public var probability: Float { probabilities[label] }
-
-    /// Throws when a logit is NaN or infinite: such an output has no label (`NonFiniteOutputError`).
+    /// Throws when a logit is NaN or infinite, or there is none: such an output has no label.
     public init(logits: [Float], labels: [String], model: String, timings: StageTimings = .init()) throws(NonFiniteOutputError) {
-        try NonFiniteOutputError.check(logits, model: model)
+        scores = try Scores(logits: logits, model: model)
+        labelName = scores.label(in: labels)
         self.logits = logits
-        probabilities = Softmax.probabilities(logits)
-        label = Softmax.argmax(logits) ?? 0
-        labelName = label < labels.count ? labels[label] : "class\(label)"
-        scoreMargin = Policies.scoreMargin(probabilities)
         self.timings = timings
     }
 
-    enum CodingKeys: String, CodingKey {
-        case label, logits, probabilities, timings
-        case labelName = "label_name", scoreMargin = "score_margin"
-    }
+    public var label: Int { scores.top }
+    public var probabilities: [Float] { scores.probabilities }
+    public var probability: Float { scores.probability }
+    public var scoreMargin: Float { scores.margin }
 }
 
 /// Monotonic microseconds, for stage timings.

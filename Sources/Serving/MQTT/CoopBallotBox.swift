@@ -117,7 +117,7 @@ public struct CoopBallotBox: Sendable {
 
     private static func decide(_ clipID: String, _ ballot: Ballot, degraded: Bool, now: UInt64) -> CoopDecision {
         let voters = ballot.votes.keys.sorted { modelOrder($0, $1) }
-        let vote = Policies.majorityVote(voters.compactMap { ballot.votes[$0].map(Softmax.probabilities) })
+        let vote = Policies.majorityVote(voters.compactMap { ballot.votes[$0].map { Scores(probabilities: Softmax.probabilities($0)) } })
         return CoopDecision(clipID: clipID, label: vote?.label, voters: voters, degraded: degraded,
                             latencyNanos: now &- ballot.sentAt)
     }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import KWS
 import NIOCore
 
 /// Why a request to the big server gave no answer. The little client keeps its own label then.
@@ -17,7 +18,7 @@ public enum RemoteFailure: String, Sendable, CaseIterable, Codable {
 }
 
 public enum RemoteOutcome: Sendable {
-    case answer(Verdict)
+    case answer(Scores)
     case failure(RemoteFailure, String)
 }
 

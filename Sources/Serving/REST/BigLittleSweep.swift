@@ -3,11 +3,11 @@ import KWS
 /// Big/Little in-process (no network): both networks' answers for every clip, then the policy replayed for
 /// any θ, budget and payload. The bytes per request are those of the real request body of each payload.
 public enum BigLittleSweep {
-    /// One clip: its true label, the little network's probabilities, and the big network's label for each
-    /// payload (as the server would decode it: WAV round trip for wav16, client-side MFCC for mfcc).
+    /// One clip: its true label, the little network's scores, and the big network's label for each payload
+    /// (as the server would decode it: WAV round trip for wav16, client-side MFCC for mfcc).
     public struct ClipScore: Sendable {
         public var label: Int
-        public var little: [Float]
+        public var little: Scores
         public var big: [PayloadKind: Int]
     }
 
@@ -25,18 +25,20 @@ public enum BigLittleSweep {
         }
     }
 
+    /// Both networks on every clip, in one `DatasetRun`; throws if a clip cannot be read or classified (a
+    /// sweep over part of the dataset would compare θs on different clips).
     public static func score(clips: [Dataset.Clip], little: any ClipClassifier, big: any ClipClassifier,
-                             bigFeatureSpec: FeatureSpec, payloads: [PayloadKind] = PayloadKind.allCases) throws -> [ClipScore] {
+                             bigFeatureSpec: FeatureSpec, payloads: [PayloadKind] = PayloadKind.allCases) async throws -> [ClipScore] {
         let mfcc = try FeatureExtractor(spec: bigFeatureSpec)
         var out: [ClipScore] = []
         out.reserveCapacity(clips.count)
-        for clip in clips {
-            let samples = try WAVDecoder.decode(contentsOf: clip.path)
-            var score = ClipScore(label: clip.label, little: try little.classify(samples: samples).probabilities, big: [:])
+        let run = await DatasetRun.run(clips, labels: little.labels) { clip in
+            let samples = clip.samples
+            var score = ClipScore(label: clip.clip.label, little: try little.classify(samples: samples), big: [:])
             var direct: Int?
             func bigOnSamples() throws -> Int {
                 if let direct { return direct }
-                let label = try big.classify(samples: samples).label
+                let label = try big.classify(samples: samples).top
                 direct = label
                 return label
             }
@@ -46,12 +48,16 @@ public enum BigLittleSweep {
                     score.big[kind] = try bigOnSamples()
                 case .wav16:
                     let roundTrip = try WAVDecoder.decode(WAV16Encoder.encode(samples))
-                    score.big[kind] = roundTrip == samples ? try bigOnSamples() : try big.classify(samples: roundTrip).label
+                    score.big[kind] = roundTrip == samples ? try bigOnSamples() : try big.classify(samples: roundTrip).top
                 case .mfcc:
-                    score.big[kind] = try big.classify(features: mfcc(samples)).label
+                    score.big[kind] = try big.classify(features: mfcc(samples)).top
                 }
             }
             out.append(score)
+            return DatasetRun.Answer(label: score.little.top)
+        }
+        if let first = run.errors.first {
+            throw ZooError("\(run.errors.count) clip(s) could not be scored; the first: \(first.message)")
         }
         return out
     }
@@ -68,8 +74,8 @@ public enum BigLittleSweep {
         var policy = BigLittlePolicy(theta: theta, budget: BigLittleBudget(budgetBytes: budgetBytes))
         var correct = 0
         for s in scores {
-            var label = Softmax.argmax(s.little) ?? 0
-            if policy.decide(littleProbabilities: s.little, requestBytes: requestBytes) == .askBig, let big = s.big[payload] {
+            var label = s.little.top
+            if policy.decide(little: s.little, requestBytes: requestBytes) == .askBig, let big = s.big[payload] {
                 label = big
             }
             if label == s.label { correct += 1 }

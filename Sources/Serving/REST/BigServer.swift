@@ -79,10 +79,10 @@ public final class BigServer: Sendable {
         }
         let decoder = requestDecoder
         let received = body
-        let result: Result<Verdict, APIError>
+        let result: Result<Scores, APIError>
         do {
             result = try await pool.run { classifier in
-                Result { () throws(APIError) -> Verdict in
+                Result { () throws(APIError) -> Scores in
                     do {
                         switch try decoder.decode(received) {
                         case .samples(let samples): return try classifier.classify(samples: samples)
@@ -100,10 +100,10 @@ public final class BigServer: Sendable {
         } catch let error as InferencePoolError {
             throw APIError(503, "busy", error.description)
         }
-        let verdict = try result.get()
+        let scores = try result.get()
         let answer: [UInt8]
         do {
-            answer = try PredictResponse.encode(verdict, labels: labels, model: configuration.model)
+            answer = try PredictResponse.encode(scores, labels: labels, model: configuration.model)
         } catch {
             throw APIError(422, "non_finite_output", "the answer cannot be encoded: \(error)")
         }

@@ -23,6 +23,7 @@ public struct LittleReport: Codable, Sendable {
     public var payload: PayloadKind
     public var theta: Float
     public var budgetBytes: Int
+    /// Clips answered (those in `clipErrors` are not).
     public var n: Int
     public var correct: Int
     public var accuracy: Double
@@ -43,6 +44,8 @@ public struct LittleReport: Codable, Sendable {
     public var failed: Int
     /// The first few failure messages, for the operator.
     public var failureExamples: [String]
+    /// Clips that could not be read or classified (skipped: in no accuracy), one message each.
+    public var clipErrors: [String]
     /// Per clip on the device: read + decode + little features + little network.
     public var localLatency: LatencySummary
     /// Per answered request: body encoding + HTTP round trip.
@@ -51,7 +54,7 @@ public struct LittleReport: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case server, payload, theta, n, correct, accuracy, uncertain, requests, answered, failures, failed
         case budgetBytes = "budget_bytes", littleAccuracy = "little_accuracy", overBudget = "over_budget"
-        case bytesSent = "bytes_sent", costMB = "cost_mb", failureExamples = "failure_examples"
+        case bytesSent = "bytes_sent", costMB = "cost_mb", failureExamples = "failure_examples", clipErrors = "clip_errors"
         case localLatency = "local_latency", remoteLatency = "remote_latency"
     }
 }
@@ -72,63 +75,65 @@ public final class LittleClient {
         payload = try RequestPayloadBuilder(kind: configuration.payload, bigFeatureSpec: bigFeatureSpec)
     }
 
-    /// `afterRequest(requestsSoFar)` runs after each request (tests use it to stop the server mid-run).
+    /// One `DatasetRun` over `clips`: the little network answers each clip, the big server those the policy
+    /// sends. `afterRequest(requestsSoFar)` runs after each request (tests use it to stop the server
+    /// mid-run). A clip that cannot be read or classified is skipped and listed in the report's
+    /// `clip_errors`; it counts in no accuracy.
     public func run(clips: [Dataset.Clip], afterRequest: (Int) async -> Void = { _ in }) async throws -> LittleReport {
         var policy = BigLittlePolicy(theta: configuration.theta, budget: BigLittleBudget(budgetBytes: configuration.budgetBytes))
-        var correct = 0, littleCorrect = 0, uncertain = 0, overBudget = 0, requests = 0, answered = 0, bytes = 0
+        var littleLabels: [Int?] = Array(repeating: nil, count: clips.count)
+        var uncertain = 0, overBudget = 0, requests = 0, answered = 0, bytes = 0
         var failures: [String: Int] = [:]
         var examples: [String] = []
         var local: [Double] = [], remote: [Double] = []
         local.reserveCapacity(clips.count)
         let clock = ContinuousClock()
-        for clip in clips {
+        let labels = little.labels
+        let outcome = await DatasetRun.run(clips, labels: labels) { clip in
             let t0 = clock.now
-            let samples = try WAVDecoder.decode(contentsOf: clip.path)
-            let mine = try little.classify(samples: samples)
-            local.append((clock.now - t0).inMilliseconds)
-            var label = mine.label
-            if mine.label == clip.label { littleCorrect += 1 }
+            let mine = try little.classify(samples: clip.samples)
+            local.append(clip.decodeMicros / 1000 + (clock.now - t0).inMilliseconds)
+            littleLabels[clip.index] = mine.top
+            guard mine.margin < configuration.theta else { return DatasetRun.Answer(label: mine.top) }
 
+            // Built only for clips that may be sent.
             let t1 = clock.now
-            var body: [UInt8] = []
-            var decision = BigLittlePolicy.Decision.keepLittle
-            if mine.scoreMargin < configuration.theta {  // build the body only for clips that may be sent
-                body = try payload.body(samples: samples)
-                decision = policy.decide(littleProbabilities: mine.probabilities, requestBytes: body.count)
-            }
-            switch decision {
+            let body = try payload.body(samples: clip.samples)
+            switch policy.decide(little: mine, requestBytes: body.count) {
             case .keepLittle:
-                break
+                return DatasetRun.Answer(label: mine.top)
             case .keepLittleOverBudget:
                 uncertain += 1
                 overBudget += 1
+                return DatasetRun.Answer(label: mine.top)
             case .askBig:
                 uncertain += 1
                 requests += 1
                 bytes += body.count
+                var label = mine.top
                 switch await client.predict(body: body) {
                 case .answer(let big):
                     remote.append((clock.now - t1).inMilliseconds)
                     answered += 1
-                    label = big.label
+                    label = big.top
                 case .failure(let kind, let message):
                     failures[kind.rawValue, default: 0] += 1
-                    if examples.count < 5 { examples.append("\(clip.relativePath): \(kind.rawValue): \(message)") }
+                    if examples.count < 5 { examples.append("\(clip.clip.relativePath): \(kind.rawValue): \(message)") }
                 }
                 await afterRequest(requests)
+                return DatasetRun.Answer(label: label)
             }
-            if label == clip.label { correct += 1 }
         }
         precondition(bytes <= configuration.budgetBytes, "budget crossed: \(bytes) > \(configuration.budgetBytes)")
-        let n = clips.count
+        let alone = DatasetRun.Result(clips: clips, labels: labels, predictions: littleLabels).tally
+        let tally = outcome.tally
         return LittleReport(
             server: client.predictURL, payload: configuration.payload, theta: configuration.theta,
-            budgetBytes: configuration.budgetBytes, n: n, correct: correct,
-            accuracy: n == 0 ? 0 : Double(correct) / Double(n),
-            littleAccuracy: n == 0 ? 0 : Double(littleCorrect) / Double(n),
-            uncertain: uncertain, overBudget: overBudget, requests: requests, answered: answered,
-            bytesSent: bytes, costMB: Double(bytes) / 1_048_576,
+            budgetBytes: configuration.budgetBytes, n: tally.n, correct: tally.correct, accuracy: tally.accuracy,
+            littleAccuracy: alone.accuracy, uncertain: uncertain, overBudget: overBudget, requests: requests,
+            answered: answered, bytesSent: bytes, costMB: Double(bytes) / 1_048_576,
             failures: failures, failed: failures.values.reduce(0, +), failureExamples: examples,
+            clipErrors: outcome.errors.map(\.message),
             localLatency: LatencySummary(milliseconds: local), remoteLatency: LatencySummary(milliseconds: remote))
     }
 }

@@ -13,13 +13,7 @@ public final class SpotterClassifier: ClipClassifier {
     public var labels: [String] { spotter.labels }
     public var featureCount: Int { spotter.featureCount }
 
-    public func classify(samples: [Float]) throws -> Verdict { Verdict(try spotter.classify(samples: samples)) }
+    public func classify(samples: [Float]) throws -> Scores { try spotter.classify(samples: samples).scores }
 
-    public func classify(features: [Float]) throws -> Verdict { Verdict(try spotter.classify(features: features)) }
-}
-
-extension Verdict {
-    public init(_ p: Prediction) {
-        self.init(label: p.label, labelName: p.labelName, probabilities: p.probabilities, scoreMargin: p.scoreMargin)
-    }
+    public func classify(features: [Float]) throws -> Scores { try spotter.classify(features: features).scores }
 }
