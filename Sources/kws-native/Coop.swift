@@ -173,7 +173,7 @@ struct Coop: AsyncParsableCommand {
             throw fail("\(error)")
         }
         if result.modelsReady.count < names.count {
-            FileHandle.standardError.write("warning: only \(result.modelsReady) answered before the run; missing votes degrade clips\n".data(using: .utf8)!)
+            writeStandardError("warning: only \(result.modelsReady) answered before the run; missing votes degrade clips\n")
         }
 
         let predictions = result.decisions.map(\.label)

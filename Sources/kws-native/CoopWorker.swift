@@ -65,23 +65,6 @@ struct CoopWorker: AsyncParsableCommand {
                                         shareGroup: share, qos: q, logger: Logger(label: "kws.coop-worker.\(model)"))
         try await service.run()
         let s = service.stats
-        FileHandle.standardError.write("\(model): answered \(s.answered), dropped \(s.dropped), publish failures \(s.publishFailures)\n".data(using: .utf8)!)
+        writeStandardError("\(model): answered \(s.answered), dropped \(s.dropped), publish failures \(s.publishFailures)\n")
     }
-}
-
-/// Runs `action` once on the first of `signals` (instead of the default termination).
-final class SignalTrap {
-    private let sources: [any DispatchSourceSignal]
-
-    init(signals: [Int32], action: @escaping @Sendable () -> Void) {
-        sources = signals.map { sig in
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler(handler: action)
-            source.resume()
-            return source
-        }
-    }
-
-    func cancel() { for s in sources { s.cancel() } }
 }

@@ -159,7 +159,7 @@ struct Eval: AsyncParsableCommand {
             referenceAccuracy = nil  // the Keras figure is for the bundled split only
         }
         bar.finish()
-        for e in result.errors { FileHandle.standardError.write("warning: skipped \(e.message)\n".data(using: .utf8)!) }
+        for e in result.errors { writeStandardError("warning: skipped \(e.message)\n") }
 
         let tally = result.tally
         let agreement = KerasReference.predictionsByPath(kerasPredictions, dataDirectory: data).flatMap {

@@ -103,20 +103,3 @@ struct Infer: AsyncParsableCommand {
         if failures > 0 { throw ExitCode(1) }
     }
 }
-
-/// Prints `message` to stderr as an error and returns the exit code to throw (status 1, no usage text).
-func fail(_ message: String, code: Int32 = 1) -> ExitCode {
-    writeStandardError("error: \(message)\n")
-    return ExitCode(code)
-}
-
-func writeStandardError(_ text: String) {
-    FileHandle.standardError.write(Data(text.utf8))
-}
-
-/// Compact JSON with sorted keys, one line.
-func jsonLine<T: Encodable>(_ value: T) throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys]
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-}

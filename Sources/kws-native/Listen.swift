@@ -172,13 +172,8 @@ struct Listen: AsyncParsableCommand {
         let line = String(format: "listen: %.2f s of audio, %.3f s processing (%.2f s wall), real-time factor %.4f; %d detection(s); model %@, %@\n",
                           audio, busy, Double(wallNs) / 1e9, audio > 0 ? busy / audio : 0, detections,
                           listener.spotter.name, options.settingsText)
-        FileHandle.standardError.write(Data(line.utf8))
+        writeStandardError(line)
     }
-}
-
-/// Writes one line to stdout at once (no buffering).
-func emit(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
 }
 
 /// Watches a live stream's processing against its audio time: warns on stderr when the processing of the
@@ -204,7 +199,7 @@ final class RealTimeWatch {
             samplesSinceWarning = 0
             let msg = String(format: "warning: falling behind real time at %.1f s: %.2f s of audio took %.2f s to process\n",
                              Double(totalSamples) / Double(sampleRate), Double(audioNs) / 1e9, Double(busyInSecond) / 1e9)
-            FileHandle.standardError.write(Data(msg.utf8))
+            writeStandardError(msg)
         }
         samplesInSecond = 0
         busyInSecond = 0

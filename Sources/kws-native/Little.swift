@@ -86,26 +86,13 @@ struct Little: AsyncParsableCommand {
         } else {
             print(LittleReportPrinter.text(report, inProcess: inProcess != nil, data: data))
         }
-        for e in report.clipErrors { FileHandle.standardError.write("warning: skipped \(e)\n".data(using: .utf8)!) }
+        for e in report.clipErrors { writeStandardError("warning: skipped \(e)\n") }
         if !report.clipErrors.isEmpty {
             throw fail("\(report.clipErrors.count) clips could not be read or classified (skipped, in no accuracy)")
         }
         if report.failed > 0 {
             throw fail("\(report.failed) of \(report.requests) requests to the big server failed", code: 2)
         }
-    }
-}
-
-extension PayloadKind: ExpressibleByArgument {}
-
-/// Loads `--data DIR`, using DIR/test_split.txt for the order when it exists.
-enum DatasetLoading {
-    /// The split file in DIR (`test_split.txt`, `val_split.txt`, …) if there is exactly one.
-    static func load(_ directory: String, labels: [String]) throws -> Dataset {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        let splits = files.filter { $0.hasSuffix("_split.txt") }
-        let split = splits.count == 1 ? (directory as NSString).appendingPathComponent(splits[0]) : nil
-        return try Dataset(directory: directory, splitFile: split, labels: labels)
     }
 }
 

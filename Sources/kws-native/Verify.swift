@@ -115,7 +115,7 @@ struct Verify: AsyncParsableCommand {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: weights)) ?? []
         let found = files.filter { $0.hasSuffix(".h5") }.sorted().map { (String($0.dropLast(3)), $0) }
         if found.isEmpty {
-            FileHandle.standardError.write(Data("verify: no networks: \(weights) has no manifest.json and no .h5 files\n".utf8))
+            writeStandardError("verify: no networks: \(weights) has no manifest.json and no .h5 files\n")
             throw ExitCode(1)
         }
         return found
