@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.20.0"),
+        // Imported by Serving beside Hummingbird and AsyncHTTPClient (ByteBuffer, deadlines, the service group).
+        .package(url: "https://github.com/apple/swift-nio", from: "2.60.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
@@ -34,10 +37,12 @@ let package = Package(
         .target(
             name: "Serving",
             dependencies: [
-                "KWS", "Layers", "Tensor", "CMosquitto",
+                "KWS", "Tensor", "CMosquitto",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -56,7 +61,14 @@ let package = Package(
         .testTarget(name: "KerasIOTests", dependencies: ["KerasIO"]),
         .testTarget(name: "LayersTests", dependencies: ["Layers", "KerasIO", "Tensor"]),
         .testTarget(name: "KWSTests", dependencies: ["KWS", "KerasIO", "Layers", "Tensor"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "KWS"]),
+        .testTarget(name: "ServingTests", dependencies: [
+            "Serving", "KWS",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // Runs the built kws-native binary (messages, exit statuses); Serving only to spawn children
         // with their signals unblocked.
         .testTarget(name: "CLITests", dependencies: ["Serving"]),
