@@ -63,7 +63,11 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "speed": dict(splits=("train",), own_seed=False, speed_factors=(0.9, 1.1)),
            "synth": dict(splits=("train",), own_seed=False, synthetic=True),
            "stream": dict(splits=("train",), own_seed=False, stream_copies=2),
-           "streamlibri": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True)}
+           "streamlibri": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True),
+           "streamfrag": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
+                              negative_copies=4, negative_shift=8000),
+           "streamfrag_nomix": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
+                                    negative_copies=4, negative_shift=8000, mixup=False)}
 # "realaug": for real speech (docs/TRAINING.md). The clean train split plus `wave_copies` renderings of it,
 # each clip shifted in time by U(-100, 100) ms (zero-filled, as Speech Commands' time_shift_ms), scaled by a
 # gain of U(-6, +6) dB and, with probability 0.8, mixed with a random crop of the real background noise at a
@@ -77,6 +81,11 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # of U(-6, +6) dB, and with probability 0.8 a crop of the training noise at an RMS of U(0, 0.02) (the
 # streams' noise beds go from 0 to 0.02). streamlibri also takes every one-second crop of the training
 # LibriSpeech utterances, half a second apart, into _unknown_ (instead of five an utterance).
+# "streamfrag", "streamfrag_nomix": streamlibri with the negatives rendered negative_copies times instead of
+# stream_copies, shifted by up to negative_shift samples (±500 ms): a window that holds only part of another
+# word ("hap" of "happy") is still _unknown_; streamfrag_nomix also trains without mixup (mixing a keyword
+# with an unknown word under a 70/30 label teaches that a partial keyword is mostly a keyword, and softens
+# every probability the detector thresholds).
 # "speed": for real speech (docs/TRAINING.md). The clean train split plus one rendering of it per factor in
 # speed_factors, each clip resampled so that it plays that much faster (tempo, pitch and formants move
 # together: Ko et al., Interspeech 2015, Kaldi's 3-way speed perturbation 0.9 / 1.0 / 1.1), centred back
@@ -347,26 +356,40 @@ def _negative_waves(data_root, split, n_keywords, dense_libri=False):
     return listen_data.negative_waves(data_root, split, n_keywords)
 
 
-def stream_features(cache, data_root, spec, copies, seed, dense_libri=False):
+def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, negative_copies=None,
+                    negative_shift=4000):
     """Features and labels of `copies` stream-window renderings (augment_waves: shift U(-250, 250) ms, gain
-    U(-6, +6) dB, with p 0.8 training noise at RMS U(0, 0.02)) of every training keyword and negative, cached."""
+    U(-6, +6) dB, with p 0.8 training noise at RMS U(0, 0.02)) of every training keyword, and of
+    `negative_copies` (default `copies`) renderings of every negative, shifted by up to `negative_shift`
+    samples; cached."""
+    negative_copies = copies if negative_copies is None else negative_copies
     fp = _split_fingerprint(data_root, "train") + _extra_fingerprint(data_root)
     dense = "dense" if dense_libri else ""
-    name = f"train_stream{copies}{dense}s{seed}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npz"
+    neg = "" if (negative_copies, negative_shift) == (copies, 4000) else f"n{negative_copies}x{negative_shift}"
+    name = f"train_stream{copies}{dense}{neg}s{seed}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npz"
     path = pathlib.Path(cache) / name
     if path.exists():
         z = np.load(path)
         return z["x"], z["y"]
     waves, labels, _ = load_split(data_root, "train")
     neg_waves, neg_labels = _negative_waves(data_root, "train", len(labels), dense_libri)
-    waves, labels = np.concatenate([waves, neg_waves]), np.concatenate([labels, neg_labels])
     noise = training_noise(data_root)
     rng = np.random.default_rng(seed)
-    x = np.concatenate([F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=0.02), spec)
-                        for _ in range(copies)])
+    if negative_copies == copies and negative_shift == 4000:
+        # Keywords and negatives in one pass (the stream and streamlibri caches were made this way).
+        waves, labels = np.concatenate([waves, neg_waves]), np.concatenate([labels, neg_labels])
+        x = np.concatenate([F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=0.02), spec)
+                            for _ in range(copies)])
+        y = np.tile(labels, copies)
+    else:
+        xs = [F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=0.02), spec) for _ in range(copies)]
+        xs += [F.batch_features(augment_waves(neg_waves, noise, rng, shift=negative_shift, noise_rms=0.02), spec)
+               for _ in range(negative_copies)]
+        x = np.concatenate(xs)
+        y = np.concatenate([np.tile(labels, copies), np.tile(neg_labels, negative_copies)])
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, x=x, y=np.tile(labels, copies))
-    return x, np.tile(labels, copies)
+    np.savez(path, x=x, y=y)
+    return x, y
 
 
 def _spec_augment(x, rng_seed):
@@ -396,7 +419,7 @@ def channel_offset(x, rng_seed, offset_std):
     return x + tf.random.stateless_normal(tf.shape(offset_std), rng_seed) * tf.cast(offset_std, x.dtype)[tf.newaxis]
 
 
-def train_dataset(x, y, seed, repeat=False, offset_std=None, classes=len(LABELS)):
+def train_dataset(x, y, seed, repeat=False, offset_std=None, classes=len(LABELS), mixup=True):
     n = len(x)
     y1 = tf.one_hot(y, classes)
     ds = tf.data.Dataset.from_tensor_slices((x, y1, tf.range(n, dtype=tf.int32)))
@@ -412,14 +435,16 @@ def train_dataset(x, y, seed, repeat=False, offset_std=None, classes=len(LABELS)
 
     ds = ds.map(aug, num_parallel_calls=2).batch(BATCH, drop_remainder=True)
 
-    def mixup(xb, yb):
+    def mix(xb, yb):
         lam = tf.random.uniform([BATCH, 1], 0.0, 0.3)          # mix a little of a shuffled partner in
         lam = tf.where(tf.random.uniform([BATCH, 1]) < 0.5, lam, tf.zeros_like(lam))
         perm = tf.random.shuffle(tf.range(BATCH))
         xl = tf.reshape(lam, [BATCH, 1, 1, 1])
         return (1 - xl) * xb + xl * tf.gather(xb, perm), (1 - lam) * yb + lam * tf.gather(yb, perm)
 
-    return ds.map(mixup, num_parallel_calls=2).prefetch(2)
+    if not mixup:
+        return ds.prefetch(2)
+    return ds.map(mix, num_parallel_calls=2).prefetch(2)
 
 
 class MagnitudePruning(keras.callbacks.Callback):
@@ -499,7 +524,8 @@ def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
         parts["train_synthetic"] = synthetic_features(cache, synth_root, spec)
     if r.get("stream_copies"):
         parts["train_stream"] = stream_features(cache, data_root, spec, r["stream_copies"], AUG_SEED,
-                                                r.get("dense_libri", False))
+                                                r.get("dense_libri", False), r.get("negative_copies"),
+                                                r.get("negative_shift", 4000))
     return parts
 
 
@@ -558,7 +584,8 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     t0 = time.time()
     yva1 = tf.one_hot(yva, classes)
     offset_std = channel_offset_std(xtr) if RECIPES[recipe].get("channel_offsets") else None
-    history = model.fit(train_dataset(xtr, ytr, seed, repeat, offset_std, classes), epochs=cfg["epochs"], steps_per_epoch=steps,
+    history = model.fit(train_dataset(xtr, ytr, seed, repeat, offset_std, classes,
+                                              mixup=RECIPES[recipe].get("mixup", True)), epochs=cfg["epochs"], steps_per_epoch=steps,
                         validation_data=(xva, yva1), callbacks=callbacks, verbose=0)
     if pruning:
         pruning.finalize()
@@ -572,8 +599,9 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
             "training_splits": {s: len(x) for s, x in parts.items()},
             "optimizer": type(opt).__name__,
             "lr": cfg["lr"], "lr_drops_at_epochs": list(cfg["drops"]), "weight_decay": cfg.get("weight_decay"),
-            "pruning": cfg.get("prune"), "augmentation": "SpecAugment (1 time + 1 freq mask <=15 %, p 0.8), "
-            "mixup (lambda U(0, 0.3), p 0.5)" + "".join(f"; {p}" for p in extra), "train_seconds": round(time.time() - t0, 1),
+            "pruning": cfg.get("prune"), "augmentation": "SpecAugment (1 time + 1 freq mask <=15 %, p 0.8)"
+            + (", mixup (lambda U(0, 0.3), p 0.5)" if RECIPES[recipe].get("mixup", True) else "")
+            + "".join(f"; {p}" for p in extra), "train_seconds": round(time.time() - t0, 1),
             "val_accuracy": val_acc, "sparsity": sparsity_of(model),
             "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.history.items()}}
     (out / f"{name}.json").write_text(json.dumps(info, indent=1))
