@@ -11,7 +11,9 @@ Features are cached under <out>/cache.
 are small, so one process with two threads leaves much of the second core idle; the longest start first,
 so that the jobs end together. Results do not depend on --jobs beyond float summation order.
 
---recipe committed (default) is how weights/ were trained; realaug (shift, gain and real noise), speed
+--recipe R trains every named network with recipe R. Without it each network gets the recipe it ships with
+(train.shipped_recipe: committed for all but little-listen, which ships with streamlibri, docs/LISTENING.md);
+that is how weights/ were trained. realaug (shift, gain and real noise), speed
 (speed perturbation 0.9 / 1.1) and synth (the synthesised voices of gen_data.py added; needs --synth DIR) are
 the real-speech experiments; train_aug, cmvn, cmn, chanaug and short are earlier ones on synthetic speech
 (docs/TRAINING.md gives each rule and result).
@@ -57,9 +59,10 @@ if __name__ == "__main__":
     ap.add_argument("--data", type=pathlib.Path, default=HERE / "out" / "real", help="data directory (default reference/out/real)")
     ap.add_argument("--out", type=pathlib.Path, default=HERE / "out", help="models/ and cache/ go here")
     ap.add_argument("--jobs", type=int, default=1, help="networks trained at once (default 1)")
-    ap.add_argument("--recipe", choices=list(train.RECIPES), default="committed",
-                    help="committed, the real-speech experiments realaug, speed and synth, or the earlier train_aug, cmvn, "
-                         "cmn, chanaug or short")
+    ap.add_argument("--recipe", choices=list(train.RECIPES), default=None,
+                    help="one recipe for every named network (default: each network's shipped recipe): committed, "
+                         "the real-speech experiments realaug, speed, synth, stream, streamlibri, streamfrag and "
+                         "streamfrag_nomix, or the earlier train_aug, cmvn, cmn, chanaug or short")
     ap.add_argument("--synth", type=pathlib.Path,
                     help="the synthesised data set for --recipe synth (reference/gen_data.py DIR train)")
     ap.add_argument("--threads", type=int, help="TensorFlow threads with --jobs 1 (default: TensorFlow's choice)")
@@ -69,10 +72,11 @@ if __name__ == "__main__":
     unknown = [n for n in names if n not in train.CONFIGS]
     if unknown:
         ap.error(f"unknown network {', '.join(unknown)} (choose from {', '.join(train.CONFIGS)})")
-    for split in ("val",) + train.RECIPES[args.recipe]["splits"]:
+    recipes = {n: args.recipe or train.shipped_recipe(n) for n in names}
+    for split in ("val",) + tuple(s for r in set(recipes.values()) for s in train.RECIPES[r]["splits"]):
         if not train.split_file(args.data, split):
             sys.exit(f"train_all.py: {args.data}: no {split} split list (see --help)")
-    if train.RECIPES[args.recipe].get("synthetic") and not (args.synth and train.split_file(args.synth, "train")):
+    if any(train.RECIPES[r].get("synthetic") for r in recipes.values()) and not (args.synth and train.split_file(args.synth, "train")):
         sys.exit(f"train_all.py: --recipe synth needs --synth DIR holding a synthesised train split "
                  f"(reference/gen_data.py DIR train)")
     cache = args.out / "cache" if args.data == HERE / "out" / "data" else args.out / "cache" / args.data.name
@@ -84,17 +88,18 @@ if __name__ == "__main__":
             tf.config.threading.set_inter_op_parallelism_threads(args.threads)
         for name in names:
             train.train(name, args.data, cache, args.out / "models", log=lambda m: print(m, flush=True),
-                        recipe=args.recipe, seed=args.seed, synth_root=args.synth)
+                        recipe=recipes[name], seed=args.seed, synth_root=args.synth)
     else:
         # Features first, once per kind, so that the jobs do not compute (and write) the same cache.
-        for spec in {id(train.CONFIGS[n]["spec"]): train.CONFIGS[n]["spec"] for n in names}.values():
-            for split in train.training_splits(args.data, args.recipe) + ["val"]:
+        for spec, recipe in {(id(train.CONFIGS[n]["spec"]), recipes[n]): (train.CONFIGS[n]["spec"], recipes[n])
+                             for n in names}.values():
+            for split in train.training_splits(args.data, recipe) + ["val"]:
                 train.cached_features(cache, args.data, split, spec)
-            train.extra_training_parts(cache, args.data, spec, args.recipe, args.synth)
+            train.extra_training_parts(cache, args.data, spec, recipe, args.synth)
         order = sorted(names, key=lambda n: -COST.get(n, 0))
         with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
             for name, seconds in pool.imap_unordered(
-                    _job, [(n, args.data, cache, args.out / "models", 1, args.recipe, args.seed, args.synth)
+                    _job, [(n, args.data, cache, args.out / "models", 1, recipes[n], args.seed, args.synth)
                            for n in order]):
                 print(f"{name} done in {seconds:.0f} s", flush=True)
     print(f"trained {names} in {time.time() - t:.0f} s", flush=True)

@@ -36,6 +36,8 @@ CONFIGS = {
 # examples added to every split (kws_ref/listen_data.py).
 CONFIGS["little-listen"] = dict(CONFIGS["little"], listen=True)
 CONFIGS["big-listen"] = dict(CONFIGS["big"], listen=True)
+# little-listen ships with the streamlibri recipe, chosen on validation streams (docs/LISTENING.md).
+CONFIGS["little-listen"]["recipe"] = "streamlibri"
 BATCH = 64
 SEED = 1234
 STEPS_PER_EPOCH = 100                     # 6400 clips / 64
@@ -93,6 +95,11 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # "synth": for real speech (docs/TRAINING.md). The clean train split plus the synthesised train split
 # (gen_data.py, kws_ref/synth.py: espeak-ng, flite and Piper voices) from --synth DIR; an epoch stays one
 # pass's worth of batches of the real split.
+
+
+def shipped_recipe(name):
+    """The recipe the network in weights/ was trained with: its CONFIGS entry's, else committed."""
+    return CONFIGS[name].get("recipe", "committed")
 
 
 def schedule_of(name, recipe="committed"):
