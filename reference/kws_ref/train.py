@@ -69,7 +69,9 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "streamfrag": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
                               negative_copies=4, negative_shift=8000),
            "streamfrag_nomix": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
-                                    negative_copies=4, negative_shift=8000, mixup=False)}
+                                    negative_copies=4, negative_shift=8000, mixup=False),
+           "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
+           "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
 # "realaug": for real speech (docs/TRAINING.md). The clean train split plus `wave_copies` renderings of it,
 # each clip shifted in time by U(-100, 100) ms (zero-filled, as Speech Commands' time_shift_ms), scaled by a
 # gain of U(-6, +6) dB and, with probability 0.8, mixed with a random crop of the real background noise at a
@@ -88,6 +90,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # word ("hap" of "happy") is still _unknown_; streamfrag_nomix also trains without mixup (mixing a keyword
 # with an unknown word under a 70/30 label teaches that a partial keyword is mostly a keyword, and softens
 # every probability the detector thresholds).
+# "nospecaug", "nomixup": the committed recipe without SpecAugment, or without mixup: each kept only if real
+# speech says so (docs/TRAINING.md).
 # "speed": for real speech (docs/TRAINING.md). The clean train split plus one rendering of it per factor in
 # speed_factors, each clip resampled so that it plays that much faster (tempo, pitch and formants move
 # together: Ko et al., Interspeech 2015, Kaldi's 3-way speed perturbation 0.9 / 1.0 / 1.1), centred back
@@ -426,7 +430,7 @@ def channel_offset(x, rng_seed, offset_std):
     return x + tf.random.stateless_normal(tf.shape(offset_std), rng_seed) * tf.cast(offset_std, x.dtype)[tf.newaxis]
 
 
-def train_dataset(x, y, seed, repeat=False, offset_std=None, classes=len(LABELS), mixup=True):
+def train_dataset(x, y, seed, repeat=False, offset_std=None, classes=len(LABELS), mixup=True, specaugment=True):
     n = len(x)
     y1 = tf.one_hot(y, classes)
     ds = tf.data.Dataset.from_tensor_slices((x, y1, tf.range(n, dtype=tf.int32)))
@@ -438,6 +442,8 @@ def train_dataset(x, y, seed, repeat=False, offset_std=None, classes=len(LABELS)
         s = tf.stack([tf.cast(i, tf.int32), tf.random.uniform([], 0, 1 << 30, tf.int32, seed=seed)])
         if offset_std is not None:
             xi = channel_offset(xi, s + 1, offset_std)
+        if not specaugment:
+            return xi, yi
         return tf.cond(tf.random.stateless_uniform([], s) < 0.8, lambda: _spec_augment(xi, s), lambda: xi), yi
 
     ds = ds.map(aug, num_parallel_calls=2).batch(BATCH, drop_remainder=True)
@@ -592,7 +598,8 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     yva1 = tf.one_hot(yva, classes)
     offset_std = channel_offset_std(xtr) if RECIPES[recipe].get("channel_offsets") else None
     history = model.fit(train_dataset(xtr, ytr, seed, repeat, offset_std, classes,
-                                              mixup=RECIPES[recipe].get("mixup", True)), epochs=cfg["epochs"], steps_per_epoch=steps,
+                                              mixup=RECIPES[recipe].get("mixup", True),
+                                              specaugment=RECIPES[recipe].get("specaugment", True)), epochs=cfg["epochs"], steps_per_epoch=steps,
                         validation_data=(xva, yva1), callbacks=callbacks, verbose=0)
     if pruning:
         pruning.finalize()
@@ -606,8 +613,9 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
             "training_splits": {s: len(x) for s, x in parts.items()},
             "optimizer": type(opt).__name__,
             "lr": cfg["lr"], "lr_drops_at_epochs": list(cfg["drops"]), "weight_decay": cfg.get("weight_decay"),
-            "pruning": cfg.get("prune"), "augmentation": "SpecAugment (1 time + 1 freq mask <=15 %, p 0.8)"
-            + (", mixup (lambda U(0, 0.3), p 0.5)" if RECIPES[recipe].get("mixup", True) else "")
+            "pruning": cfg.get("prune"), "augmentation": ", ".join(
+                (["SpecAugment (1 time + 1 freq mask <=15 %, p 0.8)"] if RECIPES[recipe].get("specaugment", True) else [])
+                + (["mixup (lambda U(0, 0.3), p 0.5)"] if RECIPES[recipe].get("mixup", True) else []))
             + "".join(f"; {p}" for p in extra), "train_seconds": round(time.time() - t0, 1),
             "val_accuracy": val_acc, "sparsity": sparsity_of(model),
             "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.history.items()}}
