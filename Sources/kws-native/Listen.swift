@@ -41,11 +41,12 @@ struct ListenOptions: ParsableArguments {
         DetectorSettings(averageWindowMs: windowMs, threshold: threshold, suppressionMs: suppressionMs, minimumCount: minCount)
     }
 
-    /// The network to listen with: `--model`, else little-listen when the manifest has it, else little.
-    func spotter(recordsScores: Bool = false) throws -> StreamListener {
+    /// The network to listen with: `--model` (or `name`), else little-listen when the manifest has it, else
+    /// little.
+    func spotter(recordsScores: Bool = false, name given: String? = nil) throws -> StreamListener {
         do {
             let zoo = try ModelZoo(weightsDirectory: weights, references: false)
-            let name = model ?? (zoo.networkNames.contains("little-listen") ? "little-listen" : "little")
+            let name = given ?? model ?? (zoo.networkNames.contains("little-listen") ? "little-listen" : "little")
             // The default kernels, not the ones timed fastest at load: timing can pick another kernel from one
             // run to the next, whose last-bit differences move a detection that sits on the threshold, and
             // the same audio must give the same detections (file or stdin, run after run).

@@ -38,15 +38,40 @@ struct ListenEval: AsyncParsableCommand {
     @Option(name: .customLong("max-fa-per-hour"), help: "--grid: the false-alarm rate the best setting must stay within.")
     var maxFAPerHour = 5.0
 
+    @Option(help: """
+        Also score Big/Little while listening: this network (e.g. big-listen) is asked about the windows while \
+        the listening network's smoothed top class is a keyword scoring at least a wake level, and only its \
+        detector reports keywords. Prints, per wake level, its best threshold at ≤ --max-fa-per-hour and how \
+        often it ran, beside the big network alone.
+        """)
+    var big: String?
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    /// One stream's recorded scores and truth.
+    /// One stream's recorded scores and truth (and the --big network's scores).
     struct Stream {
         var name: String
         var truth: StreamTruth
         var scores: ScoreSequence
+        var bigScores: ScoreSequence?
     }
+
+    /// The best big threshold of the cascade at one wake level.
+    struct CascadePoint: Encodable {
+        var wake: Float
+        var hold_ms: Int
+        var big_threshold: Float
+        var recall: Double
+        var false_alarms_per_hour: Double
+        /// Hops at which the big network ran, as a fraction of all hops (all streams).
+        var big_run_fraction: Double
+        /// The same on the keyword-free streams only (what an idle device spends).
+        var big_run_fraction_keyword_free: Double
+    }
+
+    static let wakeLevels: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    static let cascadeHoldMs = 1000
 
     /// One point of a sweep.
     struct Point: Encodable {
@@ -73,6 +98,10 @@ struct ListenEval: AsyncParsableCommand {
         }
         guard !names.isEmpty else { throw fail("\(directory): no NAME.json truth files (build them with reference/make_streams.py)") }
         let listener = try options.spotter(recordsScores: true)
+        let bigListener = try big.map { try options.spotter(recordsScores: true, name: $0) }
+        if let bigListener, bigListener.hopMs != listener.hopMs || bigListener.labels != listener.labels {
+            throw fail("--big \(bigListener.spotter.name) must have the labels of \(listener.spotter.name)")
+        }
         var streams: [Stream] = []
         var busyNs: UInt64 = 0
         var audioSeconds = 0.0
@@ -96,7 +125,13 @@ struct ListenEval: AsyncParsableCommand {
             audioSeconds += Double(samples.count) / Double(listener.spotter.spec.sampleRate)
             score.add(detections, truth: truth)
             byKind[truth.kind, default: StreamScore()].add(detections, truth: truth)
-            streams.append(Stream(name: name, truth: truth, scores: listener.scoreSequence))
+            var bigScores: ScoreSequence?
+            if let bigListener {
+                bigListener.reset()
+                samples.withUnsafeBufferPointer { bigListener.listen($0) { _ in } }
+                bigScores = bigListener.scoreSequence
+            }
+            streams.append(Stream(name: name, truth: truth, scores: listener.scoreSequence, bigScores: bigScores))
         }
         let rtf = Double(busyNs) / 1e9 / max(audioSeconds, 1e-9)
 
@@ -113,6 +148,16 @@ struct ListenEval: AsyncParsableCommand {
                 }
             }
         }
+        var cascade: [CascadePoint] = []
+        var bigAlone: Point?
+        if bigListener != nil {
+            cascade = Self.cascadeBest(streams, settings: settings, maxFAPerHour: maxFAPerHour)
+            let bigStreams = streams.map { Stream(name: $0.name, truth: $0.truth, scores: $0.bigScores!) }
+            bigAlone = Self.sweep(bigStreams, windowMs: settings.averageWindowMs, suppressionMs: settings.suppressionMs,
+                                  minimumCount: settings.minimumCount)
+                .filter { $0.false_alarms_per_hour <= maxFAPerHour }
+                .max { ($0.recall, -$0.false_alarms_per_hour) < ($1.recall, -$1.false_alarms_per_hour) }
+        }
         try Self.csv(sweep).write(toFile: out + ".csv", atomically: true, encoding: .utf8)
         let split = streams.first?.truth.split ?? "unknown"
         try Self.plot(sweep, title: "listen, \(listener.spotter.name): recall vs false alarms/h over thresholds (\(split) streams)",
@@ -126,6 +171,7 @@ struct ListenEval: AsyncParsableCommand {
                 var false_alarms_per_hour: Double, speech_s: Double, speech_detections: Int, speech_detections_per_hour: Double
                 var mean_latency_s: Double, p90_latency_s: Double, extra_detections: Int
                 var false_alarms_by_kind: [String: Int], grid_best: [Point], csv: String, svg: String
+                var big: String?, cascade: [CascadePoint]?, big_alone: Point?
             }
             let o = Out(directory: directory, split: split, model: listener.spotter.name, streams: streams.count, audio_s: audioSeconds,
                         processing_s: Double(busyNs) / 1e9, real_time_factor: rtf, settings: settings, hop_ms: options.hopMs,
@@ -134,7 +180,8 @@ struct ListenEval: AsyncParsableCommand {
                         speech_detections: score.speechDetections, speech_detections_per_hour: score.speechDetectionsPerHour,
                         mean_latency_s: score.meanLatencyS, p90_latency_s: score.p90LatencyS, extra_detections: score.extraDetections,
                         false_alarms_by_kind: Dictionary(uniqueKeysWithValues: byKind.filter { $0.key != .keywords && $0.key != .speech }.map { ($0.key.rawValue, $0.value.falseAlarms) }),
-                        grid_best: gridBest, csv: out + ".csv", svg: out + ".svg")
+                        grid_best: gridBest, csv: out + ".csv", svg: out + ".svg",
+                        big: bigListener?.spotter.name, cascade: bigListener == nil ? nil : cascade, big_alone: bigAlone)
             print(try jsonLine(o))
             return
         }
@@ -153,6 +200,18 @@ struct ListenEval: AsyncParsableCommand {
                              p.average_window_ms, p.suppression_ms, p.threshold, p.recall * 100, p.false_alarms_per_hour, p.speech_detections_per_hour, p.mean_latency_s))
             }
             if split == "test" { print("  note: these are TEST streams: report, do not choose defaults here") }
+        }
+        if let bigListener {
+            let bigName = bigListener.spotter.name
+            print("  Big/Little while listening: \(bigName) asked while \(listener.spotter.name)'s smoothed keyword score ≥ wake (held \(Self.cascadeHoldMs) ms); best big threshold at ≤ \(maxFAPerHour) false alarms/h:")
+            for c in cascade {
+                print(String(format: "    wake %.2f: threshold %.3f → recall %.2f %%, %.2f false alarms/h; %@ ran on %.1f %% of hops (%.1f %% of keyword-free audio)",
+                             c.wake, c.big_threshold, c.recall * 100, c.false_alarms_per_hour, bigName, c.big_run_fraction * 100,
+                             c.big_run_fraction_keyword_free * 100))
+            }
+            if let b = bigAlone {
+                print(String(format: "    %@ alone: threshold %.3f → recall %.2f %%, %.2f false alarms/h", bigName, b.threshold, b.recall * 100, b.false_alarms_per_hour))
+            }
         }
         print("  wrote \(out).csv and \(out).svg")
     }
@@ -176,6 +235,42 @@ struct ListenEval: AsyncParsableCommand {
                          recall: s.recall, false_alarms_per_hour: s.falseAlarmsPerHour, speech_detections_per_hour: s.speechDetectionsPerHour,
                          mean_latency_s: s.meanLatencyS, p90_latency_s: s.p90LatencyS, extra_detections: s.extraDetections)
         }
+    }
+
+    /// Per wake level, the big threshold with the highest recall at ≤ `maxFAPerHour` (the big smoother uses
+    /// `settings`' window, suppression and minimum count; the little one its window and minimum count).
+    static func cascadeBest(_ streams: [Stream], settings: DetectorSettings, maxFAPerHour: Double) -> [CascadePoint] {
+        let smoothed = streams.map { $0.scores.smoothed(averageWindowMs: settings.averageWindowMs, minimumCount: settings.minimumCount) }
+        var best: [CascadePoint] = []
+        for wake in wakeLevels {
+            var points: [CascadePoint] = []
+            for threshold in thresholds {
+                let big = DetectorSettings(averageWindowMs: settings.averageWindowMs, threshold: threshold,
+                                           suppressionMs: settings.suppressionMs, minimumCount: settings.minimumCount)
+                let cascade = CascadeSettings(wake: wake, holdMs: cascadeHoldMs, big: big)
+                var score = StreamScore()
+                var runs = 0, hops = 0, freeRuns = 0, freeHops = 0
+                for (stream, little) in zip(streams, smoothed) {
+                    let o = StreamCascade.replay(little: little, big: stream.bigScores!, settings: cascade)
+                    score.add(o.detections, truth: stream.truth)
+                    runs += o.bigRuns
+                    hops += o.hops
+                    if stream.truth.isKeywordFree {
+                        freeRuns += o.bigRuns
+                        freeHops += o.hops
+                    }
+                }
+                points.append(CascadePoint(wake: wake, hold_ms: cascadeHoldMs, big_threshold: threshold, recall: score.recall,
+                                           false_alarms_per_hour: score.falseAlarmsPerHour,
+                                           big_run_fraction: Double(runs) / Double(max(hops, 1)),
+                                           big_run_fraction_keyword_free: Double(freeRuns) / Double(max(freeHops, 1))))
+            }
+            if let b = points.filter({ $0.false_alarms_per_hour <= maxFAPerHour })
+                .max(by: { ($0.recall, -$0.false_alarms_per_hour) < ($1.recall, -$1.false_alarms_per_hour) }) {
+                best.append(b)
+            }
+        }
+        return best
     }
 
     static func csv(_ points: [Point]) -> String {

@@ -1,0 +1,63 @@
+/// Big/Little while listening: the seed's Big/Little (section 1.2) carried over to a stream. The little
+/// network listens to every hop; while its smoothed top class is a keyword scoring at least `wake` (it has
+/// heard something keyword-like), the big network is asked about the same windows, and stays asked for
+/// `holdMs` after the last such hop. Only the big network's smoothed scores report keywords (with the `big`
+/// detector settings), so the little network decides when to spend the big one and the big one decides what
+/// was said.
+public struct CascadeSettings: Sendable, Hashable, Codable {
+    /// The little network's smoothed keyword score that wakes the big network.
+    public var wake: Float
+    /// How long the big network stays asked after the last waking hop, in milliseconds.
+    public var holdMs: Int
+    /// The big network's smoother and threshold.
+    public var big: DetectorSettings
+
+    public init(wake: Float, holdMs: Int, big: DetectorSettings) {
+        self.wake = wake
+        self.holdMs = holdMs
+        self.big = big
+    }
+
+    public enum CodingKeys: String, CodingKey {
+        case wake, big
+        case holdMs = "hold_ms"
+    }
+}
+
+public enum StreamCascade {
+    /// What a cascade did on one stream.
+    public struct Outcome: Sendable {
+        public var detections: [Detection]
+        /// Hops at which the big network ran.
+        public var bigRuns: Int
+        /// Hops in the stream.
+        public var hops: Int
+    }
+
+    /// Replays the cascade on both networks' recorded scores for the same stream and hop: `little` smoothed
+    /// with the little network's window and minimum count, `big` as recorded (every hop; only the hops at
+    /// which the cascade asks it are used). Sequences of different lengths are replayed over the shorter.
+    public static func replay(little: SmoothedScores, big: ScoreSequence, settings: CascadeSettings) -> Outcome {
+        precondition(little.hopMs == big.hopMs, "the two networks' scores must have the same hop")
+        let isKeyword = little.labels.map { !$0.hasPrefix("_") }
+        let detector = KeywordDetector(labels: big.labels, settings: settings.big, hopMs: big.hopMs)
+        let k = big.labels.count
+        let hops = min(little.top.count, big.count)
+        var detections: [Detection] = []
+        var lastWakeMs: Int?
+        var runs = 0
+        big.scores.withUnsafeBufferPointer { s in
+            for i in 0..<hops {
+                let timeMs = (i + 1) * big.hopMs
+                let t = Int(little.top[i])
+                if t >= 0, isKeyword[t], little.score[i] >= settings.wake { lastWakeMs = timeMs }
+                guard let wokeAt = lastWakeMs, timeMs - wokeAt <= settings.holdMs else { continue }
+                runs += 1
+                if let d = detector.process(UnsafeBufferPointer(rebasing: s[(i * k)..<((i + 1) * k)]), timeMs: timeMs) {
+                    detections.append(d)
+                }
+            }
+        }
+        return Outcome(detections: detections, bigRuns: runs, hops: hops)
+    }
+}
