@@ -96,7 +96,11 @@ struct Listen: AsyncParsableCommand {
             or from a file:
               kws-native listen recording.wav --json
 
-            Defaults (window, threshold, suppression, minimum count) were chosen on validation streams; \
+            With --big NAME (e.g. big-listen) it listens as Big/Little: the listening network runs every hop \
+            and wakes the big one while its averaged top class is a keyword scoring at least --wake; only \
+            the big network's averaged scores (with --big-threshold) report keywords. \
+
+            Defaults (window, threshold, suppression, minimum count, wake) were chosen on validation streams; \
             see docs/LISTENING.md. With --truth TRUTH.json (written by reference/make_streams.py) the \
             detections are also scored: recall, false alarms or detections per hour, latency.
             """)
@@ -112,10 +116,45 @@ struct Listen: AsyncParsableCommand {
     @Option(help: "Score the detections against this truth file (reference/make_streams.py's NAME.json).")
     var truth: String?
 
+    @Option(help: """
+        Big/Little while listening: ask this network too (e.g. big-listen) while the listening network's \
+        averaged top class is a keyword scoring at least --wake; only this network's averaged scores \
+        (with --big-threshold) report keywords.
+        """)
+    var big: String?
+
+    @Option(help: "With --big: the listening network's averaged keyword score that wakes the big network.")
+    var wake = CascadeSettings.listenDefault.wake
+
+    @Option(name: .customLong("big-threshold"), help: "With --big: the big network's detection threshold.")
+    var bigThreshold = CascadeSettings.listenDefault.big.threshold
+
+    func validate() throws {
+        guard wake > 0, wake <= 1, bigThreshold > 0, bigThreshold <= 1 else {
+            throw ValidationError("--wake and --big-threshold must be in (0, 1]")
+        }
+    }
+
+    /// One network, or with --big the cascade of the listening network and the big one.
+    func listener() throws -> any KeywordListening {
+        let little = try options.spotter()
+        guard let big else { return little }
+        let bigListener = try options.spotter(name: big)
+        var bigSettings = options.settings
+        bigSettings.threshold = bigThreshold
+        do {
+            return try CascadeListener(little: little.spotter, big: bigListener.spotter, littleSmoothing: options.settings,
+                                       settings: CascadeSettings(wake: wake, holdMs: CascadeSettings.listenDefault.holdMs, big: bigSettings),
+                                       hopMs: options.hopMs)
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+
     func run() async throws {
         let truthFile: StreamTruth?
         do { truthFile = try truth.map { try StreamTruth.load(path: $0) } } catch { throw fail("\(error)") }
-        let listener = try options.spotter()
+        let listener = try listener()
         var detections: [Detection] = []
         let report: (Detection) -> Void = { d in
             detections.append(d)
@@ -131,7 +170,7 @@ struct Listen: AsyncParsableCommand {
         var audioSamples = 0
         if input == "-" {
             let reader = RawPCMReader(fileDescriptor: 0)
-            let watch = RealTimeWatch(sampleRate: listener.spotter.spec.sampleRate)
+            let watch = RealTimeWatch(sampleRate: listener.sampleRate)
             do {
                 while try reader.next({ chunk in
                     let t0 = Stopwatch.now()
@@ -167,12 +206,12 @@ struct Listen: AsyncParsableCommand {
         }
     }
 
-    private func summary(_ listener: StreamListener, audioSamples: Int, busyNs: UInt64, wallNs: UInt64, detections: Int) {
-        let audio = Double(audioSamples) / Double(listener.spotter.spec.sampleRate)
+    private func summary(_ listener: any KeywordListening, audioSamples: Int, busyNs: UInt64, wallNs: UInt64, detections: Int) {
+        let audio = Double(audioSamples) / Double(listener.sampleRate)
         let busy = Double(busyNs) / 1e9
         let line = String(format: "listen: %.2f s of audio, %.3f s processing (%.2f s wall), real-time factor %.4f; %d detection(s); model %@, %@\n",
                           audio, busy, Double(wallNs) / 1e9, audio > 0 ? busy / audio : 0, detections,
-                          listener.spotter.name, options.settingsText)
+                          listener.description, options.settingsText)
         writeStandardError(line)
     }
 }

@@ -18,10 +18,40 @@ public struct CascadeSettings: Sendable, Hashable, Codable {
         self.big = big
     }
 
+    /// `kws-native listen --big`'s defaults, chosen with `listen-eval --big big-listen` on the validation
+    /// streams with the shipped little-listen: the wake level and big threshold with the highest recall at
+    /// ≤ 5 false alarms an hour (docs/LISTENING.md); the big smoother is `listenDefault`'s otherwise.
+    public static let listenDefault = CascadeSettings(
+        wake: 0.3, holdMs: 1000,
+        big: DetectorSettings(averageWindowMs: DetectorSettings.listenDefault.averageWindowMs, threshold: 0.84,
+                              suppressionMs: DetectorSettings.listenDefault.suppressionMs,
+                              minimumCount: DetectorSettings.listenDefault.minimumCount))
+
     public enum CodingKeys: String, CodingKey {
         case wake, big
         case holdMs = "hold_ms"
     }
+}
+
+/// What `kws-native listen` needs from a listener: hear samples as they come, report keywords. A
+/// `StreamListener` (one network) or a `CascadeListener` (Big/Little).
+public protocol KeywordListening: AnyObject {
+    /// What is listening, for people ("little-listen", "little-listen + big-listen").
+    var description: String { get }
+    var sampleRate: Int { get }
+    func listen(_ samples: UnsafeBufferPointer<Float>, onDetection: (Detection) -> Void)
+}
+
+extension StreamListener: KeywordListening {
+    public var description: String { spotter.name }
+    public var sampleRate: Int { spotter.spec.sampleRate }
+}
+
+extension CascadeListener: KeywordListening {
+    public var description: String {
+        String(format: "%@ + %@ (wake %.2f, big threshold %.3f)", little.name, big.name, settings.wake, settings.big.threshold)
+    }
+    public var sampleRate: Int { little.spec.sampleRate }
 }
 
 public enum StreamCascade {
