@@ -158,6 +158,48 @@ import Testing
     }
 }
 
+/// Big/Little while listening, live (`CascadeListener`) against its replay on recorded scores
+/// (`StreamCascade`, what `listen-eval --big` sweeps): the same detections, the same big-network runs.
+@Suite struct CascadeListenerTests {
+    @Test func liveEqualsItsReplayInUnevenChunks() throws {
+        let built = try #require(ListenTests.built)
+        // The first four keywords (13.5 s): the debug build runs big-listen slowly.
+        let stream = (samples: Array(built.samples.prefix(13 * 16_000 + 8_000)), keywords: built.truth.keywords.prefix(4))
+        let zoo = try ModelZoo(weightsDirectory: TestPaths.path("weights"), references: false)
+        func spotter(_ name: String) throws -> KeywordSpotter { try zoo.spotter(name, options: LoadOptions(tuneKernels: false)) }
+        let smoothing = DetectorSettings.listenDefault
+        let settings = CascadeSettings(wake: 0.3, holdMs: 1000,
+                                       big: DetectorSettings(averageWindowMs: 500, threshold: 0.6, suppressionMs: 1500, minimumCount: 3))
+        let live = try CascadeListener(little: spotter("little-listen"), big: spotter("big-listen"), littleSmoothing: smoothing,
+                                       settings: settings, hopMs: 40)
+        var heard: [Detection] = []
+        stream.samples.withUnsafeBufferPointer { all in
+            // Chunks shorter and longer than a hop (640 samples), so hops straddle chunks both ways.
+            var i = 0, k = 0
+            while i < all.count {
+                let n = min(k % 2 == 0 ? 300 : 2000, all.count - i)
+                live.listen(UnsafeBufferPointer(rebasing: all[i..<(i + n)])) { heard.append($0) }
+                i += n
+                k += 1
+            }
+        }
+        let little = try StreamListener(spotter: spotter("little-listen"), settings: smoothing, hopMs: 40, recordsScores: true)
+        let big = try StreamListener(spotter: spotter("big-listen"), settings: smoothing, hopMs: 40, recordsScores: true)
+        stream.samples.withUnsafeBufferPointer { all in
+            little.listen(all) { _ in }
+            big.listen(all) { _ in }
+        }
+        let replay = StreamCascade.replay(little: little.scoreSequence.smoothed(averageWindowMs: smoothing.averageWindowMs,
+                                                                                minimumCount: smoothing.minimumCount),
+                                          big: big.scoreSequence, settings: settings)
+        #expect(replay.detections == heard)
+        #expect(replay.bigRuns == live.bigRuns && replay.hops == live.hops && live.hops == little.results)
+        // The stream's keywords are heard, and the big network slept through part of the silence between them.
+        #expect(Set(heard.map(\.label)).count >= stream.keywords.count / 2)
+        #expect(live.bigRuns > 0 && live.bigRuns < live.hops)
+    }
+}
+
 /// `kws-native listen` as a user runs it: the binary built next to the tests (`swift build --build-tests`).
 @Suite(.serialized) struct ListenCommandTests {
     static let binary = TestPaths.path(".build/debug/kws-native")
