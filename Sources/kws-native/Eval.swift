@@ -145,7 +145,7 @@ struct Eval: AsyncParsableCommand {
                 coopReport = CoopReport(models: names, ties: result.ties)
             default:
                 let spotter = try zoo.spotter(model, options: try plan.loadOptions())
-                result = await evaluator.single(spotter)
+                result = try await evaluator.single(spotter)
                 let entry = try zoo.entry(model)
                 kerasPredictions = entry.kerasTestPredictions
                 referenceAccuracy = entry.kerasTestAccuracy

@@ -46,6 +46,12 @@ struct ListenEval: AsyncParsableCommand {
         """)
     var big: String?
 
+    @Option(help: "With --big: the wake level scored as the setting (beside the per-wake sweep).")
+    var wake = CascadeSettings.listenDefault.wake
+
+    @Option(name: .customLong("big-threshold"), help: "With --big: the big network's threshold scored as the setting.")
+    var bigThreshold = CascadeSettings.listenDefault.big.threshold
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -150,7 +156,9 @@ struct ListenEval: AsyncParsableCommand {
         }
         var cascade: [CascadePoint] = []
         var bigAlone: Point?
+        var cascadeAtSetting: CascadePoint?
         if bigListener != nil {
+            cascadeAtSetting = Self.cascadePoints(streams, settings: settings, wake: wake, thresholds: [bigThreshold]).first
             cascade = Self.cascadeBest(streams, settings: settings, maxFAPerHour: maxFAPerHour)
             let bigStreams = streams.map { Stream(name: $0.name, truth: $0.truth, scores: $0.bigScores!) }
             bigAlone = Self.sweep(bigStreams, windowMs: settings.averageWindowMs, suppressionMs: settings.suppressionMs,
@@ -171,7 +179,7 @@ struct ListenEval: AsyncParsableCommand {
                 var false_alarms_per_hour: Double, speech_s: Double, speech_detections: Int, speech_detections_per_hour: Double
                 var mean_latency_s: Double, p90_latency_s: Double, extra_detections: Int
                 var false_alarms_by_kind: [String: Int], grid_best: [Point], csv: String, svg: String
-                var big: String?, cascade: [CascadePoint]?, big_alone: Point?
+                var big: String?, cascade: [CascadePoint]?, big_alone: Point?, cascade_at_setting: CascadePoint?
             }
             let o = Out(directory: directory, split: split, model: listener.spotter.name, streams: streams.count, audio_s: audioSeconds,
                         processing_s: Double(busyNs) / 1e9, real_time_factor: rtf, settings: settings, hop_ms: options.hopMs,
@@ -181,7 +189,8 @@ struct ListenEval: AsyncParsableCommand {
                         mean_latency_s: score.meanLatencyS, p90_latency_s: score.p90LatencyS, extra_detections: score.extraDetections,
                         false_alarms_by_kind: Dictionary(uniqueKeysWithValues: byKind.filter { $0.key != .keywords && $0.key != .speech }.map { ($0.key.rawValue, $0.value.falseAlarms) }),
                         grid_best: gridBest, csv: out + ".csv", svg: out + ".svg",
-                        big: bigListener?.spotter.name, cascade: bigListener == nil ? nil : cascade, big_alone: bigAlone)
+                        big: bigListener?.spotter.name, cascade: bigListener == nil ? nil : cascade, big_alone: bigAlone,
+                        cascade_at_setting: cascadeAtSetting)
             print(try jsonLine(o))
             return
         }
@@ -203,6 +212,11 @@ struct ListenEval: AsyncParsableCommand {
         }
         if let bigListener {
             let bigName = bigListener.spotter.name
+            if let c = cascadeAtSetting {
+                print(String(format: "  Big/Little while listening at wake %.2f, %@ threshold %.3f: recall %.2f %%, %.2f false alarms/h; %@ ran on %.1f %% of hops (%.1f %% of keyword-free audio)",
+                             c.wake, bigName, c.big_threshold, c.recall * 100, c.false_alarms_per_hour, bigName,
+                             c.big_run_fraction * 100, c.big_run_fraction_keyword_free * 100))
+            }
             print("  Big/Little while listening: \(bigName) asked while \(listener.spotter.name)'s smoothed keyword score ≥ wake (held \(Self.cascadeHoldMs) ms); best big threshold at ≤ \(maxFAPerHour) false alarms/h:")
             for c in cascade {
                 print(String(format: "    wake %.2f: threshold %.3f → recall %.2f %%, %.2f false alarms/h; %@ ran on %.1f %% of hops (%.1f %% of keyword-free audio)",
@@ -240,37 +254,39 @@ struct ListenEval: AsyncParsableCommand {
     /// Per wake level, the big threshold with the highest recall at ≤ `maxFAPerHour` (the big smoother uses
     /// `settings`' window, suppression and minimum count; the little one its window and minimum count).
     static func cascadeBest(_ streams: [Stream], settings: DetectorSettings, maxFAPerHour: Double) -> [CascadePoint] {
-        let smoothed = streams.map { $0.scores.smoothed(averageWindowMs: settings.averageWindowMs, minimumCount: settings.minimumCount) }
-        var best: [CascadePoint] = []
-        for wake in wakeLevels {
-            var points: [CascadePoint] = []
-            for threshold in thresholds {
-                let big = DetectorSettings(averageWindowMs: settings.averageWindowMs, threshold: threshold,
-                                           suppressionMs: settings.suppressionMs, minimumCount: settings.minimumCount)
-                let cascade = CascadeSettings(wake: wake, holdMs: cascadeHoldMs, big: big)
-                var score = StreamScore()
-                var runs = 0, hops = 0, freeRuns = 0, freeHops = 0
-                for (stream, little) in zip(streams, smoothed) {
-                    let o = StreamCascade.replay(little: little, big: stream.bigScores!, settings: cascade)
-                    score.add(o.detections, truth: stream.truth)
-                    runs += o.bigRuns
-                    hops += o.hops
-                    if stream.truth.isKeywordFree {
-                        freeRuns += o.bigRuns
-                        freeHops += o.hops
-                    }
-                }
-                points.append(CascadePoint(wake: wake, hold_ms: cascadeHoldMs, big_threshold: threshold, recall: score.recall,
-                                           false_alarms_per_hour: score.falseAlarmsPerHour,
-                                           big_run_fraction: Double(runs) / Double(max(hops, 1)),
-                                           big_run_fraction_keyword_free: Double(freeRuns) / Double(max(freeHops, 1))))
-            }
-            if let b = points.filter({ $0.false_alarms_per_hour <= maxFAPerHour })
-                .max(by: { ($0.recall, -$0.false_alarms_per_hour) < ($1.recall, -$1.false_alarms_per_hour) }) {
-                best.append(b)
-            }
+        wakeLevels.compactMap { wake in
+            cascadePoints(streams, settings: settings, wake: wake, thresholds: thresholds)
+                .filter { $0.false_alarms_per_hour <= maxFAPerHour }
+                .max { ($0.recall, -$0.false_alarms_per_hour) < ($1.recall, -$1.false_alarms_per_hour) }
         }
-        return best
+    }
+
+    /// The cascade at one wake level for each big threshold.
+    static func cascadePoints(_ streams: [Stream], settings: DetectorSettings, wake: Float, thresholds: [Float]) -> [CascadePoint] {
+        let smoothed = streams.map { $0.scores.smoothed(averageWindowMs: settings.averageWindowMs, minimumCount: settings.minimumCount) }
+        var points: [CascadePoint] = []
+        for threshold in thresholds {
+            let big = DetectorSettings(averageWindowMs: settings.averageWindowMs, threshold: threshold,
+                                       suppressionMs: settings.suppressionMs, minimumCount: settings.minimumCount)
+            let cascade = CascadeSettings(wake: wake, holdMs: cascadeHoldMs, big: big)
+            var score = StreamScore()
+            var runs = 0, hops = 0, freeRuns = 0, freeHops = 0
+            for (stream, little) in zip(streams, smoothed) {
+                let o = StreamCascade.replay(little: little, big: stream.bigScores!, settings: cascade)
+                score.add(o.detections, truth: stream.truth)
+                runs += o.bigRuns
+                hops += o.hops
+                if stream.truth.isKeywordFree {
+                    freeRuns += o.bigRuns
+                    freeHops += o.hops
+                }
+            }
+            points.append(CascadePoint(wake: wake, hold_ms: cascadeHoldMs, big_threshold: threshold, recall: score.recall,
+                                       false_alarms_per_hour: score.falseAlarmsPerHour,
+                                       big_run_fraction: Double(runs) / Double(max(hops, 1)),
+                                       big_run_fraction_keyword_free: Double(freeRuns) / Double(max(freeHops, 1))))
+        }
+        return points
     }
 
     static func csv(_ points: [Point]) -> String {

@@ -53,6 +53,34 @@ import Testing
         #expect(result.tally.n == 2 && result.tally.accuracy == 1)
     }
 
+    @Test func anAnswerOutsideTheLabelsIsAnErrorNotACrash() async throws {
+        let (dir, data) = try dataset()
+        defer { dir.cleanup() }
+        let result = await DatasetRun.run(data.clips, labels: data.labels) { _ in DatasetRun.Answer(label: data.labels.count) }
+        #expect(result.tally.n == 0 && result.errors.count == 4)
+        #expect(result.errors.contains { $0.message.contains("outside the \(data.labels.count) labels") })
+    }
+
+    /// A listening network (ten labels) on an eight-label dataset: the truth is found in its labels by name,
+    /// its answers are tallied over all ten, and Keras's predictions (in the same ten) compare directly.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: TestPaths.path("weights/little-listen.h5"))))
+    func aListeningNetworkIsTalliedOverItsOwnLabels() async throws {
+        let zoo = try ModelZoo(weightsDirectory: TestPaths.path("weights"))
+        let spotter = try zoo.spotter("little-listen")
+        let full = try Dataset(directory: TestPaths.path("data"), splitFile: TestPaths.path("data/test_split.txt"))
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try full.clips.prefix(20).map(\.relativePath).joined(separator: "\n").write(toFile: dir.path + "/split.txt", atomically: true, encoding: .utf8)
+        let data = try Dataset(directory: TestPaths.path("data"), splitFile: dir.path + "/split.txt")
+        let result = try await Evaluator(dataset: data).single(spotter)
+        #expect(result.tally.labels == spotter.labels && result.errors.isEmpty && result.tally.n == 20)
+        for (clip, p) in zip(data.clips, result.predictions) {
+            #expect(p == (try spotter.classify(samples: WAVDecoder.decode(contentsOf: clip.path)).label))
+        }
+        let keras = try #require(try zoo.entry("little-listen").kerasTestPredictions)
+        #expect(result.predictions.map { $0! } == Array(keras.prefix(20)))
+    }
+
     @Test func labelsFromElsewhereAreTalliedTheSameWay() throws {
         let (dir, data) = try dataset()
         defer { dir.cleanup() }

@@ -78,6 +78,9 @@ public enum DatasetRun {
                 let samples = try decode(clip)
                 let decoded = DecodedClip(index: i, clip: clip, samples: samples, decodeMicros: Stopwatch.micros(since: t0))
                 let a = try await answer(decoded)
+                guard labels.indices.contains(a.label) else {
+                    throw ClipFailure("\(clip.path): answered class \(a.label), outside the \(labels.count) labels")
+                }
                 predictions.append(a.label)
                 sum.decodeMicros += decoded.decodeMicros
                 sum.featuresMicros += a.timings.featuresMicros

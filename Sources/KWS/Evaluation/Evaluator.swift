@@ -26,13 +26,32 @@ public struct Evaluator {
         public var meanTimings: StageTimings { run.meanTimings }
     }
 
+    private func run(labels: [String]? = nil,
+                     _ answer: (DatasetRun.DecodedClip) throws -> DatasetRun.Answer) async throws -> DatasetRun.Result {
+        var clips = dataset.clips
+        if let labels, labels != dataset.labels {
+            // A network with labels of its own (a listening variant's _silence_ and _unknown_): the truth is
+            // re-indexed into its labels, by name, and the tally is over them.
+            for i in clips.indices {
+                let name = dataset.labels[clips[i].label]
+                guard let k = labels.firstIndex(of: name) else {
+                    throw ZooError("the network's labels (\(labels.joined(separator: ", "))) have no '\(name)'")
+                }
+                clips[i].label = k
+            }
+        }
+        return await DatasetRun.run(clips, labels: labels ?? dataset.labels, onProgress: onProgress, answer: answer)
+    }
+
     private func run(_ answer: (DatasetRun.DecodedClip) throws -> DatasetRun.Answer) async -> DatasetRun.Result {
         await DatasetRun.run(dataset.clips, labels: dataset.labels, onProgress: onProgress, answer: answer)
     }
 
-    /// One network on every clip.
-    public func single(_ spotter: KeywordSpotter) async -> Result {
-        Result(run: await run { clip in
+    /// One network on every clip, tallied over the network's own labels (the dataset's truth found in them
+    /// by name: a listening variant's `_silence_` or `_unknown_` answer is a wrong one). Throws when the
+    /// network cannot name a label of the dataset.
+    public func single(_ spotter: KeywordSpotter) async throws -> Result {
+        Result(run: try await run(labels: spotter.labels) { clip in
             let p = try spotter.classify(samples: clip.samples)
             return DatasetRun.Answer(label: p.label, timings: p.timings)
         })
