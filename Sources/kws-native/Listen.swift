@@ -98,7 +98,7 @@ struct Listen: AsyncParsableCommand {
 
             With --big NAME (e.g. big-listen) it listens as Big/Little: the listening network runs every hop \
             and wakes the big one while its averaged top class is a keyword scoring at least --wake; only \
-            the big network's averaged scores (with --big-threshold) report keywords. \
+            the big network's averaged scores (with --big-threshold) report keywords.
 
             Defaults (window, threshold, suppression, minimum count, wake) were chosen on validation streams; \
             see docs/LISTENING.md. With --truth TRUTH.json (written by reference/make_streams.py) the \

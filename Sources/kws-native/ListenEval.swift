@@ -226,6 +226,7 @@ struct ListenEval: AsyncParsableCommand {
             if let b = bigAlone {
                 print(String(format: "    %@ alone: threshold %.3f → recall %.2f %%, %.2f false alarms/h", bigName, b.threshold, b.recall * 100, b.false_alarms_per_hour))
             }
+            if split == "test" { print("  note: these are TEST streams: the per-wake best is reported, not a choice; choose on validation streams") }
         }
         print("  wrote \(out).csv and \(out).svg")
     }
