@@ -32,14 +32,8 @@ public final class CascadeListener {
         guard little.spec.sampleRate == big.spec.sampleRate else {
             throw ZooError("\(little.name) and \(big.name) must hear the same sample rate")
         }
-        let rate = little.spec.sampleRate
-        guard hopMs > 0, (hopMs * rate) % 1000 == 0 else { throw ZooError("--hop-ms \(hopMs): needs a whole number of samples at \(rate) Hz") }
-        do {
-            littleFeatures = try StreamingFeatures(spec: little.spec, hopSamples: hopMs * rate / 1000)
-            bigFeatures = try StreamingFeatures(spec: big.spec, hopSamples: hopMs * rate / 1000)
-        } catch {
-            throw ZooError("\(little.name) + \(big.name): \(error.message)")
-        }
+        littleFeatures = try StreamingFeatures.of(little, hopMs: hopMs)
+        bigFeatures = try StreamingFeatures.of(big, hopMs: hopMs)
         self.little = little
         self.big = big
         self.settings = settings

@@ -20,13 +20,7 @@ public final class StreamListener {
     /// - Parameter hopMs: milliseconds between two classifications; a multiple of the features' frame step
     ///   (8 ms for little's STFT, 20 ms for the MFCC networks).
     public init(spotter: KeywordSpotter, settings: DetectorSettings, hopMs: Int, recordsScores: Bool = false) throws {
-        let rate = spotter.spec.sampleRate
-        guard hopMs > 0, (hopMs * rate) % 1000 == 0 else { throw ZooError("--hop-ms \(hopMs): needs a whole number of samples at \(rate) Hz") }
-        do {
-            features = try StreamingFeatures(spec: spotter.spec, hopSamples: hopMs * rate / 1000)
-        } catch {
-            throw ZooError("\(spotter.name): \(error.message)")
-        }
+        features = try StreamingFeatures.of(spotter, hopMs: hopMs)
         self.spotter = spotter
         self.hopMs = hopMs
         self.recordsScores = recordsScores
@@ -60,6 +54,19 @@ public final class StreamListener {
         detector.reset()
         recorded.removeAll(keepingCapacity: true)
         results = 0
+    }
+}
+
+extension StreamingFeatures {
+    /// The streaming features of `spotter`'s spec with a window every `hopMs`; says why a hop does not fit.
+    public static func of(_ spotter: KeywordSpotter, hopMs: Int) throws -> StreamingFeatures {
+        let rate = spotter.spec.sampleRate
+        guard hopMs > 0, (hopMs * rate) % 1000 == 0 else { throw ZooError("--hop-ms \(hopMs): needs a whole number of samples at \(rate) Hz") }
+        do {
+            return try StreamingFeatures(spec: spotter.spec, hopSamples: hopMs * rate / 1000)
+        } catch {
+            throw ZooError("\(spotter.name): \(error.message)")
+        }
     }
 }
 
