@@ -185,7 +185,7 @@ struct Coop: AsyncParsableCommand {
         if compareInProcess {
             let spotters = try names.map { try zoo.spotter($0) }
             // The whole dataset (Evaluator has no clip subset); agreement counts the clips run here.
-            let local = await Evaluator(dataset: dataset).cooperative(spotters).predictions
+            let local = try await Evaluator(dataset: dataset).cooperative(spotters).predictions
             var byPath: [String: Int] = [:]
             for (c, p) in zip(dataset.clips, local) { if let p { byPath[c.relativePath] = p } }
             inProcess = KerasReference.agreement(dataset: dataset, predictions: predictions, reference: byPath)

@@ -127,7 +127,7 @@ struct Eval: AsyncParsableCommand {
                     throw fail("the manifest records no request size for payload '\(payload)': pass --request-bytes N")
                 }
                 let budget = BigLittleBudget(megabytes: budgetMB)
-                result = await evaluator.bigLittle(little: little, big: big, theta: theta, budget: budget, requestBytes: bytes)
+                result = try await evaluator.bigLittle(little: little, big: big, theta: theta, budget: budget, requestBytes: bytes)
                 let spent = result.budget!
                 let sameSetup = self.theta == nil && requestBytes == nil && budgetMB == 4.5
                 referenceAccuracy = sameSetup ? reference?.accuracy : nil
@@ -139,7 +139,7 @@ struct Eval: AsyncParsableCommand {
             case "coop":
                 let names = manifest.coop?.models ?? ["coop1", "coop2", "coop3", "coop4", "coop5"]
                 let spotters = try names.map { try zoo.spotter($0) }
-                result = await evaluator.cooperative(spotters)
+                result = try await evaluator.cooperative(spotters)
                 kerasPredictions = manifest.coop?.predictions
                 referenceAccuracy = manifest.coop?.accuracy
                 coopReport = CoopReport(models: names, ties: result.ties)

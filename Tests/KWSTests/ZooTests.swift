@@ -184,7 +184,7 @@ struct BigLittleEvaluationTests {
         defer { dir.cleanup() }
         try lines.write(toFile: dir.path + "/split.txt", atomically: true, encoding: .utf8)
         let dataset = try Dataset(directory: TestPaths.path("data"), splitFile: dir.path + "/split.txt")
-        let result = await Evaluator(dataset: dataset).bigLittle(
+        let result = try await Evaluator(dataset: dataset).bigLittle(
             little: little, big: big, theta: 1.01, budget: BigLittleBudget(budgetBytes: 3 * 1000 + 999), requestBytes: 1000)
         #expect(result.bigRequests == [0, 1, 2])
         #expect(result.budget?.spentBytes == 3000 && result.budget?.requests == 3)

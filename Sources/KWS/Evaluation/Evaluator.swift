@@ -26,6 +26,7 @@ public struct Evaluator {
         public var meanTimings: StageTimings { run.meanTimings }
     }
 
+    /// One `DatasetRun` over the dataset, tallied over `labels` (default: the dataset's).
     private func run(labels: [String]? = nil,
                      _ answer: (DatasetRun.DecodedClip) throws -> DatasetRun.Answer) async throws -> DatasetRun.Result {
         var clips = dataset.clips
@@ -43,10 +44,6 @@ public struct Evaluator {
         return await DatasetRun.run(clips, labels: labels ?? dataset.labels, onProgress: onProgress, answer: answer)
     }
 
-    private func run(_ answer: (DatasetRun.DecodedClip) throws -> DatasetRun.Answer) async -> DatasetRun.Result {
-        await DatasetRun.run(dataset.clips, labels: dataset.labels, onProgress: onProgress, answer: answer)
-    }
-
     /// One network on every clip, tallied over the network's own labels (the dataset's truth found in them
     /// by name: a listening variant's `_silence_` or `_unknown_` answer is a wrong one). Throws when the
     /// network cannot name a label of the dataset.
@@ -60,10 +57,10 @@ public struct Evaluator {
     /// Big/Little (seed 1.2): the little network answers unless its score margin is below θ and the
     /// budget still allows a request of `requestBytes`, in which case the big network answers.
     public func bigLittle(little: KeywordSpotter, big: KeywordSpotter, theta: Float, budget: BigLittleBudget,
-                          requestBytes: Int) async -> Result {
+                          requestBytes: Int) async throws -> Result {
         var policy = BigLittlePolicy(theta: theta, budget: budget)
         var asked: [Int] = []
-        let outcome = await run { clip in
+        let outcome = try await run { clip in
             let mine = try little.classify(samples: clip.samples)
             guard policy.decide(little: mine.scores, requestBytes: requestBytes) == .askBig else {
                 return DatasetRun.Answer(label: mine.label, timings: mine.timings)
@@ -80,10 +77,10 @@ public struct Evaluator {
 
     /// Cooperative inference (seed 2.2): every network votes; majority wins, ties go to the most certain
     /// network among the tied labels. Networks sharing a feature spec share one feature computation.
-    public func cooperative(_ spotters: [KeywordSpotter]) async -> Result {
+    public func cooperative(_ spotters: [KeywordSpotter]) async throws -> Result {
         var ties = 0
         var cache: [FeatureSpec: [Float]] = [:]
-        let outcome = await run { clip in
+        let outcome = try await run { clip in
             cache.removeAll(keepingCapacity: true)
             var scores: [Scores] = []
             var t = StageTimings()
