@@ -87,3 +87,35 @@ def negative_waves(data_root, split, n_keywords, libri_crops=LIBRI_CROPS, libri_
     if not any(l == UNKNOWN for l in labels):
         raise FileNotFoundError(f"{root}: no unknown words or read speech for {split} ({UNKNOWN_DIR}/, {LIBRI_DIR}/)")
     return np.stack(waves), np.array(labels, np.int32)
+
+
+# Other words for synthetic `_unknown_` examples (the streamsynth recipe): the other-word vocabulary of
+# unknown_words/ and forty common words of a home, none a keyword or a keyword's homophone ("know", "write").
+SYNTH_UNKNOWN_WORDS = [
+    "bed", "bird", "cat", "dog", "eight", "five", "four", "happy", "house", "marvin", "nine", "off", "on", "one",
+    "seven", "sheila", "six", "three", "tree", "two", "wow", "zero",
+    "hello", "please", "thanks", "music", "light", "door", "open", "close", "start", "play", "next", "back", "home",
+    "time", "morning", "night", "coffee", "radio", "window", "kitchen", "water", "phone", "help", "yellow", "blue",
+    "green", "red", "lamp", "table", "paper", "money", "friend", "little", "fast", "slow", "again", "maybe", "today",
+]
+SYNTH_PER_WORD = 30
+
+
+def synthetic_unknown_waves(per_word=SYNTH_PER_WORD, seed=17):
+    """-> (waves (N, 16000), labels (N,)): SYNTH_UNKNOWN_WORDS spoken by the synthesiser's training voices
+    (kws_ref/synth.py: espeak-ng voice+variant combinations of its train split, and flite's kal, kal16, rms,
+    slt), rendered as its training clips are (pseudo-speaker resampling, placement, band limit, noise)."""
+    from . import synth
+    combos = synth.espeak_combos()["train"]
+    flite = [v for v, split in synth.FLITE_SPLIT.items() if split == "train"]
+    rng = np.random.default_rng(seed)
+    waves = []
+    for word in SYNTH_UNKNOWN_WORDS:
+        for k in range(per_word):
+            if k % 3 == 2:
+                rate, raw = synth.synth_flite(word, flite[int(rng.integers(len(flite)))], rng)
+            else:
+                rate, raw = synth.synth_espeak(word, combos[int(rng.integers(len(combos)))], rng)
+            waves.append(synth.render(rate, raw, rng))
+    return np.stack(waves), np.full(len(waves), UNKNOWN, np.int32)
+

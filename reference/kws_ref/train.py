@@ -70,6 +70,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                               negative_copies=4, negative_shift=8000),
            "streamfrag_nomix": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
                                     negative_copies=4, negative_shift=8000, mixup=False),
+           "streamsynth": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
+                               synth_unknown=True),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
 # "realaug": for real speech (docs/TRAINING.md). The clean train split plus `wave_copies` renderings of it,
@@ -90,6 +92,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # word ("hap" of "happy") is still _unknown_; streamfrag_nomix also trains without mixup (mixing a keyword
 # with an unknown word under a 70/30 label teaches that a partial keyword is mostly a keyword, and softens
 # every probability the detector thresholds).
+# "streamsynth": streamlibri with 1,800 synthesised other words (listen_data.SYNTH_UNKNOWN_WORDS, the
+# synthesiser's training voices) in the training _unknown_ class, clean and in the stream renderings.
 # "nospecaug", "nomixup": the committed recipe without SpecAugment, or without mixup: each kept only if real
 # speech says so (docs/TRAINING.md).
 # "speed": for real speech (docs/TRAINING.md). The clean train split plus one rendering of it per factor in
@@ -344,38 +348,43 @@ def _extra_fingerprint(data_root):
     return h.hexdigest()[:12]
 
 
-def negative_features(cache, data_root, split, spec, dense_libri=False):
+def negative_features(cache, data_root, split, spec, dense_libri=False, synth_unknown=False):
     """Features and labels of the split's _silence_ and _unknown_ examples (listen_data), cached; with
     dense_libri every LibriSpeech crop half a second apart instead of five an utterance."""
     n_keywords = len(split_labels(data_root, split))
-    dense = "dense" if dense_libri else ""
+    dense = ("dense" if dense_libri else "") + ("synth" if synth_unknown else "")
     name = f"{split}_negatives{dense}_{spec['kind']}{spec.get('coefficients', '')}_{_extra_fingerprint(data_root)}"
     path = pathlib.Path(cache) / f"{name}.npz"
     if path.exists():
         z = np.load(path)
         return z["x"], z["y"]
-    waves, labels = _negative_waves(data_root, split, n_keywords, dense_libri)
+    waves, labels = _negative_waves(data_root, split, n_keywords, dense_libri, synth_unknown)
     x = F.batch_features(waves, spec)
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, x=x, y=labels)
     return x, labels
 
 
-def _negative_waves(data_root, split, n_keywords, dense_libri=False):
+def _negative_waves(data_root, split, n_keywords, dense_libri=False, synth_unknown=False):
     if dense_libri:
-        return listen_data.negative_waves(data_root, split, n_keywords, libri_crops=None, libri_stride=8000)
-    return listen_data.negative_waves(data_root, split, n_keywords)
+        waves, labels = listen_data.negative_waves(data_root, split, n_keywords, libri_crops=None, libri_stride=8000)
+    else:
+        waves, labels = listen_data.negative_waves(data_root, split, n_keywords)
+    if synth_unknown and split == "train":
+        sw, sl = listen_data.synthetic_unknown_waves()
+        waves, labels = np.concatenate([waves, sw]), np.concatenate([labels, sl])
+    return waves, labels
 
 
 def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, negative_copies=None,
-                    negative_shift=4000):
+                    negative_shift=4000, synth_unknown=False):
     """Features and labels of `copies` stream-window renderings (augment_waves: shift U(-250, 250) ms, gain
     U(-6, +6) dB, with p 0.8 training noise at RMS U(0, 0.02)) of every training keyword, and of
     `negative_copies` (default `copies`) renderings of every negative, shifted by up to `negative_shift`
     samples; cached."""
     negative_copies = copies if negative_copies is None else negative_copies
     fp = _split_fingerprint(data_root, "train") + _extra_fingerprint(data_root)
-    dense = "dense" if dense_libri else ""
+    dense = ("dense" if dense_libri else "") + ("synth" if synth_unknown else "")
     neg = "" if (negative_copies, negative_shift) == (copies, 4000) else f"n{negative_copies}x{negative_shift}"
     name = f"train_stream{copies}{dense}{neg}s{seed}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npz"
     path = pathlib.Path(cache) / name
@@ -383,7 +392,7 @@ def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, neg
         z = np.load(path)
         return z["x"], z["y"]
     waves, labels, _ = load_split(data_root, "train")
-    neg_waves, neg_labels = _negative_waves(data_root, "train", len(labels), dense_libri)
+    neg_waves, neg_labels = _negative_waves(data_root, "train", len(labels), dense_libri, synth_unknown)
     noise = training_noise(data_root)
     rng = np.random.default_rng(seed)
     if negative_copies == copies and negative_shift == 4000:
@@ -538,7 +547,7 @@ def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
     if r.get("stream_copies"):
         parts["train_stream"] = stream_features(cache, data_root, spec, r["stream_copies"], AUG_SEED,
                                                 r.get("dense_libri", False), r.get("negative_copies"),
-                                                r.get("negative_shift", 4000))
+                                                r.get("negative_shift", 4000), r.get("synth_unknown", False))
     return parts
 
 
@@ -557,7 +566,8 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     ytr = np.concatenate([split_labels(data_root, s) for s in splits])
     classes = len(listen_data.LISTEN_LABELS) if cfg.get("listen") else len(LABELS)
     if cfg.get("listen"):
-        xn, yn = negative_features(cache, data_root, "train", cfg["spec"], RECIPES[recipe].get("dense_libri", False))
+        xn, yn = negative_features(cache, data_root, "train", cfg["spec"], RECIPES[recipe].get("dense_libri", False),
+                                   RECIPES[recipe].get("synth_unknown", False))
         parts["train_negatives"] = xn
         xtr, ytr = np.concatenate([xtr, xn]), np.concatenate([ytr, yn])
     clean = len(xtr)
