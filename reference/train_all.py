@@ -12,7 +12,8 @@ are small, so one process with two threads leaves much of the second core idle; 
 so that the jobs end together. Results do not depend on --jobs beyond float summation order.
 
 --recipe R trains every named network with recipe R. Without it each network gets the recipe it ships with
-(train.shipped_recipe: committed for all but little-listen, which ships with streamlibri, docs/LISTENING.md);
+(train.shipped_recipe: committed for all but the listening variants, which ship with streamlibri,
+docs/LISTENING.md);
 that is how weights/ were trained. realaug (shift, gain and real noise), speed
 (speed perturbation 0.9 / 1.1) and synth (the synthesised voices of gen_data.py added; needs --synth DIR) are
 the real-speech experiments; train_aug, cmvn, cmn, chanaug and short are earlier ones on synthetic speech

@@ -36,8 +36,9 @@ CONFIGS = {
 # examples added to every split (kws_ref/listen_data.py).
 CONFIGS["little-listen"] = dict(CONFIGS["little"], listen=True)
 CONFIGS["big-listen"] = dict(CONFIGS["big"], listen=True)
-# little-listen ships with the streamlibri recipe, chosen on validation streams (docs/LISTENING.md).
+# The listening variants ship with the streamlibri recipe, chosen on validation streams (docs/LISTENING.md).
 CONFIGS["little-listen"]["recipe"] = "streamlibri"
+CONFIGS["big-listen"]["recipe"] = "streamlibri"
 BATCH = 64
 SEED = 1234
 STEPS_PER_EPOCH = 100                     # 6400 clips / 64

@@ -19,11 +19,12 @@ public struct CascadeSettings: Sendable, Hashable, Codable {
     }
 
     /// `kws-native listen --big`'s defaults, chosen with `listen-eval --big big-listen` on the validation
-    /// streams with the shipped little-listen: the wake level and big threshold with the highest recall at
-    /// ≤ 5 false alarms an hour (docs/LISTENING.md); the big smoother is `listenDefault`'s otherwise.
+    /// streams with the shipped little-listen and big-listen: the wake level and big threshold with the
+    /// highest recall at ≤ 5 false alarms an hour (80.8 % at 4.06 /h; wake 0.10 tied, 0.20 wakes the big
+    /// network less often; docs/LISTENING.md); the big smoother is `listenDefault`'s otherwise.
     public static let listenDefault = CascadeSettings(
-        wake: 0.3, holdMs: 1000,
-        big: DetectorSettings(averageWindowMs: DetectorSettings.listenDefault.averageWindowMs, threshold: 0.84,
+        wake: 0.2, holdMs: 1000,
+        big: DetectorSettings(averageWindowMs: DetectorSettings.listenDefault.averageWindowMs, threshold: 0.83,
                               suppressionMs: DetectorSettings.listenDefault.suppressionMs,
                               minimumCount: DetectorSettings.listenDefault.minimumCount))
 
