@@ -22,7 +22,7 @@ public final class CascadeListener {
     private var bigScores: [Float]
     /// Whether each hop of the chunk being heard wakes the big network (filled by the little pass).
     private var awake: [Bool] = []
-    private var lastWakeMs: Int?
+    private var waker: StreamCascade.Waker
 
     public init(little: KeywordSpotter, big: KeywordSpotter, littleSmoothing: DetectorSettings,
                 settings: CascadeSettings, hopMs: Int) throws {
@@ -44,6 +44,7 @@ public final class CascadeListener {
             averageWindowMs: littleSmoothing.averageWindowMs, threshold: 2, suppressionMs: 0,
             minimumCount: littleSmoothing.minimumCount), hopMs: hopMs)
         bigDetector = KeywordDetector(labels: big.labels, settings: settings.big, hopMs: hopMs)
+        waker = StreamCascade.Waker(settings: settings, labels: little.labels)
         littleScores = [Float](repeating: 0, count: little.labels.count)
         bigScores = [Float](repeating: 0, count: big.labels.count)
         awake.reserveCapacity(64)
@@ -61,13 +62,7 @@ public final class CascadeListener {
                 little.probabilities(features: window, into: p)
                 _ = smoother.process(UnsafeBufferPointer(p), timeMs: timeMs)
             }
-            if smoother.resultsInWindow >= littleSmoothing.minimumCount {
-                let average = smoother.averagedScores
-                var top = 0
-                for c in average.indices where average[c] > average[top] { top = c }
-                if smoother.isKeyword[top], average[top] >= settings.wake { lastWakeMs = timeMs }
-            }
-            awake.append(lastWakeMs.map { timeMs - $0 <= settings.holdMs } ?? false)
+            awake.append(waker.asks(timeMs: timeMs, littleTop: smoother.averagedTop))
         }
         // The big features' windows end on the same samples as the little ones' (same hop, both framed from
         // the stream's start), so the k-th big window is the k-th little one.
@@ -90,7 +85,7 @@ public final class CascadeListener {
         bigFeatures.reset()
         smoother.reset()
         bigDetector.reset()
-        lastWakeMs = nil
+        waker = StreamCascade.Waker(settings: settings, labels: little.labels)
         hops = 0
         bigRuns = 0
     }

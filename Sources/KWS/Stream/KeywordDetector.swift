@@ -109,6 +109,15 @@ public final class KeywordDetector {
     /// minimum count).
     public var averagedScores: [Float] { average }
 
+    /// The averaged top class (the first on equality) and its score after the last `process` call; nil
+    /// while the window holds fewer than the minimum count.
+    public var averagedTop: (index: Int, score: Float)? {
+        guard count >= settings.minimumCount else { return nil }
+        var top = 0
+        for c in 0..<classes where average[c] > average[top] { top = c }
+        return (top, average[top])
+    }
+
     /// Adds one result (the network's probabilities for the window ending at `timeMs`; times must increase)
     /// and returns the detection it triggers, if any.
     public func process(_ probabilities: UnsafeBufferPointer<Float>, timeMs: Int) -> Detection? {

@@ -56,6 +56,27 @@ extension CascadeListener: KeywordListening {
 }
 
 public enum StreamCascade {
+    /// When the big network is asked: the one rule of the live listener and of the replay.
+    struct Waker {
+        let settings: CascadeSettings
+        /// Whether each class may wake the big network (a keyword, not `_silence_` or `_unknown_`).
+        let isKeyword: [Bool]
+        private var lastWakeMs: Int?
+
+        init(settings: CascadeSettings, labels: [String]) {
+            self.settings = settings
+            isKeyword = labels.map { !$0.hasPrefix("_") }
+        }
+
+        /// Whether the big network runs at the hop ending at `timeMs`, given the little network's smoothed
+        /// top class and score there (nil while its window holds too few results).
+        mutating func asks(timeMs: Int, littleTop: (index: Int, score: Float)?) -> Bool {
+            if let t = littleTop, isKeyword[t.index], t.score >= settings.wake { lastWakeMs = timeMs }
+            guard let wokeAt = lastWakeMs else { return false }
+            return timeMs - wokeAt <= settings.holdMs
+        }
+    }
+
     /// What a cascade did on one stream.
     public struct Outcome: Sendable {
         public var detections: [Detection]
@@ -70,19 +91,17 @@ public enum StreamCascade {
     /// which the cascade asks it are used). Sequences of different lengths are replayed over the shorter.
     public static func replay(little: SmoothedScores, big: ScoreSequence, settings: CascadeSettings) -> Outcome {
         precondition(little.hopMs == big.hopMs, "the two networks' scores must have the same hop")
-        let isKeyword = little.labels.map { !$0.hasPrefix("_") }
+        var waker = Waker(settings: settings, labels: little.labels)
         let detector = KeywordDetector(labels: big.labels, settings: settings.big, hopMs: big.hopMs)
         let k = big.labels.count
         let hops = min(little.top.count, big.count)
         var detections: [Detection] = []
-        var lastWakeMs: Int?
         var runs = 0
         big.scores.withUnsafeBufferPointer { s in
             for i in 0..<hops {
                 let timeMs = (i + 1) * big.hopMs
                 let t = Int(little.top[i])
-                if t >= 0, isKeyword[t], little.score[i] >= settings.wake { lastWakeMs = timeMs }
-                guard let wokeAt = lastWakeMs, timeMs - wokeAt <= settings.holdMs else { continue }
+                guard waker.asks(timeMs: timeMs, littleTop: t >= 0 ? (t, little.score[i]) : nil) else { continue }
                 runs += 1
                 if let d = detector.process(UnsafeBufferPointer(rebasing: s[(i * k)..<((i + 1) * k)]), timeMs: timeMs) {
                     detections.append(d)

@@ -115,13 +115,10 @@ public struct ScoreSequence: Sendable {
         scores.withUnsafeBufferPointer { s in
             for i in 0..<count {
                 _ = detector.process(UnsafeBufferPointer(rebasing: s[(i * k)..<((i + 1) * k)]), timeMs: (i + 1) * hopMs)
-                if detector.resultsInWindow < minimumCount {
-                    top.append(-1); score.append(0)
+                if let t = detector.averagedTop {
+                    top.append(Int32(t.index)); score.append(t.score)
                 } else {
-                    let a = detector.averagedScores
-                    var t = 0
-                    for c in 0..<k where a[c] > a[t] { t = c }
-                    top.append(Int32(t)); score.append(a[t])
+                    top.append(-1); score.append(0)
                 }
             }
         }
