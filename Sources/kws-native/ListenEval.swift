@@ -63,8 +63,14 @@ struct ListenEval: AsyncParsableCommand {
         var bigScores: ScoreSequence?
     }
 
+    /// What a point of a sweep is judged by.
+    protocol SweepPoint {
+        var recall: Double { get }
+        var false_alarms_per_hour: Double { get }
+    }
+
     /// The best big threshold of the cascade at one wake level.
-    struct CascadePoint: Encodable {
+    struct CascadePoint: Encodable, SweepPoint {
         var wake: Float
         var hold_ms: Int
         var big_threshold: Float
@@ -80,7 +86,7 @@ struct ListenEval: AsyncParsableCommand {
     static let cascadeHoldMs = 1000
 
     /// One point of a sweep.
-    struct Point: Encodable {
+    struct Point: Encodable, SweepPoint {
         var threshold: Float
         var average_window_ms: Int
         var suppression_ms: Int
@@ -148,7 +154,7 @@ struct ListenEval: AsyncParsableCommand {
             for window in [500, 750, 1000, 1500] {
                 for suppression in [1000, 1500, 2000] {
                     let points = Self.sweep(streams, windowMs: window, suppressionMs: suppression, minimumCount: settings.minimumCount)
-                    if let best = points.filter({ $0.false_alarms_per_hour <= maxFAPerHour }).max(by: { ($0.recall, -$0.false_alarms_per_hour) < ($1.recall, -$1.false_alarms_per_hour) }) {
+                    if let best = Self.best(points, withinFAPerHour: maxFAPerHour) {
                         gridBest.append(best)
                     }
                 }
@@ -161,10 +167,8 @@ struct ListenEval: AsyncParsableCommand {
             cascadeAtSetting = Self.cascadePoints(streams, settings: settings, wake: wake, thresholds: [bigThreshold]).first
             cascade = Self.cascadeBest(streams, settings: settings, maxFAPerHour: maxFAPerHour)
             let bigStreams = streams.map { Stream(name: $0.name, truth: $0.truth, scores: $0.bigScores!) }
-            bigAlone = Self.sweep(bigStreams, windowMs: settings.averageWindowMs, suppressionMs: settings.suppressionMs,
-                                  minimumCount: settings.minimumCount)
-                .filter { $0.false_alarms_per_hour <= maxFAPerHour }
-                .max { ($0.recall, -$0.false_alarms_per_hour) < ($1.recall, -$1.false_alarms_per_hour) }
+            bigAlone = Self.best(Self.sweep(bigStreams, windowMs: settings.averageWindowMs, suppressionMs: settings.suppressionMs,
+                                            minimumCount: settings.minimumCount), withinFAPerHour: maxFAPerHour)
         }
         try Self.csv(sweep).write(toFile: out + ".csv", atomically: true, encoding: .utf8)
         let split = streams.first?.truth.split ?? "unknown"
@@ -256,10 +260,15 @@ struct ListenEval: AsyncParsableCommand {
     /// `settings`' window, suppression and minimum count; the little one its window and minimum count).
     static func cascadeBest(_ streams: [Stream], settings: DetectorSettings, maxFAPerHour: Double) -> [CascadePoint] {
         wakeLevels.compactMap { wake in
-            cascadePoints(streams, settings: settings, wake: wake, thresholds: thresholds)
-                .filter { $0.false_alarms_per_hour <= maxFAPerHour }
-                .max { ($0.recall, -$0.false_alarms_per_hour) < ($1.recall, -$1.false_alarms_per_hour) }
+            best(cascadePoints(streams, settings: settings, wake: wake, thresholds: thresholds), withinFAPerHour: maxFAPerHour)
         }
+    }
+
+    /// The point with the highest recall at no more than `limit` false alarms an hour (fewer false alarms
+    /// break a tie): how every setting is chosen on validation streams.
+    static func best<P: SweepPoint>(_ points: [P], withinFAPerHour limit: Double) -> P? {
+        points.filter { $0.false_alarms_per_hour <= limit }
+            .max { ($0.recall, -$0.false_alarms_per_hour) < ($1.recall, -$1.false_alarms_per_hour) }
     }
 
     /// The cascade at one wake level for each big threshold.
