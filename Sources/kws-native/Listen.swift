@@ -41,16 +41,25 @@ struct ListenOptions: ParsableArguments {
         DetectorSettings(averageWindowMs: windowMs, threshold: threshold, suppressionMs: suppressionMs, minimumCount: minCount)
     }
 
-    /// The network to listen with: `--model` (or `name`), else little-listen when the manifest has it, else
+    /// The network to listen with: `name`, else `--model`, else little-listen when the manifest has it, else
     /// little.
-    func spotter(recordsScores: Bool = false, name given: String? = nil) throws -> StreamListener {
+    func network(named given: String? = nil) throws -> KeywordSpotter {
         do {
             let zoo = try ModelZoo(weightsDirectory: weights, references: false)
             let name = given ?? model ?? (zoo.networkNames.contains("little-listen") ? "little-listen" : "little")
             // The default kernels, not the ones timed fastest at load: timing can pick another kernel from one
             // run to the next, whose last-bit differences move a detection that sits on the threshold, and
             // the same audio must give the same detections (file or stdin, run after run).
-            let spotter = try zoo.spotter(name, options: LoadOptions(tuneKernels: false))
+            return try zoo.spotter(name, options: LoadOptions(tuneKernels: false))
+        } catch {
+            throw fail("\(error)")
+        }
+    }
+
+    /// A listener on `network(named:)`.
+    func spotter(recordsScores: Bool = false, name given: String? = nil) throws -> StreamListener {
+        let spotter = try network(named: given)
+        do {
             return try StreamListener(spotter: spotter, settings: settings, hopMs: hopMs, recordsScores: recordsScores)
         } catch {
             throw fail("\(error)")
@@ -137,13 +146,12 @@ struct Listen: AsyncParsableCommand {
 
     /// One network, or with --big the cascade of the listening network and the big one.
     func listener() throws -> any KeywordListening {
-        let little = try options.spotter()
-        guard let big else { return little }
-        let bigListener = try options.spotter(name: big)
+        guard let big else { return try options.spotter() }
+        let little = try options.network(), bigNetwork = try options.network(named: big)
         var bigSettings = options.settings
         bigSettings.threshold = bigThreshold
         do {
-            return try CascadeListener(little: little.spotter, big: bigListener.spotter, littleSmoothing: options.settings,
+            return try CascadeListener(little: little, big: bigNetwork, littleSmoothing: options.settings,
                                        settings: CascadeSettings(wake: wake, holdMs: CascadeSettings.listenDefault.holdMs, big: bigSettings),
                                        hopMs: options.hopMs)
         } catch {
