@@ -52,6 +52,9 @@ struct ListenEval: AsyncParsableCommand {
     @Option(name: .customLong("big-threshold"), help: "With --big: the big network's threshold scored as the setting.")
     var bigThreshold = CascadeSettings.listenDefault.big.threshold
 
+    @Option(name: .customLong("save-scores"), help: ArgumentHelp("Also write each stream's per-hop probabilities to this directory, for analysis: NAME.MODEL.f32 (little-endian float32, hops × labels, hop i ends at (i + 1) × hop ms).", valueName: "dir"))
+    var saveScores: String?
+
     @Flag(help: "Print one JSON object.")
     var json = false
 
@@ -144,6 +147,11 @@ struct ListenEval: AsyncParsableCommand {
                 bigScores = bigListener.scoreSequence
             }
             streams.append(Stream(name: name, truth: truth, scores: listener.scoreSequence, bigScores: bigScores))
+            if let saveScores {
+                let stem = (saveScores as NSString).appendingPathComponent(String(name.dropLast(5)))
+                try Self.save(listener.scoreSequence, to: "\(stem).\(listener.spotter.name).f32")
+                if let bigScores, let bigListener { try Self.save(bigScores, to: "\(stem).\(bigListener.spotter.name).f32") }
+            }
         }
         let rtf = Double(busyNs) / 1e9 / max(audioSeconds, 1e-9)
 
@@ -233,6 +241,16 @@ struct ListenEval: AsyncParsableCommand {
             if split == "test" { print("  note: these are TEST streams: the per-wake best is reported, not a choice; choose on validation streams") }
         }
         print("  wrote \(out).csv and \(out).svg")
+    }
+
+    /// Writes a score sequence as raw little-endian float32 (hops × labels).
+    static func save(_ sequence: ScoreSequence, to path: String) throws {
+        let data = sequence.scores.withUnsafeBufferPointer { Data(buffer: $0) }
+        do {
+            try data.write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw fail("\(path): cannot write the scores: \(error.localizedDescription)")
+        }
     }
 
     /// Recall, false alarms, read-speech detections and latency, in one line.

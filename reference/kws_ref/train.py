@@ -73,6 +73,7 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                                     negative_copies=4, negative_shift=8000, mixup=False),
            "streamsynth": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
                                synth_unknown=True),
+           "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
 # "realaug": for real speech (docs/TRAINING.md). The clean train split plus `wave_copies` renderings of it,
@@ -95,6 +96,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # every probability the detector thresholds).
 # "streamsynth": streamlibri with 1,800 synthesised other words (listen_data.SYNTH_UNKNOWN_WORDS, the
 # synthesiser's training voices) in the training _unknown_ class, clean and in the stream renderings.
+# "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
+# window that holds part of a word and silence is normalised differently at every position).
 # "nospecaug", "nomixup": the committed recipe without SpecAugment, or without mixup: each kept only if real
 # speech says so (docs/TRAINING.md).
 # "speed": for real speech (docs/TRAINING.md). The clean train split plus one rendering of it per factor in
@@ -136,7 +139,9 @@ def seed_of(name, recipe="committed"):
 def uses_cmvn(name, recipe="committed"):
     """Whether the network gets the per-utterance normalisation layer: always in the cmvn recipe, and where
     its CONFIGS entry says so."""
-    return bool(RECIPES[recipe].get("cmvn") or CONFIGS[name].get("cmvn"))
+    if RECIPES[recipe].get("cmvn") is not None:       # the recipe decides (cmvn: on, streamlibri_nocmvn: off)
+        return bool(RECIPES[recipe]["cmvn"])
+    return bool(CONFIGS[name].get("cmvn"))
 
 
 def uses_cmn(name, recipe="committed"):
