@@ -14,8 +14,15 @@ struct ListenOptions: ParsableArguments {
         """)
     var hopMs = 40
 
-    @Option(help: "Detection threshold: the smallest averaged keyword probability that fires, in (0, 1] (RecognizeCommands: 200/255 = 0.784).")
+    @Option(help: "Detection threshold: the smallest keyword score that fires, in (0, 1] (the score: the averaged keyword probability minus --unknown-weight × the averaged _unknown_ probability; RecognizeCommands: 200/255 = 0.784 with weight 0).")
     var threshold: Float = DetectorSettings.listenDefault.threshold
+
+    @Option(name: .customLong("unknown-weight"), help: """
+        How much of the averaged _unknown_ probability counts against a keyword's score, ≥ 0 (0: RecognizeCommands' \
+        score; no effect on a network without _unknown_). Default: \(DetectorSettings.listenDefault.unknownWeight) for \
+        one network, \(CascadeSettings.listenDefault.big.unknownWeight) for both networks of --big.
+        """)
+    var unknownWeight: Float?
 
     @Option(name: .customLong("window-ms"), help: "Averaging window of the smoother, in milliseconds.")
     var windowMs = DetectorSettings.listenDefault.averageWindowMs
@@ -32,13 +39,24 @@ struct ListenOptions: ParsableArguments {
     func validate() throws {
         guard hopMs > 0 else { throw ValidationError("--hop-ms must be positive") }
         guard threshold > 0, threshold <= 1 else { throw ValidationError("--threshold must be in (0, 1]") }
+        if let unknownWeight, !(unknownWeight >= 0 && unknownWeight.isFinite) {
+            throw ValidationError("--unknown-weight must be a number ≥ 0")
+        }
         guard windowMs > 0, suppressionMs >= 0, minCount >= 1 else {
             throw ValidationError("--window-ms must be positive, --suppression-ms ≥ 0 and --min-count ≥ 1")
         }
     }
 
-    var settings: DetectorSettings {
-        DetectorSettings(averageWindowMs: windowMs, threshold: threshold, suppressionMs: suppressionMs, minimumCount: minCount)
+    /// The detector of one network listening alone.
+    var settings: DetectorSettings { detector(unknownWeight: unknownWeight ?? DetectorSettings.listenDefault.unknownWeight) }
+
+    /// The smoothing of both networks of Big/Little (`--big`), whose default unknown weight is the cascade's;
+    /// the big network's threshold is set apart.
+    var cascadeSmoothing: DetectorSettings { detector(unknownWeight: unknownWeight ?? CascadeSettings.listenDefault.big.unknownWeight) }
+
+    private func detector(unknownWeight: Float) -> DetectorSettings {
+        DetectorSettings(averageWindowMs: windowMs, threshold: threshold, suppressionMs: suppressionMs, minimumCount: minCount,
+                         unknownWeight: unknownWeight)
     }
 
     /// The network to listen with: `name`, else `--model`, else little-listen when the manifest has it, else
@@ -66,9 +84,10 @@ struct ListenOptions: ParsableArguments {
         }
     }
 
-    var settingsText: String {
-        String(format: "hop %d ms, window %d ms, threshold %.3f, suppression %d ms, minimum count %d",
-               hopMs, windowMs, threshold, suppressionMs, minCount)
+    /// Hop and detector settings, for people.
+    func describe(_ s: DetectorSettings) -> String {
+        String(format: "hop %d ms, window %d ms, unknown weight %.2f, threshold %.3f, suppression %d ms, minimum count %d",
+               hopMs, s.averageWindowMs, s.unknownWeight, s.threshold, s.suppressionMs, s.minimumCount)
     }
 }
 
@@ -148,10 +167,10 @@ struct Listen: AsyncParsableCommand {
     func listener() throws -> any KeywordListening {
         guard let big else { return try options.spotter() }
         let little = try options.network(), bigNetwork = try options.network(named: big)
-        var bigSettings = options.settings
+        var bigSettings = options.cascadeSmoothing
         bigSettings.threshold = bigThreshold
         do {
-            return try CascadeListener(little: little, big: bigNetwork, littleSmoothing: options.settings,
+            return try CascadeListener(little: little, big: bigNetwork, littleSmoothing: options.cascadeSmoothing,
                                        settings: CascadeSettings(wake: wake, holdMs: CascadeSettings.listenDefault.holdMs, big: bigSettings),
                                        hopMs: options.hopMs)
         } catch {
@@ -219,7 +238,7 @@ struct Listen: AsyncParsableCommand {
         let busy = Double(busyNs) / 1e9
         let line = String(format: "listen: %.2f s of audio, %.3f s processing (%.2f s wall), real-time factor %.4f; %d detection(s); model %@, %@\n",
                           audio, busy, Double(wallNs) / 1e9, audio > 0 ? busy / audio : 0, detections,
-                          listener.description, options.settingsText)
+                          listener.description, options.describe(big == nil ? options.settings : options.cascadeSmoothing))
         writeStandardError(line)
     }
 }

@@ -32,7 +32,7 @@ struct ListenEval: AsyncParsableCommand {
     @Option(help: "Output prefix of the threshold sweep: writes PREFIX.csv and PREFIX.svg.")
     var out = "listen-sweep"
 
-    @Flag(help: "Also sweep the averaging window and the suppression time (for choosing defaults on validation).")
+    @Flag(help: "Also sweep the unknown weight, the averaging window and the suppression time (for choosing defaults on validation).")
     var grid = false
 
     @Option(name: .customLong("max-fa-per-hour"), help: "--grid: the false-alarm rate the best setting must stay within.")
@@ -94,6 +94,7 @@ struct ListenEval: AsyncParsableCommand {
         var average_window_ms: Int
         var suppression_ms: Int
         var minimum_count: Int
+        var unknown_weight: Float
         var recall: Double
         var false_alarms_per_hour: Double
         var speech_detections_per_hour: Double
@@ -156,14 +157,17 @@ struct ListenEval: AsyncParsableCommand {
         let rtf = Double(busyNs) / 1e9 / max(audioSeconds, 1e-9)
 
         let settings = options.settings
-        let sweep = Self.sweep(streams, windowMs: settings.averageWindowMs, suppressionMs: settings.suppressionMs, minimumCount: settings.minimumCount)
+        let sweep = Self.sweep(streams, settings)
         var gridBest: [Point] = []
         if grid {
-            for window in [500, 750, 1000, 1500] {
-                for suppression in [1000, 1500, 2000] {
-                    let points = Self.sweep(streams, windowMs: window, suppressionMs: suppression, minimumCount: settings.minimumCount)
-                    if let best = Self.best(points, withinFAPerHour: maxFAPerHour) {
-                        gridBest.append(best)
+            for unknownWeight in Self.unknownWeights {
+                for window in [500, 750, 1000, 1500] {
+                    for suppression in [1000, 1500, 2000] {
+                        let s = DetectorSettings(averageWindowMs: window, threshold: settings.threshold, suppressionMs: suppression,
+                                                 minimumCount: settings.minimumCount, unknownWeight: unknownWeight)
+                        if let best = Self.best(Self.sweep(streams, s), withinFAPerHour: maxFAPerHour) {
+                            gridBest.append(best)
+                        }
                     }
                 }
             }
@@ -172,11 +176,11 @@ struct ListenEval: AsyncParsableCommand {
         var bigAlone: Point?
         var cascadeAtSetting: CascadePoint?
         if bigListener != nil {
-            cascadeAtSetting = Self.cascadePoints(streams, settings: settings, wake: wake, thresholds: [bigThreshold]).first
-            cascade = Self.cascadeBest(streams, settings: settings, maxFAPerHour: maxFAPerHour)
+            let smoothing = options.cascadeSmoothing
+            cascadeAtSetting = Self.cascadePoints(streams, settings: smoothing, wake: wake, thresholds: [bigThreshold]).first
+            cascade = Self.cascadeBest(streams, settings: smoothing, maxFAPerHour: maxFAPerHour)
             let bigStreams = streams.map { Stream(name: $0.name, truth: $0.truth, scores: $0.bigScores!) }
-            bigAlone = Self.best(Self.sweep(bigStreams, windowMs: settings.averageWindowMs, suppressionMs: settings.suppressionMs,
-                                            minimumCount: settings.minimumCount), withinFAPerHour: maxFAPerHour)
+            bigAlone = Self.best(Self.sweep(bigStreams, smoothing), withinFAPerHour: maxFAPerHour)
         }
         try Self.csv(sweep).write(toFile: out + ".csv", atomically: true, encoding: .utf8)
         let split = streams.first?.truth.split ?? "unknown"
@@ -207,7 +211,7 @@ struct ListenEval: AsyncParsableCommand {
             return
         }
         print("listen-eval — \(directory) (\(split) streams): \(streams.count) streams, \(String(format: "%.2f", audioSeconds / 3600)) h of audio, model \(listener.spotter.name)")
-        print("  settings: \(options.settingsText)")
+        print("  settings: \(options.describe(settings))")
         print("  " + Self.describe(score))
         for kind in StreamTruth.Kind.allCases where kind != .keywords && kind != .speech {
             guard let k = byKind[kind] else { continue }
@@ -215,10 +219,10 @@ struct ListenEval: AsyncParsableCommand {
         }
         print(String(format: "  real-time factor %.4f (%.1f s of processing for %.1f s of audio, one thread)", rtf, Double(busyNs) / 1e9, audioSeconds))
         if grid {
-            print("  grid (minimum count \(settings.minimumCount)): per window and suppression, the threshold with the highest recall at ≤ \(maxFAPerHour) false alarms/h")
+            print("  grid (minimum count \(settings.minimumCount)): per unknown weight, window and suppression, the threshold with the highest recall at ≤ \(maxFAPerHour) false alarms/h")
             for p in gridBest {
-                print(String(format: "    window %5d ms, suppression %5d ms: threshold %.3f → recall %.2f %%, %.2f false alarms/h, speech %.1f /h, latency mean %.2f s",
-                             p.average_window_ms, p.suppression_ms, p.threshold, p.recall * 100, p.false_alarms_per_hour, p.speech_detections_per_hour, p.mean_latency_s))
+                print(String(format: "    unknown weight %.1f, window %5d ms, suppression %5d ms: threshold %.3f → recall %.2f %%, %.2f false alarms/h, speech %.1f /h, latency mean %.2f s",
+                             p.unknown_weight, p.average_window_ms, p.suppression_ms, p.threshold, p.recall * 100, p.false_alarms_per_hour, p.speech_detections_per_hour, p.mean_latency_s))
             }
             if split == "test" { print("  note: these are TEST streams: report, do not choose defaults here") }
         }
@@ -229,7 +233,7 @@ struct ListenEval: AsyncParsableCommand {
                              c.wake, bigName, c.big_threshold, c.recall * 100, c.false_alarms_per_hour, bigName,
                              c.big_run_fraction * 100, c.big_run_fraction_keyword_free * 100))
             }
-            print("  Big/Little while listening: \(bigName) asked while \(listener.spotter.name)'s smoothed keyword score ≥ wake (held \(Self.cascadeHoldMs) ms); best big threshold at ≤ \(maxFAPerHour) false alarms/h:")
+            print("  Big/Little while listening (unknown weight \(options.cascadeSmoothing.unknownWeight) for both networks): \(bigName) asked while \(listener.spotter.name)'s smoothed keyword score ≥ wake (held \(Self.cascadeHoldMs) ms); best big threshold at ≤ \(maxFAPerHour) false alarms/h:")
             for c in cascade {
                 print(String(format: "    wake %.2f: threshold %.3f → recall %.2f %%, %.2f false alarms/h; %@ ran on %.1f %% of hops (%.1f %% of keyword-free audio)",
                              c.wake, c.big_threshold, c.recall * 100, c.false_alarms_per_hour, bigName, c.big_run_fraction * 100,
@@ -260,22 +264,29 @@ struct ListenEval: AsyncParsableCommand {
                s.speechDetectionsPerHour, s.speechDetections, s.speechSeconds / 3600, s.meanLatencyS, s.p90LatencyS)
     }
 
-    /// Every threshold of `thresholds` at one window, suppression and minimum count.
-    static func sweep(_ streams: [Stream], windowMs: Int, suppressionMs: Int, minimumCount: Int) -> [Point] {
-        let smoothed = streams.map { $0.scores.smoothed(averageWindowMs: windowMs, minimumCount: minimumCount) }
+    /// The unknown weights of the grid (docs/LISTENING.md).
+    static let unknownWeights: [Float] = [0, 0.5, 1, 1.5, 2]
+
+    /// Every threshold of `thresholds` with the window, suppression, minimum count and unknown weight of
+    /// `settings`.
+    static func sweep(_ streams: [Stream], _ settings: DetectorSettings) -> [Point] {
+        let smoothed = streams.map {
+            $0.scores.smoothed(averageWindowMs: settings.averageWindowMs, minimumCount: settings.minimumCount, unknownWeight: settings.unknownWeight)
+        }
         return thresholds.map { threshold in
             var s = StreamScore()
             for (stream, sm) in zip(streams, smoothed) {
-                s.add(sm.detections(threshold: threshold, suppressionMs: suppressionMs), truth: stream.truth)
+                s.add(sm.detections(threshold: threshold, suppressionMs: settings.suppressionMs), truth: stream.truth)
             }
-            return Point(threshold: threshold, average_window_ms: windowMs, suppression_ms: suppressionMs, minimum_count: minimumCount,
-                         recall: s.recall, false_alarms_per_hour: s.falseAlarmsPerHour, speech_detections_per_hour: s.speechDetectionsPerHour,
+            return Point(threshold: threshold, average_window_ms: settings.averageWindowMs, suppression_ms: settings.suppressionMs,
+                         minimum_count: settings.minimumCount, unknown_weight: settings.unknownWeight, recall: s.recall, false_alarms_per_hour: s.falseAlarmsPerHour, speech_detections_per_hour: s.speechDetectionsPerHour,
                          mean_latency_s: s.meanLatencyS, p90_latency_s: s.p90LatencyS, extra_detections: s.extraDetections)
         }
     }
 
     /// Per wake level, the big threshold with the highest recall at ≤ `maxFAPerHour` (the big smoother uses
-    /// `settings`' window, suppression and minimum count; the little one its window and minimum count).
+    /// `settings`' window, suppression, minimum count and unknown weight; the little one its window, minimum
+    /// count and unknown weight).
     static func cascadeBest(_ streams: [Stream], settings: DetectorSettings, maxFAPerHour: Double) -> [CascadePoint] {
         wakeLevels.compactMap { wake in
             best(cascadePoints(streams, settings: settings, wake: wake, thresholds: thresholds), withinFAPerHour: maxFAPerHour)
@@ -291,11 +302,13 @@ struct ListenEval: AsyncParsableCommand {
 
     /// The cascade at one wake level for each big threshold.
     static func cascadePoints(_ streams: [Stream], settings: DetectorSettings, wake: Float, thresholds: [Float]) -> [CascadePoint] {
-        let smoothed = streams.map { $0.scores.smoothed(averageWindowMs: settings.averageWindowMs, minimumCount: settings.minimumCount) }
+        let smoothed = streams.map {
+            $0.scores.smoothed(averageWindowMs: settings.averageWindowMs, minimumCount: settings.minimumCount, unknownWeight: settings.unknownWeight)
+        }
         var points: [CascadePoint] = []
         for threshold in thresholds {
-            let big = DetectorSettings(averageWindowMs: settings.averageWindowMs, threshold: threshold,
-                                       suppressionMs: settings.suppressionMs, minimumCount: settings.minimumCount)
+            var big = settings
+            big.threshold = threshold
             let cascade = CascadeSettings(wake: wake, holdMs: cascadeHoldMs, big: big)
             var score = StreamScore()
             var runs = 0, hops = 0, freeRuns = 0, freeHops = 0
@@ -318,10 +331,10 @@ struct ListenEval: AsyncParsableCommand {
     }
 
     static func csv(_ points: [Point]) -> String {
-        var lines = ["threshold,average_window_ms,suppression_ms,minimum_count,recall,false_alarms_per_hour,speech_detections_per_hour,mean_latency_s,p90_latency_s,extra_detections"]
+        var lines = ["threshold,average_window_ms,suppression_ms,minimum_count,unknown_weight,recall,false_alarms_per_hour,speech_detections_per_hour,mean_latency_s,p90_latency_s,extra_detections"]
         for p in points {
-            lines.append(String(format: "%.3f,%d,%d,%d,%.6f,%.4f,%.4f,%.4f,%.4f,%d", p.threshold, p.average_window_ms, p.suppression_ms, p.minimum_count,
-                                p.recall, p.false_alarms_per_hour, p.speech_detections_per_hour, p.mean_latency_s, p.p90_latency_s, p.extra_detections))
+            lines.append(String(format: "%.3f,%d,%d,%d,%.2f,%.6f,%.4f,%.4f,%.4f,%.4f,%d", p.threshold, p.average_window_ms, p.suppression_ms,
+                                p.minimum_count, p.unknown_weight, p.recall, p.false_alarms_per_hour, p.speech_detections_per_hour, p.mean_latency_s, p.p90_latency_s, p.extra_detections))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -73,6 +73,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                                     negative_copies=4, negative_shift=8000, mixup=False),
            "streamsynth": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
                                synth_unknown=True),
+           "streamlibri_kd": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
+                                  teacher="big-listen", teacher_weight=0.5, teacher_temperature=2.0),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -98,6 +100,11 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # synthesiser's training voices) in the training _unknown_ class, clean and in the stream renderings.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
+# "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
+# et al. 2015): every training example's target is (1 - teacher_weight) x its one-hot label + teacher_weight x
+# the teacher's probabilities at temperature teacher_temperature, computed once on the same examples (the
+# teacher hears them through its own features; renderings are drawn from one seed whatever the features).
+# The teacher is OUT/models/big-listen.h5 when train_all.py has trained one there, else weights/big-listen.h5.
 # "nospecaug", "nomixup": the committed recipe without SpecAugment, or without mixup: each kept only if real
 # speech says so (docs/TRAINING.md).
 # "speed": for real speech (docs/TRAINING.md). The clean train split plus one rendering of it per factor in
@@ -446,8 +453,9 @@ def channel_offset(x, rng_seed, offset_std):
 
 
 def train_dataset(x, y, seed, repeat=False, offset_std=None, classes=len(LABELS), mixup=True, specaugment=True):
+    """Batches of (features, target): y holds class indices (one-hot targets) or, 2-D, the targets."""
     n = len(x)
-    y1 = tf.one_hot(y, classes)
+    y1 = tf.one_hot(y, classes) if np.ndim(y) == 1 else tf.constant(y, tf.float32)
     ds = tf.data.Dataset.from_tensor_slices((x, y1, tf.range(n, dtype=tf.int32)))
     ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
     if repeat:
@@ -557,6 +565,44 @@ def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
     return parts
 
 
+def training_arrays(cfg, spec, cache, data_root, recipe, synth_root=None):
+    """The recipe's training examples as `spec` features, in one fixed order (the clean splits, the listening
+    variants' negatives, the extra parts): -> (parts {name: features}, x, y, clean count, extra parts)."""
+    splits = training_splits(data_root, recipe)
+    parts = {s: cached_features(cache, data_root, s, spec) for s in splits}
+    x = np.concatenate(list(parts.values()))
+    y = np.concatenate([split_labels(data_root, s) for s in splits])
+    if cfg.get("listen"):
+        xn, yn = negative_features(cache, data_root, "train", spec, RECIPES[recipe].get("dense_libri", False),
+                                   RECIPES[recipe].get("synth_unknown", False))
+        parts["train_negatives"] = xn
+        x, y = np.concatenate([x, xn]), np.concatenate([y, yn])
+    clean = len(x)
+    extra = extra_training_parts(cache, data_root, spec, recipe, synth_root)
+    for part, (xa, ya) in extra.items():
+        parts[part] = xa
+        x, y = np.concatenate([x, xa]), np.concatenate([y, ya])
+    return parts, x, y, clean, extra
+
+
+def teacher_targets(cfg, cache, data_root, out_dir, recipe, synth_root, y, classes, log=print):
+    """The distillation targets of the recipe's training examples (see "streamlibri_kd")."""
+    r = RECIPES[recipe]
+    teacher = r["teacher"]
+    fresh = pathlib.Path(out_dir) / f"{teacher}.h5"
+    path = fresh if fresh.exists() else pathlib.Path(__file__).resolve().parents[2] / "weights" / f"{teacher}.h5"
+    _, xt, yt, _, _ = training_arrays(CONFIGS[teacher], CONFIGS[teacher]["spec"], cache, data_root, recipe, synth_root)
+    if not np.array_equal(yt, y):
+        raise ValueError(f"the teacher's training examples are not the student's ({len(yt)} against {len(y)})")
+    logits = keras.models.load_model(path, compile=False).predict(xt, batch_size=512, verbose=0)
+    z = logits / r["teacher_temperature"]
+    soft = np.exp(z - z.max(1, keepdims=True))
+    soft /= soft.sum(1, keepdims=True)
+    log(f"teacher {path}: agrees with the labels on {np.mean(np.argmax(logits, 1) == y):.4f} of {len(y)} examples")
+    w = r["teacher_weight"]
+    return ((1 - w) * np.eye(classes, dtype=np.float32)[y] + w * soft).astype(np.float32)
+
+
 def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=None, synth_root=None):
     """Train one network; `seed` overrides the recipe's (an independent replicate of a recipe); synth_root is
     the synthesised data set the synth recipe adds."""
@@ -566,21 +612,11 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     if RECIPES[recipe].get("stream_copies") and not cfg.get("listen"):
         raise ValueError(f"the {recipe} recipe renders _silence_ and _unknown_ examples too: it is for the "
                          f"listening variants (little-listen, big-listen), not {name}")
-    splits = training_splits(data_root, recipe)
-    parts = {s: cached_features(cache, data_root, s, cfg["spec"]) for s in splits}
-    xtr = np.concatenate(list(parts.values()))
-    ytr = np.concatenate([split_labels(data_root, s) for s in splits])
     classes = len(listen_data.LISTEN_LABELS) if cfg.get("listen") else len(LABELS)
-    if cfg.get("listen"):
-        xn, yn = negative_features(cache, data_root, "train", cfg["spec"], RECIPES[recipe].get("dense_libri", False),
-                                   RECIPES[recipe].get("synth_unknown", False))
-        parts["train_negatives"] = xn
-        xtr, ytr = np.concatenate([xtr, xn]), np.concatenate([ytr, yn])
-    clean = len(xtr)
-    extra = extra_training_parts(cache, data_root, cfg["spec"], recipe, synth_root)
-    for part, (xa, ya) in extra.items():
-        parts[part] = xa
-        xtr, ytr = np.concatenate([xtr, xa]), np.concatenate([ytr, ya])
+    parts, xtr, ytr, clean, extra = training_arrays(cfg, cfg["spec"], cache, data_root, recipe, synth_root)
+    targets = ytr
+    if RECIPES[recipe].get("teacher"):
+        targets = teacher_targets(cfg, cache, data_root, out_dir, recipe, synth_root, ytr, classes, log)
     xva = cached_features(cache, data_root, "val", cfg["spec"])
     yva = split_labels(data_root, "val")
     if cfg.get("listen"):
@@ -613,7 +649,7 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     t0 = time.time()
     yva1 = tf.one_hot(yva, classes)
     offset_std = channel_offset_std(xtr) if RECIPES[recipe].get("channel_offsets") else None
-    history = model.fit(train_dataset(xtr, ytr, seed, repeat, offset_std, classes,
+    history = model.fit(train_dataset(xtr, targets, seed, repeat, offset_std, classes,
                                               mixup=RECIPES[recipe].get("mixup", True),
                                               specaugment=RECIPES[recipe].get("specaugment", True)), epochs=cfg["epochs"], steps_per_epoch=steps,
                         validation_data=(xva, yva1), callbacks=callbacks, verbose=0)

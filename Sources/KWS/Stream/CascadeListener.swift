@@ -7,7 +7,8 @@ public final class CascadeListener {
     public let little: KeywordSpotter
     public let big: KeywordSpotter
     public let settings: CascadeSettings
-    /// The little network's smoothing (window and minimum count; its threshold and suppression are unused).
+    /// The little network's smoothing (window, minimum count, unknown weight; its threshold and suppression are
+    /// unused).
     public let littleSmoothing: DetectorSettings
     public let hopMs: Int
     /// Hops heard, and hops at which the big network ran.
@@ -39,10 +40,10 @@ public final class CascadeListener {
         self.settings = settings
         self.littleSmoothing = littleSmoothing
         self.hopMs = hopMs
-        // The little smoother only averages: a threshold above every probability never fires.
+        // The little smoother only averages and scores: a threshold above every score never fires.
         smoother = KeywordDetector(labels: little.labels, settings: DetectorSettings(
             averageWindowMs: littleSmoothing.averageWindowMs, threshold: 2, suppressionMs: 0,
-            minimumCount: littleSmoothing.minimumCount), hopMs: hopMs)
+            minimumCount: littleSmoothing.minimumCount, unknownWeight: littleSmoothing.unknownWeight), hopMs: hopMs)
         bigDetector = KeywordDetector(labels: big.labels, settings: settings.big, hopMs: hopMs)
         waker = StreamCascade.Waker(settings: settings, labels: little.labels)
         littleScores = [Float](repeating: 0, count: little.labels.count)

@@ -2,20 +2,28 @@ import Foundation
 
 /// The smoother's parameters, after TensorFlow Lite Micro's `RecognizeCommands` (micro_speech): the score
 /// vectors of the last `averageWindowMs` are averaged; nothing is reported until the window holds
-/// `minimumCount` results; a keyword is reported when the averaged top class is a keyword with an averaged
-/// score of at least `threshold` (a probability; RecognizeCommands' 200/255 is 0.784) and at least
-/// `suppressionMs` have passed since the previous report.
+/// `minimumCount` results; a keyword is reported when the averaged top class is a keyword whose score is at
+/// least `threshold` and at least `suppressionMs` have passed since the previous report.
+///
+/// The score is the keyword's averaged probability minus `unknownWeight` × the averaged `_unknown_`
+/// probability (RecognizeCommands' score is the probability alone: `unknownWeight` 0; its threshold 200/255
+/// is 0.784). Other words are what a listening network confuses with keywords, and while it hears one its
+/// `_unknown_` probability is high even when a keyword is on top; a network without `_unknown_` scores the
+/// probability alone.
 public struct DetectorSettings: Sendable, Hashable, Codable {
     public var averageWindowMs: Int
     public var threshold: Float
     public var suppressionMs: Int
     public var minimumCount: Int
+    /// How much of the averaged `_unknown_` probability counts against a keyword (0: RecognizeCommands).
+    public var unknownWeight: Float
 
-    public init(averageWindowMs: Int, threshold: Float, suppressionMs: Int, minimumCount: Int) {
+    public init(averageWindowMs: Int, threshold: Float, suppressionMs: Int, minimumCount: Int, unknownWeight: Float = 0) {
         self.averageWindowMs = averageWindowMs
         self.threshold = threshold
         self.suppressionMs = suppressionMs
         self.minimumCount = minimumCount
+        self.unknownWeight = unknownWeight
     }
 
     /// RecognizeCommands' defaults: window 1000 ms, threshold 200/255, suppression 1500 ms, minimum count 3.
@@ -24,13 +32,15 @@ public struct DetectorSettings: Sendable, Hashable, Codable {
 
     /// `kws-native listen`'s defaults, chosen with `listen-eval --grid --max-fa-per-hour 5` on the validation
     /// streams for the shipped little-listen (the streamlibri recipe): the highest recall at ≤ 5 false alarms
-    /// an hour (58.0 % at 4.06 /h; the suppressions tied, RecognizeCommands' 1500 ms kept; docs/LISTENING.md).
-    public static let listenDefault = DetectorSettings(averageWindowMs: 500, threshold: 0.76,
-                                                       suppressionMs: 1500, minimumCount: 3)
+    /// an hour (65.5 % at 4.06 /h, against 58.0 % with RecognizeCommands' score; the suppressions tied,
+    /// RecognizeCommands' 1500 ms kept; docs/LISTENING.md).
+    public static let listenDefault = DetectorSettings(averageWindowMs: 500, threshold: 0.59,
+                                                       suppressionMs: 1500, minimumCount: 3, unknownWeight: 2)
 
     public enum CodingKeys: String, CodingKey {
         case threshold
         case averageWindowMs = "average_window_ms", suppressionMs = "suppression_ms", minimumCount = "minimum_count"
+        case unknownWeight = "unknown_weight"
     }
 }
 
@@ -41,7 +51,8 @@ public struct Detection: Sendable, Hashable, Codable {
     public var classIndex: Int
     /// Stream time of the result that fired, in milliseconds from the stream's start.
     public var timeMs: Int
-    /// The averaged score of `label` when it fired.
+    /// The detector's score of `label` when it fired: its averaged probability minus the settings'
+    /// `unknownWeight` × the averaged `_unknown_` probability.
     public var score: Float
 
     public init(label: String, classIndex: Int, timeMs: Int, score: Float) {
@@ -56,7 +67,8 @@ public struct Detection: Sendable, Hashable, Codable {
 
 /// The stream detector: averages a network's score vectors over a sliding time window and reports keywords,
 /// like RecognizeCommands. Labels starting with `_` (`_silence_`, `_unknown_`) are never reported, but they
-/// take part in the average, so a window that is mostly "nothing" has a low keyword score.
+/// take part in the average, so a window that is mostly "nothing" has a low keyword score, and the averaged
+/// `_unknown_` probability counts against the keyword by the settings' `unknownWeight`.
 ///
 /// One difference from RecognizeCommands, on purpose: suppression holds for every label, not only the one
 /// that fired. As the window slides across one utterance the averaged top class can change between two
@@ -71,6 +83,8 @@ public final class KeywordDetector {
     public let isKeyword: [Bool]
 
     private let classes: Int
+    /// The `_unknown_` class, when the labels have one.
+    private let unknown: Int?
     private let capacity: Int
     /// Ring of the results in the window: score vectors (`capacity × classes`) and their times.
     private var scores: [Float]
@@ -88,6 +102,7 @@ public final class KeywordDetector {
         self.settings = settings
         isKeyword = labels.map { !$0.hasPrefix("_") }
         classes = labels.count
+        unknown = labels.firstIndex(of: "_unknown_")
         capacity = settings.averageWindowMs / max(hopMs, 1) + 2
         scores = [Float](repeating: 0, count: capacity * labels.count)
         times = [Int](repeating: 0, count: capacity)
@@ -109,13 +124,21 @@ public final class KeywordDetector {
     /// minimum count).
     public var averagedScores: [Float] { average }
 
-    /// The averaged top class (the first on equality) and its score after the last `process` call; nil
-    /// while the window holds fewer than the minimum count.
+    /// The averaged top class (the first on equality) and its detector score (`score(of:)`) after the last
+    /// `process` call; nil while the window holds fewer than the minimum count.
     public var averagedTop: (index: Int, score: Float)? {
         guard count >= settings.minimumCount else { return nil }
         var top = 0
         for c in 0..<classes where average[c] > average[top] { top = c }
-        return (top, average[top])
+        return (top, score(of: top))
+    }
+
+    /// The detector's score of class `c` in the current average: its averaged probability minus
+    /// `unknownWeight` × the averaged `_unknown_` probability (the probability alone without `_unknown_`).
+    @inline(__always)
+    private func score(of c: Int) -> Float {
+        guard let unknown else { return average[c] }
+        return average[c] - settings.unknownWeight * average[unknown]
     }
 
     /// Adds one result (the network's probabilities for the window ending at `timeMs`; times must increase)
@@ -146,10 +169,12 @@ public final class KeywordDetector {
             average[c] /= Float(count)
             if average[c] > average[top] { top = c }
         }
-        guard isKeyword[top], average[top] >= settings.threshold else { return nil }
+        guard isKeyword[top] else { return nil }
+        let topScore = score(of: top)
+        guard topScore >= settings.threshold else { return nil }
         if let last = lastDetectionMs, timeMs - last < settings.suppressionMs { return nil }
         lastDetectionMs = timeMs
-        return Detection(label: labels[top], classIndex: top, timeMs: timeMs, score: average[top])
+        return Detection(label: labels[top], classIndex: top, timeMs: timeMs, score: topScore)
     }
 
     /// `process` for an array (allocation-free apart from the caller's array).

@@ -1,5 +1,6 @@
 /// Big/Little while listening: the seed's Big/Little (section 1.2) carried over to a stream. The little
-/// network listens to every hop; while its smoothed top class is a keyword scoring at least `wake` (it has
+/// network listens to every hop; while its smoothed top class is a keyword scoring at least `wake` (its
+/// detector score, `DetectorSettings.unknownWeight` included: it has
 /// heard something keyword-like), the big network is asked about the same windows, and stays asked for
 /// `holdMs` after the last such hop. Only the big network's smoothed scores report keywords (with the `big`
 /// detector settings), so the little network decides when to spend the big one and the big one decides what
@@ -21,12 +22,15 @@ public struct CascadeSettings: Sendable, Hashable, Codable {
     /// `kws-native listen --big`'s defaults, chosen with `listen-eval --big big-listen` on the validation
     /// streams with the shipped little-listen and big-listen: the wake level and big threshold with the
     /// highest recall at ≤ 5 false alarms an hour (80.8 % at 4.06 /h; wake 0.10 tied, 0.20 wakes the big
-    /// network less often; docs/LISTENING.md); the big smoother is `listenDefault`'s otherwise.
+    /// network less often; docs/LISTENING.md); the big smoother is `listenDefault`'s otherwise, but with
+    /// unknown weight 0 for both networks: weighting `_unknown_` lowers the best recall of the cascade on the
+    /// same streams (78.2 % with 2 for both), where it raises little-listen's alone.
     public static let listenDefault = CascadeSettings(
         wake: 0.2, holdMs: 1000,
         big: DetectorSettings(averageWindowMs: DetectorSettings.listenDefault.averageWindowMs, threshold: 0.83,
                               suppressionMs: DetectorSettings.listenDefault.suppressionMs,
-                              minimumCount: DetectorSettings.listenDefault.minimumCount))
+                              minimumCount: DetectorSettings.listenDefault.minimumCount,
+                              unknownWeight: 0))
 
     public enum CodingKeys: String, CodingKey {
         case wake, big

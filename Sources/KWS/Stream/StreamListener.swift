@@ -101,13 +101,14 @@ public struct ScoreSequence: Sendable {
         return out
     }
 
-    /// The averaged scores' top class and score per hop for a window and minimum count (`nil` where the
-    /// window holds too few results): the part of the detector that does not depend on the threshold or
-    /// the suppression, computed once for a threshold sweep.
-    public func smoothed(averageWindowMs: Int, minimumCount: Int) -> SmoothedScores {
+    /// The averaged scores' top class and detector score per hop for a window, minimum count and unknown
+    /// weight (`nil` where the window holds too few results): the part of the detector that does not depend
+    /// on the threshold or the suppression, computed once for a threshold sweep.
+    public func smoothed(averageWindowMs: Int, minimumCount: Int, unknownWeight: Float = 0) -> SmoothedScores {
         let k = labels.count
-        // A threshold above every probability: the detector only averages.
-        let averaging = DetectorSettings(averageWindowMs: averageWindowMs, threshold: 2, suppressionMs: 0, minimumCount: minimumCount)
+        // A threshold above every score: the detector only averages.
+        let averaging = DetectorSettings(averageWindowMs: averageWindowMs, threshold: 2, suppressionMs: 0, minimumCount: minimumCount,
+                                         unknownWeight: unknownWeight)
         let detector = KeywordDetector(labels: labels, settings: averaging, hopMs: hopMs)
         var top: [Int32] = [], score: [Float] = []
         top.reserveCapacity(count)
@@ -126,7 +127,8 @@ public struct ScoreSequence: Sendable {
     }
 }
 
-/// Per hop, the averaged top class (−1 while the window holds fewer than the minimum count) and its score.
+/// Per hop, the averaged top class (−1 while the window holds fewer than the minimum count) and its detector
+/// score.
 public struct SmoothedScores: Sendable {
     public var labels: [String]
     public var hopMs: Int
