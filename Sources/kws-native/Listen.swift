@@ -111,9 +111,11 @@ struct Listen: AsyncParsableCommand {
         discussion: """
             Every --hop-ms the last second is classified (features of the frames heard since the last hop \
             plus one network run); the probabilities are averaged over --window-ms, and a keyword is \
-            reported when the averaged top class is a keyword (a label not starting with _) with an \
-            averaged probability of at least --threshold, at most once per --suppression-ms. Each \
-            detection is printed (and flushed) as it happens: stream time, label and averaged score, or \
+            reported when the averaged top class is a keyword (a label not starting with _) whose score \
+            (its averaged probability minus --unknown-weight × the averaged _unknown_ probability: other \
+            words are what a listening network mistakes for keywords) is at least --threshold, at most \
+            once per --suppression-ms. Each detection is printed (and flushed) as it happens: stream \
+            time, label and score, or \
             with --json one object a line with label, time_s and score. At the end a summary goes to stderr: \
             audio seconds, processing seconds and the real-time factor; on stdin it also warns on stderr \
             whenever processing falls behind real time.
@@ -128,7 +130,8 @@ struct Listen: AsyncParsableCommand {
             and wakes the big one while its averaged top class is a keyword scoring at least --wake; only \
             the big network's averaged scores (with --big-threshold) report keywords.
 
-            Defaults (window, threshold, suppression, minimum count, wake) were chosen on validation streams; \
+            Defaults (window, unknown weight, threshold, suppression, minimum count, wake) were chosen on \
+            validation streams; \
             see docs/LISTENING.md. With --truth TRUTH.json (written by reference/make_streams.py) the \
             detections are also scored: recall, false alarms or detections per hour, latency.
             """)

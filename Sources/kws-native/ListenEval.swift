@@ -271,7 +271,7 @@ struct ListenEval: AsyncParsableCommand {
     /// `settings`.
     static func sweep(_ streams: [Stream], _ settings: DetectorSettings) -> [Point] {
         let smoothed = streams.map {
-            $0.scores.smoothed(averageWindowMs: settings.averageWindowMs, minimumCount: settings.minimumCount, unknownWeight: settings.unknownWeight)
+            $0.scores.smoothed(settings)
         }
         return thresholds.map { threshold in
             var s = StreamScore()
@@ -303,7 +303,7 @@ struct ListenEval: AsyncParsableCommand {
     /// The cascade at one wake level for each big threshold.
     static func cascadePoints(_ streams: [Stream], settings: DetectorSettings, wake: Float, thresholds: [Float]) -> [CascadePoint] {
         let smoothed = streams.map {
-            $0.scores.smoothed(averageWindowMs: settings.averageWindowMs, minimumCount: settings.minimumCount, unknownWeight: settings.unknownWeight)
+            $0.scores.smoothed(settings)
         }
         var points: [CascadePoint] = []
         for threshold in thresholds {

@@ -88,4 +88,64 @@ import Testing
         detector.reset()
         #expect(detector.process(Self.scores("no"), timeMs: 40) == nil)
     }
+
+    /// A keyword heard with much `_unknown_` beside it: the unknown weight takes that much off its score.
+    @Test func unknownWeightCountsTheUnknownProbabilityAgainstTheKeyword() {
+        let hop: [Float] = [0.6, 0.05, 0.05, 0.3]        // yes, no, _silence_, _unknown_
+        let seq = Array(repeating: hop, count: 12)
+        func first(_ weight: Float, threshold: Float) -> Detection? {
+            Self.run(seq, settings: DetectorSettings(averageWindowMs: 1000, threshold: threshold, suppressionMs: 1500,
+                                                     minimumCount: 3, unknownWeight: weight)).first
+        }
+        #expect(abs((first(0, threshold: 0.55)?.score ?? 0) - 0.6) < 1e-6)
+        #expect(first(1, threshold: 0.55) == nil)
+        #expect(abs((first(1, threshold: 0.25)?.score ?? 0) - 0.3) < 1e-6)
+        #expect(first(2, threshold: 0.01) == nil)         // 0.6 − 2 × 0.3 = 0
+        // Without an _unknown_ label the weight has nothing to subtract.
+        let detector = KeywordDetector(labels: ["yes", "no", "_silence_"], settings: DetectorSettings(
+            averageWindowMs: 1000, threshold: 0.55, suppressionMs: 1500, minimumCount: 1, unknownWeight: 2), hopMs: 100)
+        #expect(abs((detector.process([0.6, 0.1, 0.3], timeMs: 100)?.score ?? 0) - 0.6) < 1e-6)
+    }
+
+    /// The detector against a naive reference written from its definition (average the results of the last
+    /// window, top class, score = p(top) − weight × p(_unknown_), threshold, suppression for every label), on
+    /// random score sequences.
+    @Test func matchesANaiveReferenceOnRandomSequences() {
+        var rng = SystemRandomNumberGenerator()
+        for trial in 0..<60 {
+            let weight: Float = [0, 0.5, 1, 2][trial % 4]
+            let settings = DetectorSettings(averageWindowMs: [200, 500, 1000][trial % 3], threshold: Float.random(in: 0.2...0.7, using: &rng),
+                                            suppressionMs: [0, 300, 1500][(trial / 3) % 3], minimumCount: 1 + trial % 3, unknownWeight: weight)
+            let hopMs = 40
+            // Sticky random classes, so that keywords last a few hops, with random spread.
+            var seq: [[Float]] = []
+            var cls = 0
+            for _ in 0..<300 {
+                if Int.random(in: 0..<6, using: &rng) == 0 { cls = Int.random(in: 0..<Self.labels.count, using: &rng) }
+                var v = Self.labels.indices.map { _ in Float.random(in: 0...1, using: &rng) }
+                v[cls] += Float.random(in: 0...4, using: &rng)
+                let sum = v.reduce(0, +)
+                seq.append(v.map { $0 / sum })
+            }
+            var expected: [Detection] = []
+            var last: Int?
+            for i in seq.indices {
+                let t = (i + 1) * hopMs
+                let inWindow = seq.indices.filter { $0 <= i && ($0 + 1) * hopMs >= t - settings.averageWindowMs }
+                guard inWindow.count >= settings.minimumCount else { continue }
+                var avg = [Double](repeating: 0, count: Self.labels.count)
+                for j in inWindow { for c in avg.indices { avg[c] += Double(seq[j][c]) / Double(inWindow.count) } }
+                let top = avg.indices.max { avg[$0] < avg[$1] }!
+                let score = avg[top] - Double(weight) * avg[3]
+                guard top < 2, score >= Double(settings.threshold) else { continue }
+                if let l = last, t - l < settings.suppressionMs { continue }
+                last = t
+                expected.append(Detection(label: Self.labels[top], classIndex: top, timeMs: t, score: Float(score)))
+            }
+            let got = Self.run(seq, settings: settings, hopMs: hopMs)
+            #expect(got.map(\.timeMs) == expected.map(\.timeMs), "trial \(trial)")
+            #expect(got.map(\.label) == expected.map(\.label), "trial \(trial)")
+            for (g, e) in zip(got, expected) { #expect(abs(g.score - e.score) < 1e-5, "trial \(trial)") }
+        }
+    }
 }

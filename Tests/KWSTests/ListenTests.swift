@@ -141,7 +141,7 @@ import Testing
 
     @Test func thresholdSweepReplayEqualsTheDetector() throws {
         let stream = try #require(Self.built)
-        let l = try StreamListener(spotter: try ModelZoo(weightsDirectory: TestPaths.path("weights"), references: false).spotter("little", options: LoadOptions(tuneKernels: false)),
+        let l = try StreamListener(spotter: try ModelZoo(weightsDirectory: TestPaths.path("weights"), references: false).spotter("little-listen", options: LoadOptions(tuneKernels: false)),
                                    settings: Self.settings, hopMs: 40, recordsScores: true)
         var live: [Detection] = []
         stream.samples.withUnsafeBufferPointer { l.listen($0) { live.append($0) } }
@@ -149,11 +149,13 @@ import Testing
         #expect(sequence.count == l.results)
         #expect(sequence.detections(Self.settings) == live)
         for threshold: Float in [0.3, 0.5, 0.8, 0.95] {
-            let s = DetectorSettings(averageWindowMs: 500, threshold: threshold, suppressionMs: 1500, minimumCount: 3)
-            let smoothed = sequence.smoothed(averageWindowMs: 500, minimumCount: 3)
-            let a = smoothed.detections(threshold: threshold, suppressionMs: 1500).map { [$0.label, "\($0.timeMs)"] }
-            let b = sequence.detections(s).map { [$0.label, "\($0.timeMs)"] }
-            #expect(a == b, "threshold \(threshold)")
+            for weight: Float in [0, 2] {
+                let s = DetectorSettings(averageWindowMs: 500, threshold: threshold, suppressionMs: 1500, minimumCount: 3, unknownWeight: weight)
+                let smoothed = sequence.smoothed(s)
+                let a = smoothed.detections(threshold: threshold, suppressionMs: 1500).map { [$0.label, "\($0.timeMs)"] }
+                let b = sequence.detections(s).map { [$0.label, "\($0.timeMs)"] }
+                #expect(a == b, "threshold \(threshold), unknown weight \(weight)")
+            }
         }
     }
 }
@@ -189,8 +191,7 @@ import Testing
             little.listen(all) { _ in }
             big.listen(all) { _ in }
         }
-        let replay = StreamCascade.replay(little: little.scoreSequence.smoothed(averageWindowMs: smoothing.averageWindowMs,
-                                                                                minimumCount: smoothing.minimumCount),
+        let replay = StreamCascade.replay(little: little.scoreSequence.smoothed(smoothing),
                                           big: big.scoreSequence, settings: settings)
         #expect(replay.detections == heard)
         #expect(replay.bigRuns == live.bigRuns && replay.hops == live.hops && live.hops == little.results)
@@ -278,12 +279,16 @@ import Testing
         #expect(model.status != 0 && model.stderr.contains("no network 'nosuch'"), "\(model.stderr)")
         let hop = try Self.run(["listen", "-", "--model", "little", "--hop-ms", "30"], stdin: Data())
         #expect(hop.status != 0 && hop.stderr.contains("multiple of the frame step"), "\(hop.stderr)")
+        for weight in ["-1", "nan"] {
+            let w = try Self.run(["listen", "-", "--unknown-weight=\(weight)"], stdin: Data())
+            #expect(w.status != 0 && w.stderr.contains("--unknown-weight must be a number ≥ 0"), "\(w.stderr)")
+        }
     }
 
     @Test func helpExplainsTheOptionsWithAnExample() throws {
         try requireBinary()
         let h = try Self.run(["listen", "--help"])
-        for text in ["--hop-ms", "--threshold", "--json", "--window-ms", "--suppression-ms", "arecord -t raw -f S16_LE -r 16000 -c 1 | kws-native listen -", "default: 40"] {
+        for text in ["--hop-ms", "--threshold", "--unknown-weight", "--json", "--window-ms", "--suppression-ms", "arecord -t raw -f S16_LE -r 16000 -c 1 | kws-native listen -", "default: 40"] {
             #expect(h.stdout.contains(text), "\(text)")
         }
     }

@@ -23,7 +23,7 @@ import Testing
 
     /// The little smoother over a 1 ms window (only the current hop), so that its top class and score are the
     /// hop's own.
-    static func smoothed(_ s: ScoreSequence) -> SmoothedScores { s.smoothed(averageWindowMs: 1, minimumCount: 1) }
+    static func smoothed(_ s: ScoreSequence) -> SmoothedScores { s.smoothed(DetectorSettings(averageWindowMs: 1, threshold: 2, suppressionMs: 0, minimumCount: 1)) }
 
     @Test func bigRunsOnlyFromTheWakingHopUntilTheHoldEnds() {
         // 10 hops of silence, 3 keyword-like hops (hops 10-12, at 440-520 ms), 20 hops of silence.

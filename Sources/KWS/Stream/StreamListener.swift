@@ -101,14 +101,15 @@ public struct ScoreSequence: Sendable {
         return out
     }
 
-    /// The averaged scores' top class and detector score per hop for a window, minimum count and unknown
-    /// weight (`nil` where the window holds too few results): the part of the detector that does not depend
-    /// on the threshold or the suppression, computed once for a threshold sweep.
-    public func smoothed(averageWindowMs: Int, minimumCount: Int, unknownWeight: Float = 0) -> SmoothedScores {
+    /// The averaged scores' top class and detector score per hop with the window, minimum count and unknown
+    /// weight of `settings` (`nil` where the window holds too few results): the part of the detector that
+    /// does not depend on the threshold or the suppression (which are ignored), computed once for a sweep.
+    public func smoothed(_ settings: DetectorSettings) -> SmoothedScores {
         let k = labels.count
         // A threshold above every score: the detector only averages.
-        let averaging = DetectorSettings(averageWindowMs: averageWindowMs, threshold: 2, suppressionMs: 0, minimumCount: minimumCount,
-                                         unknownWeight: unknownWeight)
+        var averaging = settings
+        averaging.threshold = 2
+        averaging.suppressionMs = 0
         let detector = KeywordDetector(labels: labels, settings: averaging, hopMs: hopMs)
         var top: [Int32] = [], score: [Float] = []
         top.reserveCapacity(count)
