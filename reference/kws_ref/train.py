@@ -11,7 +11,7 @@ import tensorflow as tf
 
 from . import LABELS
 from . import features as F
-from . import listen_data, models
+from . import listen_data, models, negatives
 
 # Per network: input features, epochs, base learning rate, epochs at which it is divided by 10, extras.
 # The seed: little 35 epochs at 0.02 (/10 at 20, 25); big 32 epochs at 0.01 (/10 at 20, 25). The
@@ -75,6 +75,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                                synth_unknown=True),
            "streamlibri_kd": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
                                   teacher="big-listen", teacher_weight=0.5, teacher_temperature=2.0),
+           "streamrare": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
+                              rare_copies=16, rare_below=50),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -98,6 +100,10 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # every probability the detector thresholds).
 # "streamsynth": streamlibri with 1,800 synthesised other words (listen_data.SYNTH_UNKNOWN_WORDS, the
 # synthesiser's training voices) in the training _unknown_ class, clean and in the stream renderings.
+# "streamrare": streamlibri with rare_copies more stream renderings (augment_waves as stream_features) of
+# every training clip of the other words that unknown_words/ holds fewer than rare_below clips of (nineteen
+# words with 3 to 9 training clips each, against 310-330 for bed, cat and happy): the words heard as keywords
+# (two as go, three as right, zero as no, off as up) are mostly those.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
@@ -389,6 +395,30 @@ def _negative_waves(data_root, split, n_keywords, dense_libri=False, synth_unkno
     return waves, labels
 
 
+def rare_word_features(cache, data_root, spec, copies, below, seed):
+    """Features and labels (_unknown_) of `copies` stream-window renderings of the training clips of every
+    other word with fewer than `below` training clips; cached."""
+    files = negatives.unknown_words(pathlib.Path(data_root) / listen_data.UNKNOWN_DIR, "train")
+    counts = {}
+    for f in files:
+        counts[pathlib.Path(f).parent.name] = counts.get(pathlib.Path(f).parent.name, 0) + 1
+    rare = [f for f in files if counts[pathlib.Path(f).parent.name] < below]
+    fp = _extra_fingerprint(data_root)
+    path = pathlib.Path(cache) / f"train_rare{copies}b{below}s{seed}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npz"
+    if path.exists():
+        z = np.load(path)
+        return z["x"], z["y"]
+    waves = np.stack([listen_data.one_second(listen_data.read_audio(f)) for f in rare])
+    noise = training_noise(data_root)
+    rng = np.random.default_rng(seed + 1)
+    x = np.concatenate([F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=0.02), spec)
+                        for _ in range(copies)])
+    y = np.full(len(x), listen_data.UNKNOWN, np.int32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, x=x, y=y)
+    return x, y
+
+
 def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, negative_copies=None,
                     negative_shift=4000, synth_unknown=False):
     """Features and labels of `copies` stream-window renderings (augment_waves: shift U(-250, 250) ms, gain
@@ -558,6 +588,8 @@ def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
         parts["train_speed"] = speed_features(cache, data_root, spec, r["speed_factors"])
     if r.get("synthetic"):
         parts["train_synthetic"] = synthetic_features(cache, synth_root, spec)
+    if r.get("rare_copies"):
+        parts["train_rare"] = rare_word_features(cache, data_root, spec, r["rare_copies"], r["rare_below"], AUG_SEED)
     if r.get("stream_copies"):
         parts["train_stream"] = stream_features(cache, data_root, spec, r["stream_copies"], AUG_SEED,
                                                 r.get("dense_libri", False), r.get("negative_copies"),
