@@ -77,6 +77,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                                   teacher="big-listen", teacher_weight=0.5, teacher_temperature=2.0),
            "streamrare": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True,
                               rare_copies=16, rare_below=50),
+           "streamdense": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, prune=False),
+           "streamlong": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, schedule_scale=1.5),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -104,6 +106,10 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # every training clip of the other words that unknown_words/ holds fewer than rare_below clips of (nineteen
 # words with 3 to 9 training clips each, against 310-330 for bed, cat and happy): the words heard as keywords
 # (two as go, three as right, zero as no, off as up) are mostly those.
+# "streamdense": streamlibri without magnitude pruning (little is pruned to 58 % for the size the seed's
+# Big/Little sends; a listening network on the device keeps every weight it has anyway, dense kernels).
+# "streamlong": streamlibri with every schedule 1.5 times as long (its renderings triple the examples, while
+# an epoch stays one pass's worth of batches of the clean split).
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
@@ -131,6 +137,8 @@ def schedule_of(name, recipe="committed"):
     """The network's CONFIGS entry with epochs, learning-rate drops and pruning window scaled by the recipe's
     schedule_scale (rounded to whole epochs; the order of the drops and the fine-tuning after pruning kept)."""
     cfg = dict(CONFIGS[name])
+    if RECIPES[recipe].get("prune") is False:
+        cfg["prune"] = None
     scale = RECIPES[recipe].get("schedule_scale")
     if scale:
         cfg["epochs"] = round(cfg["epochs"] * scale)
