@@ -261,6 +261,45 @@ import Testing
         #expect(file.stderr.contains(String(format: "%.2f s of audio", Double(stream.samples.count) / 16000)))
     }
 
+    /// `listen-eval` on a directory of two streams (the built keyword stream and ten seconds of silence): its
+    /// JSON counts the truth's keywords, --grid covers every unknown weight, and --save-scores writes each
+    /// stream's probabilities exactly as a listener records them (float32, hops × labels).
+    @Test func listenEvalScoresStreamsAndSavesTheirProbabilities() throws {
+        try requireBinary()
+        let stream = try #require(ListenTests.built)
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let streams = dir.path + "/streams", scores = dir.path + "/scores"
+        for d in [streams, scores] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        let silence = [Float](repeating: 0, count: 160_000)
+        for (name, samples, truth) in [("keywords_00", stream.samples, stream.truth),
+                                       ("silence_digital", silence, StreamTruth(kind: .silence, durationS: 10, keywords: []))] {
+            try Data(WAVBuilder(data: ListenTests.pcm16(samples)).bytes).write(to: URL(fileURLWithPath: "\(streams)/\(name).wav"))
+            try JSONEncoder().encode(truth).write(to: URL(fileURLWithPath: "\(streams)/\(name).json"))
+        }
+        let r = try Self.run(["listen-eval", streams, "--model", "little-listen", "--grid", "--json", "--save-scores", scores,
+                              "--out", dir.path + "/sweep"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(o["keywords"] as? Int == stream.truth.keywords.count)
+        #expect(o["streams"] as? Int == 2)
+        let weights = Set(((o["grid_best"] as? [[String: Any]]) ?? []).compactMap { ($0["unknown_weight"] as? NSNumber)?.floatValue })
+        #expect(weights.isSubset(of: [0, 0.5, 1, 1.5, 2]) && weights.count >= 2, "\(weights)")
+        #expect(FileManager.default.fileExists(atPath: dir.path + "/sweep.csv") && FileManager.default.fileExists(atPath: dir.path + "/sweep.svg"))
+
+        let zoo = try ModelZoo(weightsDirectory: TestPaths.path("weights"), references: false)
+        let listener = try StreamListener(spotter: zoo.spotter("little-listen", options: LoadOptions(tuneKernels: false)),
+                                          settings: DetectorSettings.listenDefault, hopMs: 40, recordsScores: true)
+        silence.withUnsafeBufferPointer { listener.listen($0) { _ in } }
+        let saved = try Data(contentsOf: URL(fileURLWithPath: "\(scores)/silence_digital.little-listen.f32"))
+        let expected = listener.scoreSequence.scores
+        #expect(expected.count == 160_000 / 640 * 10)
+        #expect(saved.count == expected.count * 4)
+        let floats = saved.withUnsafeBytes { raw in (0..<expected.count).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) } }
+        #expect(floats == expected)
+        #expect(FileManager.default.fileExists(atPath: "\(scores)/keywords_00.little-listen.f32"))
+    }
+
     @Test func badInputIsAClearErrorWithNonZeroStatus() throws {
         try requireBinary()
         let dir = TemporaryDirectory()
