@@ -84,10 +84,12 @@ struct ListenOptions: ParsableArguments {
         }
     }
 
-    /// Hop and detector settings, for people.
-    func describe(_ s: DetectorSettings) -> String {
-        String(format: "hop %d ms, window %d ms, unknown weight %.2f, threshold %.3f, suppression %d ms, minimum count %d",
-               hopMs, s.averageWindowMs, s.unknownWeight, s.threshold, s.suppressionMs, s.minimumCount)
+    /// Hop and detector settings, for people (without the threshold for Big/Little's smoothing, whose
+    /// threshold is the big network's, described with it).
+    func describe(_ s: DetectorSettings, threshold: Bool = true) -> String {
+        String(format: "hop %d ms, window %d ms, unknown weight %.2f, %@suppression %d ms, minimum count %d",
+               hopMs, s.averageWindowMs, s.unknownWeight, threshold ? String(format: "threshold %.3f, ", s.threshold) : "",
+               s.suppressionMs, s.minimumCount)
     }
 }
 
@@ -241,7 +243,7 @@ struct Listen: AsyncParsableCommand {
         let busy = Double(busyNs) / 1e9
         let line = String(format: "listen: %.2f s of audio, %.3f s processing (%.2f s wall), real-time factor %.4f; %d detection(s); model %@, %@\n",
                           audio, busy, Double(wallNs) / 1e9, audio > 0 ? busy / audio : 0, detections,
-                          listener.description, options.describe(big == nil ? options.settings : options.cascadeSmoothing))
+                          listener.description, big == nil ? options.describe(options.settings) : options.describe(options.cascadeSmoothing, threshold: false))
         writeStandardError(line)
     }
 }
