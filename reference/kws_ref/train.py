@@ -79,6 +79,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                               rare_copies=16, rare_below=50),
            "streamdense": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, prune=False),
            "streamlong": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, schedule_scale=1.5),
+           "streammore": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
+                              prune=False),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -110,6 +112,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # Big/Little sends; a listening network on the device keeps every weight it has anyway, dense kernels).
 # "streamlong": streamlibri with every schedule 1.5 times as long (its renderings triple the examples, while
 # an epoch stays one pass's worth of batches of the clean split).
+# "streammore": the three that each came within a point above streamlibri together, and twice its renderings:
+# four stream renderings of every example, 1.5 times the schedule, no pruning.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
