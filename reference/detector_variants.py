@@ -1,0 +1,134 @@
+"""Detector variants replayed on recorded stream scores (docs/LISTENING.md, "rejecting by the _unknown_ score").
+
+    kws-native listen-eval streams/val --save-scores scores/val
+    python3 reference/detector_variants.py streams/val scores/val [--model little-listen]
+
+For every variant, the best recall (a detection of the right label within 2 s after a keyword starts) at
+no more than 1, 2, 3, 4, 5, 6, 8, 10, 15 and 20 false alarms an hour on the keyword-free streams, over its
+thresholds: RecognizeCommands' averaged probability at several windows, the probability minus a weight times
+the averaged _unknown_ probability (what `listen` ships), and the variants that did not help. The scoring is
+kws-native's (StreamScore) written again in numpy; the plain average at 500 ms reproduces `listen-eval`'s
+numbers. Offline analysis only: choose on validation streams."""
+import argparse
+import json
+import pathlib
+
+import numpy as np
+
+LABELS = ["down", "stop", "right", "left", "up", "yes", "no", "go", "_silence_", "_unknown_"]
+SILENCE, UNKNOWN, KEYWORDS = 8, 9, 8
+HOP_MS, SUPPRESSION_MS, MIN_COUNT = 40, 1500, 3
+LIMITS = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20]
+
+
+def load(streams, scores, model):
+    out = []
+    for truth_path in sorted(pathlib.Path(streams).glob("*.json")):
+        truth = json.loads(truth_path.read_text())
+        if "kind" not in truth:
+            continue                      # index.json
+        s = np.fromfile(pathlib.Path(scores) / f"{truth_path.stem}.{model}.f32", np.float32).reshape(-1, len(LABELS))
+        out.append((truth, s))
+    return out
+
+
+def smooth(s, window_ms):
+    """The averages of the results of the last window_ms (inclusive), and whether MIN_COUNT are in it."""
+    n = window_ms // HOP_MS + 1
+    c = np.cumsum(np.vstack([np.zeros((1, s.shape[1])), s]), 0)
+    i = np.arange(len(s))
+    lo = np.maximum(0, i + 1 - n)
+    return (c[i + 1] - c[lo]) / (i + 1 - lo)[:, None], (i + 1 - lo) >= MIN_COUNT
+
+
+def detections(avg, valid, score, threshold, delay_hops=0, allowed=None):
+    top = np.argmax(avg, 1)
+    fire = valid & (top < KEYWORDS) & (score(avg, top) >= threshold)
+    if allowed is not None:
+        fire &= allowed(top)
+    out, last = [], None
+    for i in np.where(fire)[0]:
+        t = (i + 1 + delay_hops) * HOP_MS
+        if last is None or t - last >= SUPPRESSION_MS:
+            last = t
+            out.append((LABELS[top[i]], t / 1000))
+    return out
+
+
+def score_streams(streams, dets):
+    keywords = found = false_alarms = 0
+    free_s = 0.0
+    for (truth, _), d in zip(streams, dets):
+        if truth["kind"] == "keywords":
+            used = [False] * len(d)
+            for k in truth["keywords"]:
+                keywords += 1
+                for j, (label, t) in enumerate(d):
+                    if not used[j] and label == k["label"] and k["start_s"] <= t <= k["start_s"] + 2:
+                        used[j] = True
+                        found += 1
+                        break
+        elif truth["kind"] in ("noise", "silence", "unknown"):
+            free_s += truth["duration_s"]
+            false_alarms += len(d)
+    return found / keywords, false_alarms * 3600 / free_s
+
+
+def curve(streams, prepare, thresholds):
+    """Best recall at each limit; prepare(s) -> (avg, valid, score, delay_hops, allowed)."""
+    prepared = [prepare(s) for _, s in streams]
+    points = [score_streams(streams, [detections(a, v, sc, th, d, al) for a, v, sc, d, al in prepared]) for th in thresholds]
+    return [max([r for r, f in points if f <= limit] or [0.0]) for limit in LIMITS]
+
+
+def top_score(a, top):
+    return a[np.arange(len(a)), top]
+
+
+def variants():
+    plain = np.arange(0.05, 1.0, 0.005)
+    wide = np.arange(-0.5, 1.0, 0.005)
+    for w in (120, 200, 280, 400, 500, 750):
+        yield f"average {w} ms", plain, lambda s, w=w: (*smooth(s, w), top_score, 0, None)
+    for w in (280, 500, 750):
+        for weight in (0.5, 1.0, 1.5, 2.0):
+            yield (f"average {w} ms - {weight} x unknown", wide,
+                   lambda s, w=w, k=weight: (*smooth(s, w), lambda a, t: top_score(a, t) - k * a[:, UNKNOWN], 0, None))
+    yield ("average 500 ms - unknown - silence", wide,
+           lambda s: (*smooth(s, 500), lambda a, t: top_score(a, t) - a[:, UNKNOWN] - a[:, SILENCE], 0, None))
+    yield ("log-average 500 ms", plain,
+           lambda s: (lambda a, v: (np.exp(a), v, top_score, 0, None))(*smooth(np.log(np.maximum(s, 1e-6)), 500)))
+    yield ("average 500 ms - runner-up", wide,
+           lambda s: (*smooth(s, 500), lambda a, t: top_score(a, t) - np.sort(a, 1)[:, -2], 0, None))
+
+    def lookahead(s, ms):
+        a, v = smooth(s, 500)
+        n = ms // HOP_MS
+        u = np.concatenate([a[:, UNKNOWN], np.full(n, a[-1, UNKNOWN])])
+        future = np.lib.stride_tricks.sliding_window_view(u, n + 1).max(1)
+        return a, v, lambda a_, t: top_score(a_, t) - 2 * future, n, None
+    for ms in (120, 240, 400):
+        yield f"average 500 ms - 2 x largest unknown in the next {ms} ms", wide, lambda s, ms=ms: lookahead(s, ms)
+
+    def quota(s, share):
+        a, v = smooth(s, 500)
+        tops, _ = smooth(np.eye(len(LABELS))[np.argmax(s, 1)], 500)
+        return a, v, lambda a_, t: top_score(a_, t) - 2 * a_[:, UNKNOWN], 0, lambda t: tops[np.arange(len(t)), t] >= share
+    for share in (0.5, 0.7, 0.9):
+        yield f"as shipped, keyword the top of >= {share:.0%} of the hops", wide, lambda s, share=share: quota(s, share)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("streams", help="the streams' directory (NAME.json truth files)")
+    ap.add_argument("scores", help="listen-eval --save-scores DIR")
+    ap.add_argument("--model", default="little-listen")
+    args = ap.parse_args()
+    streams = load(args.streams, args.scores, args.model)
+    print(f"{'best recall (%) at <= N false alarms/h':58s}" + "".join(f"{n:>6d}" for n in LIMITS))
+    for name, thresholds, prepare in variants():
+        print(f"{name:58s}" + "".join(f"{100 * r:6.1f}" for r in curve(streams, prepare, thresholds)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
