@@ -21,10 +21,10 @@ public struct CascadeSettings: Sendable, Hashable, Codable {
 
     /// `kws-native listen --big`'s defaults, chosen with `listen-eval --big big-listen` on the validation
     /// streams with the shipped little-listen and big-listen: the wake level and big threshold with the
-    /// highest recall at ≤ 5 false alarms an hour (80.8 % at 4.06 /h; wake 0.10 tied, 0.20 wakes the big
+    /// highest recall at ≤ 5 false alarms an hour (81.2 % at 4.06 /h; wake 0.10 tied, 0.20 wakes the big
     /// network less often; docs/LISTENING.md); the big smoother is `listenDefault`'s otherwise, but with
     /// unknown weight 0 for both networks: weighting `_unknown_` lowers the best recall of the cascade on the
-    /// same streams (78.2 % with 2 for both), where it raises little-listen's alone.
+    /// same streams (76.9 % with 2 for both), where it raises little-listen's alone.
     public static let listenDefault = CascadeSettings(
         wake: 0.2, holdMs: 1000,
         big: DetectorSettings(averageWindowMs: DetectorSettings.listenDefault.averageWindowMs, threshold: 0.83,
