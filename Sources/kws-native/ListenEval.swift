@@ -147,10 +147,11 @@ struct ListenEval: AsyncParsableCommand {
                 samples.withUnsafeBufferPointer { bigListener.listen($0) { _ in } }
                 bigScores = bigListener.scoreSequence
             }
-            streams.append(Stream(name: name, truth: truth, scores: listener.scoreSequence, bigScores: bigScores))
+            let scores = listener.scoreSequence
+            streams.append(Stream(name: name, truth: truth, scores: scores, bigScores: bigScores))
             if let saveScores {
                 let stem = (saveScores as NSString).appendingPathComponent(String(name.dropLast(5)))
-                try Self.save(listener.scoreSequence, to: "\(stem).\(listener.spotter.name).f32")
+                try Self.save(scores, to: "\(stem).\(listener.spotter.name).f32")
                 if let bigScores, let bigListener { try Self.save(bigScores, to: "\(stem).\(bigListener.spotter.name).f32") }
             }
         }

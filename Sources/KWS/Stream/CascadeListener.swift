@@ -40,10 +40,7 @@ public final class CascadeListener {
         self.settings = settings
         self.littleSmoothing = littleSmoothing
         self.hopMs = hopMs
-        // The little smoother only averages and scores: a threshold above every score never fires.
-        smoother = KeywordDetector(labels: little.labels, settings: DetectorSettings(
-            averageWindowMs: littleSmoothing.averageWindowMs, threshold: 2, suppressionMs: 0,
-            minimumCount: littleSmoothing.minimumCount, unknownWeight: littleSmoothing.unknownWeight), hopMs: hopMs)
+        smoother = KeywordDetector(labels: little.labels, settings: littleSmoothing.averagingOnly, hopMs: hopMs)
         bigDetector = KeywordDetector(labels: big.labels, settings: settings.big, hopMs: hopMs)
         waker = StreamCascade.Waker(settings: settings, labels: little.labels)
         littleScores = [Float](repeating: 0, count: little.labels.count)

@@ -37,6 +37,15 @@ public struct DetectorSettings: Sendable, Hashable, Codable {
     public static let listenDefault = DetectorSettings(averageWindowMs: 500, threshold: 0.63,
                                                        suppressionMs: 1500, minimumCount: 3, unknownWeight: 2)
 
+    /// These settings with a threshold above every score and no suppression: a detector that only averages
+    /// and scores (its `averagedTop`), never reporting — the smoothing of a sweep or of a cascade's waker.
+    public var averagingOnly: DetectorSettings {
+        var s = self
+        s.threshold = 2
+        s.suppressionMs = 0
+        return s
+    }
+
     public enum CodingKeys: String, CodingKey {
         case threshold
         case averageWindowMs = "average_window_ms", suppressionMs = "suppression_ms", minimumCount = "minimum_count"

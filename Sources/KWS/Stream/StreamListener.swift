@@ -106,11 +106,7 @@ public struct ScoreSequence: Sendable {
     /// does not depend on the threshold or the suppression (which are ignored), computed once for a sweep.
     public func smoothed(_ settings: DetectorSettings) -> SmoothedScores {
         let k = labels.count
-        // A threshold above every score: the detector only averages.
-        var averaging = settings
-        averaging.threshold = 2
-        averaging.suppressionMs = 0
-        let detector = KeywordDetector(labels: labels, settings: averaging, hopMs: hopMs)
+        let detector = KeywordDetector(labels: labels, settings: settings.averagingOnly, hopMs: hopMs)
         var top: [Int32] = [], score: [Float] = []
         top.reserveCapacity(count)
         score.reserveCapacity(count)
