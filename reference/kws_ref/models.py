@@ -100,7 +100,7 @@ def coop5(alpha=1.3):
 LISTEN_CLASSES = N_CLASSES + 2
 BUILDERS = {"little": little, "big": big, "coop1": coop1, "coop2": coop2, "coop3": coop3,
             "coop4": coop4, "coop5": coop5,
-            "little-listen": lambda: little(classes=LISTEN_CLASSES, name="little_listen"),
+            "little-listen": lambda alpha=0.27: little(alpha=alpha, classes=LISTEN_CLASSES, name="little_listen"),
             "big-listen": lambda: big(classes=LISTEN_CLASSES, name="big_listen")}
 
 # Per-utterance feature normalisation as the model's first layer (the "cmvn" training recipe): each feature
@@ -125,11 +125,15 @@ def _front(cmvn, cmn):
     return []
 
 
-def build(name, cmvn=False, cmn=False):
-    """BUILDERS[name](), with the CMVN (or CMN) layers in front when asked (a flat model either way)."""
+def build(name, cmvn=False, cmn=False, alpha=None):
+    """BUILDERS[name](), with the CMVN (or CMN) layers in front when asked (a flat model either way); alpha
+    overrides little-listen's width multiplier (the "streamwide" recipe)."""
     front = _front(cmvn, cmn)
+    if alpha is not None and name != "little-listen":
+        raise ValueError(f"a width multiplier is for little-listen, not {name}")
+    make = (lambda: BUILDERS[name](alpha=alpha)) if alpha is not None else BUILDERS[name]
     if not front:
-        return BUILDERS[name]()
+        return make()
     if name == "coop3":
         inp = keras.Input(shape=(49, 32, 1))
         x = inp
@@ -137,5 +141,5 @@ def build(name, cmvn=False, cmn=False):
             x = layer(x)
         return keras.applications.MobileNet(input_tensor=x, weights=None, classes=N_CLASSES,
                                             classifier_activation=None, name="coop3")
-    plain = BUILDERS[name]()
+    plain = make()
     return keras.Sequential([keras.Input(shape=plain.input_shape[1:])] + front + plain.layers, name=plain.name)
