@@ -27,8 +27,12 @@ enum CLI {
         var stderr: String
     }
 
-    /// Runs the binary in the package root (so weights/ and data/ are the defaults).
-    static func run(_ arguments: [String], environment: [String: String] = [:], whileRunning: (Process) throws -> Void = { _ in }) throws -> Run {
+    /// Runs the binary in the package root (so weights/ and data/ are the defaults). It awaits the child's exit
+    /// instead of blocking in `waitUntilExit()`: Swift Testing runs tests on the cooperative pool (one thread a
+    /// core), and two tests blocked there for a child's lifetime starved every other test's tasks, servers'
+    /// handlers included (a REST test once waited 108 s for a 1 s run).
+    static func run(_ arguments: [String], environment: [String: String] = [:],
+                    whileRunning: (Process) async throws -> Void = { _ in }) async throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary!)
         p.arguments = arguments
@@ -43,11 +47,13 @@ enum CLI {
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
         p.standardOutput = out
         p.standardError = err
+        let (exits, exited) = AsyncStream.makeStream(of: Int32.self)
+        p.terminationHandler = { exited.yield($0.terminationStatus); exited.finish() }
         try p.run()
-        do { try whileRunning(p) } catch { kill(p.processIdentifier, SIGTERM); p.waitUntilExit(); throw error }
-        p.waitUntilExit()
+        do { try await whileRunning(p) } catch { kill(p.processIdentifier, SIGTERM); _ = await exits.first { _ in true }; throw error }
+        let status = await exits.first { _ in true } ?? -1
         try out.close(); try err.close()
-        return Run(status: p.terminationStatus,
+        return Run(status: status,
                    stdout: (try? String(contentsOfFile: dir + "/out", encoding: .utf8)) ?? "",
                    stderr: (try? String(contentsOfFile: dir + "/err", encoding: .utf8)) ?? "")
     }
@@ -80,21 +86,21 @@ struct Scratch {
 }
 
 @Suite(.serialized, .enabled(if: CLI.available)) struct InferAndEvalExitTests {
-    @Test func inferOnNaNSamplesIsAnErrorAndTheOtherFilesAreStillClassified() throws {
+    @Test func inferOnNaNSamplesIsAnErrorAndTheOtherFilesAreStillClassified() async throws {
         let s = try Scratch()
         defer { s.cleanup() }
         let nan = try s.write("nan.wav", CLI.float32WAV([0.1, .nan, 0.2]))
         let empty = try s.write("empty.wav", CLI.float32WAV([]))
         let huge = try s.write("huge.wav", CLI.float32WAV((0..<16000).map { $0 % 2 == 0 ? 3e38 : -3e38 }))
         let good = try CLI.firstBundledClip()
-        let text = try CLI.run(["infer", nan, good, empty, "--model", "big"])
+        let text = try await CLI.run(["infer", nan, good, empty, "--model", "big"])
         #expect(text.status == 1)
         #expect(text.stderr.contains("nan.wav") && text.stderr.contains("NaN or infinite"), "\(text.stderr)")
         #expect(text.stderr.contains("empty.wav") && text.stderr.contains("no samples"), "\(text.stderr)")
         #expect(!text.stdout.contains("nan"), "no label for the NaN file: \(text.stdout)")
         #expect(text.stdout.split(separator: "\n").count == 1, "the good file is classified: \(text.stdout)")
 
-        let json = try CLI.run(["infer", nan, huge, good, "--model", "big", "--json"])
+        let json = try await CLI.run(["infer", nan, huge, good, "--model", "big", "--json"])
         #expect(json.status == 1)
         let lines = json.stdout.split(separator: "\n").compactMap {
             try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
@@ -105,7 +111,7 @@ struct Scratch {
         #expect(lines.last?["label"] as? String != nil, "the last file still gets its label")
     }
 
-    @Test func evalSkipsBadClipsCountsNoLabelForThemAndFollowsSymlinkedLabels() throws {
+    @Test func evalSkipsBadClipsCountsNoLabelForThemAndFollowsSymlinkedLabels() async throws {
         let s = try Scratch()
         defer { s.cleanup() }
         let good = try CLI.firstBundledClip()
@@ -117,7 +123,7 @@ struct Scratch {
         } else {
             try FileManager.default.createSymbolicLink(atPath: s.path + "/data/yes", withDestinationPath: s.path + "/elsewhere/down")
         }
-        let r = try CLI.run(["eval", "--model", "little", "--data", s.path + "/data", "--json"])
+        let r = try await CLI.run(["eval", "--model", "little", "--data", s.path + "/data", "--json"])
         #expect(r.status == 1, "a skipped clip makes the run fail")
         let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout) \(r.stderr)")
         #expect(report["n"] as? Int == 1, "only the good clip (in a symlinked label folder) is counted: \(report)")
@@ -125,11 +131,11 @@ struct Scratch {
         #expect(report["reference_accuracy"] == nil, "no Keras reference for a directory that is not the bundled split")
     }
 
-    @Test func evalRefusesASplitLineThatLeavesTheDirectory() throws {
+    @Test func evalRefusesASplitLineThatLeavesTheDirectory() async throws {
         let s = try Scratch()
         defer { s.cleanup() }
         let split = try s.write("split.txt", Data("down/../../etc/passwd\n".utf8))
-        let r = try CLI.run(["eval", "--model", "little", "--split", split])
+        let r = try await CLI.run(["eval", "--model", "little", "--split", split])
         #expect(r.status == 1 && r.stderr.contains("leaves"), "\(r.stderr)")
     }
 }
@@ -138,19 +144,19 @@ struct Scratch {
 @Suite(.serialized,
        .enabled(if: CLI.available && FileManager.default.isExecutableFile(atPath: "/usr/sbin/mosquitto")))
 struct CoopExitTests {
-    @Test func unansweredClipsExitWithStatus2() throws {
+    @Test func unansweredClipsExitWithStatus2() async throws {
         // A broker with no workers: nobody answers.
         let broker = try MosquittoBroker()
         try broker.start()
         defer { broker.stop() }
-        let r = try CLI.run(["coop", "--broker", broker.url, "--models", "1", "--limit", "3",
+        let r = try await CLI.run(["coop", "--broker", broker.url, "--models", "1", "--limit", "3",
                              "--timeout-ms", "100", "--warmup-seconds", "0.3", "--json"])
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stderr.contains("3 of 3 clips got no vote"), "\(r.stderr)")
     }
 
-    @Test func aDeadPrivateBrokerExitsWithStatus3() throws {
-        let r = try CLI.run(["coop", "--models", "2", "--limit", "400", "--timeout-ms", "500"]) { p in
+    @Test func aDeadPrivateBrokerExitsWithStatus3() async throws {
+        let r = try await CLI.run(["coop", "--models", "2", "--limit", "400", "--timeout-ms", "500"]) { p in
             // Wait until the run's mosquitto has its client and both workers, then kill it.
             let deadline = Date().addingTimeInterval(240)
             while Date() < deadline {
@@ -159,7 +165,7 @@ struct CoopExitTests {
                     kill(pid, SIGKILL)
                     return
                 }
-                usleep(100_000)
+                try await Task.sleep(for: .milliseconds(100))
             }
             throw BrokerGone()
         }
@@ -189,21 +195,21 @@ struct CoopExitTests {
 /// `plan` writes a plan; `--plan FILE` runs it, and refuses one made for another model (non-zero exit, a
 /// message naming the plan, the op and why).
 @Suite(.serialized, .enabled(if: CLI.available)) struct PlanFileTests {
-    @Test func planWrittenThenRunAndAWrongOneRefused() throws {
+    @Test func planWrittenThenRunAndAWrongOneRefused() async throws {
         let s = try Scratch()
         defer { s.cleanup() }
         let file = s.path + "/little.json"
-        let written = try CLI.run(["plan", "--model", "little", "--out", file])
+        let written = try await CLI.run(["plan", "--model", "little", "--out", file])
         #expect(written.status == 0, "\(written.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) as? [String: Any]
         let ops = object?["ops"] as? [[String: Any]] ?? []
         #expect(!ops.isEmpty && ops.allSatisfy { $0["kernel"] is String && $0["needs"] is [Any] && $0["output_shape"] is [Any] })
 
         let clip = try CLI.firstBundledClip()
-        let ran = try CLI.run(["infer", clip, "--model", "little", "--plan", file, "--json"])
+        let ran = try await CLI.run(["infer", clip, "--model", "little", "--plan", file, "--json"])
         #expect(ran.status == 0 && ran.stdout.contains("\"label\""), "\(ran.stderr)")
 
-        let wrong = try CLI.run(["infer", clip, "--model", "big", "--plan", file])
+        let wrong = try await CLI.run(["infer", clip, "--model", "big", "--plan", file])
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains(file) && wrong.stderr.contains("made for model"), "\(wrong.stderr)")
 
@@ -213,7 +219,7 @@ struct CoopExitTests {
         first[i]["kernel"] = "f32-dwconv-9x9-neon"
         edited["ops"] = first
         let bad = try s.write("bad.json", try JSONSerialization.data(withJSONObject: edited))
-        let refused = try CLI.run(["profile", "--model", "little", "--runs", "1", "--plan", bad])
+        let refused = try await CLI.run(["profile", "--model", "little", "--runs", "1", "--plan", bad])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("op \(i)") && refused.stderr.contains("f32-dwconv-9x9-neon"), "\(refused.stderr)")
     }

@@ -211,7 +211,15 @@ import Testing
         var stderr: String
     }
 
-    static func run(_ arguments: [String], stdin: Data? = nil) throws -> Run {
+    /// Runs the binary on a thread of its own: Swift Testing runs tests on the cooperative pool (one thread a
+    /// core), where a test blocked for a child's lifetime starves every other test's tasks.
+    static func run(_ arguments: [String], stdin: Data? = nil) async throws -> Run {
+        try await withCheckedThrowingContinuation { done in
+            Thread { done.resume(with: Result { try runBlocking(arguments, stdin: stdin) }) }.start()
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], stdin: Data?) throws -> Run {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = arguments
@@ -236,7 +244,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build it first: swift build --build-tests (\(Self.binary))")
     }
 
-    @Test func fileAndStdinPrintTheSameDetections() throws {
+    @Test func fileAndStdinPrintTheSameDetections() async throws {
         try requireBinary()
         let stream = try #require(ListenTests.built)
         let dir = TemporaryDirectory()
@@ -246,8 +254,8 @@ import Testing
         try Data(WAVBuilder(data: pcm).bytes).write(to: URL(fileURLWithPath: path))
         let s = ListenTests.settings
         let flags = ["--model", "little", "--json", "--window-ms", "\(s.averageWindowMs)", "--threshold", "\(s.threshold)"]
-        let file = try Self.run(["listen", path] + flags)
-        let stdin = try Self.run(["listen", "-"] + flags, stdin: Data(pcm))
+        let file = try await Self.run(["listen", path] + flags)
+        let stdin = try await Self.run(["listen", "-"] + flags, stdin: Data(pcm))
         #expect(file.status == 0, "\(file.stderr)")
         #expect(stdin.status == 0, "\(stdin.stderr)")
         #expect(!file.stdout.isEmpty)
@@ -264,7 +272,7 @@ import Testing
     /// `listen-eval` on a directory of two streams (the built keyword stream and ten seconds of silence): its
     /// JSON counts the truth's keywords, --grid covers every unknown weight, and --save-scores writes each
     /// stream's probabilities exactly as a listener records them (float32, hops × labels).
-    @Test func listenEvalScoresStreamsAndSavesTheirProbabilities() throws {
+    @Test func listenEvalScoresStreamsAndSavesTheirProbabilities() async throws {
         try requireBinary()
         let stream = try #require(ListenTests.built)
         let dir = TemporaryDirectory()
@@ -277,7 +285,7 @@ import Testing
             try Data(WAVBuilder(data: ListenTests.pcm16(samples)).bytes).write(to: URL(fileURLWithPath: "\(streams)/\(name).wav"))
             try JSONEncoder().encode(truth).write(to: URL(fileURLWithPath: "\(streams)/\(name).json"))
         }
-        let r = try Self.run(["listen-eval", streams, "--model", "little-listen", "--grid", "--json", "--save-scores", scores,
+        let r = try await Self.run(["listen-eval", streams, "--model", "little-listen", "--grid", "--json", "--save-scores", scores,
                               "--out", dir.path + "/sweep"])
         #expect(r.status == 0, "\(r.stderr)")
         let o = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -300,33 +308,33 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: "\(scores)/keywords_00.little-listen.f32"))
     }
 
-    @Test func badInputIsAClearErrorWithNonZeroStatus() throws {
+    @Test func badInputIsAClearErrorWithNonZeroStatus() async throws {
         try requireBinary()
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
         let stereo = dir.path + "/stereo.wav"
         try Data(WAVBuilder(channels: 2, data: WAVBuilder.pcm16([Int16](repeating: 0, count: 64_000))).bytes).write(to: URL(fileURLWithPath: stereo))
-        let s = try Self.run(["listen", stereo, "--model", "little"])
+        let s = try await Self.run(["listen", stereo, "--model", "little"])
         #expect(s.status != 0 && s.stderr.contains("2 channels"), "\(s.stderr)")
         let rate = dir.path + "/rate.wav"
         try Data(WAVBuilder(sampleRate: 8000, data: WAVBuilder.pcm16([Int16](repeating: 0, count: 8000))).bytes).write(to: URL(fileURLWithPath: rate))
-        let r = try Self.run(["listen", rate, "--model", "little"])
+        let r = try await Self.run(["listen", rate, "--model", "little"])
         #expect(r.status != 0 && r.stderr.contains("8000 Hz"), "\(r.stderr)")
-        let odd = try Self.run(["listen", "-", "--model", "little"], stdin: Data([UInt8](repeating: 0, count: 32_001)))
+        let odd = try await Self.run(["listen", "-", "--model", "little"], stdin: Data([UInt8](repeating: 0, count: 32_001)))
         #expect(odd.status != 0 && odd.stderr.contains("truncated stream"), "\(odd.stderr)")
-        let model = try Self.run(["listen", "-", "--model", "nosuch"], stdin: Data())
+        let model = try await Self.run(["listen", "-", "--model", "nosuch"], stdin: Data())
         #expect(model.status != 0 && model.stderr.contains("no network 'nosuch'"), "\(model.stderr)")
-        let hop = try Self.run(["listen", "-", "--model", "little", "--hop-ms", "30"], stdin: Data())
+        let hop = try await Self.run(["listen", "-", "--model", "little", "--hop-ms", "30"], stdin: Data())
         #expect(hop.status != 0 && hop.stderr.contains("multiple of the frame step"), "\(hop.stderr)")
         for weight in ["-1", "nan"] {
-            let w = try Self.run(["listen", "-", "--unknown-weight=\(weight)"], stdin: Data())
+            let w = try await Self.run(["listen", "-", "--unknown-weight=\(weight)"], stdin: Data())
             #expect(w.status != 0 && w.stderr.contains("--unknown-weight must be a number ≥ 0"), "\(w.stderr)")
         }
     }
 
-    @Test func helpExplainsTheOptionsWithAnExample() throws {
+    @Test func helpExplainsTheOptionsWithAnExample() async throws {
         try requireBinary()
-        let h = try Self.run(["listen", "--help"])
+        let h = try await Self.run(["listen", "--help"])
         for text in ["--hop-ms", "--threshold", "--unknown-weight", "--json", "--window-ms", "--suppression-ms", "arecord -t raw -f S16_LE -r 16000 -c 1 | kws-native listen -", "default: 40"] {
             #expect(h.stdout.contains(text), "\(text)")
         }

@@ -34,6 +34,13 @@ struct RESTServerTests {
         }
     }
 
+    /// The product's client lets an idle connection go before the server's default idle timeout would close
+    /// it under a request (a request on a connection the server is closing fails with a reset).
+    @Test func theClientDropsIdleConnectionsBeforeTheServerDoes() {
+        #expect(Double(BigClient.idleSeconds) < BigServerConfiguration().idleTimeoutSeconds)
+        #expect(Double(BigClient.idleSeconds) < BigServerConfiguration(port: 0).idleTimeoutSeconds)
+    }
+
     /// Every payload of a real clip gets the big network's in-process answer.
     @Test func answersMatchTheNetworkInProcess() async throws {
         let zoo = try RESTFixtures.zoo()

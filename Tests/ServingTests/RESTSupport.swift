@@ -61,7 +61,15 @@ extension RESTFixtures {
 /// A plain HTTP client for poking the server with arbitrary requests.
 struct RawHTTP {
     let base: String
-    static let client = HTTPClient(eventLoopGroupProvider: .singleton)
+    /// Idle connections are let go like the product's client does (`BigClient.idleSeconds`), before the
+    /// servers' 15 s idle timeout: with the pool's default of 60 s, a request sent after a pause of over 15 s
+    /// (a test starved of CPU in the parallel suite) could meet its connection just as the server closed it
+    /// and fail with "Connection reset by peer".
+    static let client: HTTPClient = {
+        var config = HTTPClient.Configuration()
+        config.connectionPool = .init(idleTimeout: .seconds(BigClient.idleSeconds))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    }()
 
     func send(_ method: HTTPMethod, _ path: String, body: [UInt8]? = nil, headers: [(String, String)] = []) async throws -> (status: Int, body: [UInt8], headers: HTTPHeaders) {
         var request = HTTPClientRequest(url: base + path)

@@ -32,13 +32,19 @@ public final class BigClient: Sendable {
     /// One process-wide client (a static is never deinitialised, so it needs no shutdown). A refused
     /// connection fails the request at once instead of being retried until the deadline: on a device that
     /// keeps its own answer, a down server should cost nothing. Up to 64 connections, for the load benchmark.
+    /// An idle connection is let go after `idleSeconds`, before the server's idle timeout (`serve
+    /// --idle-timeout`, 15 s) closes it: a client that keeps a connection longer than the server can send a
+    /// request just as the server closes it, and that request dies with a reset.
     static let sharedHTTP: HTTPClient = {
         var config = HTTPClient.Configuration()
         config.timeout = .init(connect: .seconds(2))
-        config.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
+        config.connectionPool = .init(idleTimeout: .seconds(idleSeconds), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)
         config.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }()
+
+    /// How long an unused connection stays in the pool (below the server's default idle timeout).
+    public static let idleSeconds: Int64 = 10
 
     public init(server: String, token: String? = nil, timeout: Duration = .seconds(5)) {
         var base = server
