@@ -86,6 +86,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                               prune=False, width=0.54),
            "streammax": dict(splits=("train",), own_seed=False, stream_copies=8, dense_libri=True, schedule_scale=2.0,
                              prune=False),
+           "streamloud": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
+                              prune=False, stream_noise_rms=0.04),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -124,6 +126,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # affords: little-listen runs at a real-time factor of 0.0055 against a bar of 0.05).
 # "streammax": streammore with twice its renderings again (eight stream renderings of every example) and
 # twice the schedule (against 1.5 times).
+# "streamloud": streammore with the stream renderings' noise at RMS U(0, 0.04) instead of U(0, 0.02), so that
+# the streams' loudest noise bed (0.02) sits mid-range instead of at the edge of what training heard.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
@@ -442,14 +446,15 @@ def rare_word_features(cache, data_root, spec, copies, below, seed):
 
 
 def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, negative_copies=None,
-                    negative_shift=4000, synth_unknown=False):
+                    negative_shift=4000, synth_unknown=False, noise_rms=0.02):
     """Features and labels of `copies` stream-window renderings (augment_waves: shift U(-250, 250) ms, gain
-    U(-6, +6) dB, with p 0.8 training noise at RMS U(0, 0.02)) of every training keyword, and of
+    U(-6, +6) dB, with p 0.8 training noise at RMS U(0, noise_rms)) of every training keyword, and of
     `negative_copies` (default `copies`) renderings of every negative, shifted by up to `negative_shift`
     samples; cached."""
     negative_copies = copies if negative_copies is None else negative_copies
     fp = _split_fingerprint(data_root, "train") + _extra_fingerprint(data_root)
     dense = ("dense" if dense_libri else "") + ("synth" if synth_unknown else "")
+    dense += "" if noise_rms == 0.02 else f"r{noise_rms:g}"
     neg = "" if (negative_copies, negative_shift) == (copies, 4000) else f"n{negative_copies}x{negative_shift}"
     name = f"train_stream{copies}{dense}{neg}s{seed}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npz"
     path = pathlib.Path(cache) / name
@@ -463,12 +468,12 @@ def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, neg
     if negative_copies == copies and negative_shift == 4000:
         # Keywords and negatives in one pass (the stream and streamlibri caches were made this way).
         waves, labels = np.concatenate([waves, neg_waves]), np.concatenate([labels, neg_labels])
-        x = np.concatenate([F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=0.02), spec)
+        x = np.concatenate([F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=noise_rms), spec)
                             for _ in range(copies)])
         y = np.tile(labels, copies)
     else:
-        xs = [F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=0.02), spec) for _ in range(copies)]
-        xs += [F.batch_features(augment_waves(neg_waves, noise, rng, shift=negative_shift, noise_rms=0.02), spec)
+        xs = [F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=noise_rms), spec) for _ in range(copies)]
+        xs += [F.batch_features(augment_waves(neg_waves, noise, rng, shift=negative_shift, noise_rms=noise_rms), spec)
                for _ in range(negative_copies)]
         x = np.concatenate(xs)
         y = np.concatenate([np.tile(labels, copies), np.tile(neg_labels, negative_copies)])
@@ -616,7 +621,8 @@ def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
     if r.get("stream_copies"):
         parts["train_stream"] = stream_features(cache, data_root, spec, r["stream_copies"], AUG_SEED,
                                                 r.get("dense_libri", False), r.get("negative_copies"),
-                                                r.get("negative_shift", 4000), r.get("synth_unknown", False))
+                                                r.get("negative_shift", 4000), r.get("synth_unknown", False),
+                                                r.get("stream_noise_rms", 0.02))
     return parts
 
 
