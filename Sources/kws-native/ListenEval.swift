@@ -52,7 +52,7 @@ struct ListenEval: AsyncParsableCommand {
     @Option(name: .customLong("big-threshold"), help: "With --big: the big network's threshold scored as the setting.")
     var bigThreshold = CascadeSettings.listenDefault.big.threshold
 
-    @Option(name: .customLong("save-scores"), help: ArgumentHelp("Also write each stream's per-hop probabilities to this directory, for analysis: NAME.MODEL.f32 (little-endian float32, hops × labels, hop i ends at (i + 1) × hop ms).", valueName: "dir"))
+    @Option(name: .customLong("save-scores"), help: ArgumentHelp("Also write each stream's per-hop probabilities to this directory (made if missing), for analysis: NAME.MODEL.f32 (little-endian float32, hops × labels, hop i ends at (i + 1) × hop ms).", valueName: "dir"))
     var saveScores: String?
 
     @Flag(help: "Print one JSON object.")
@@ -117,6 +117,13 @@ struct ListenEval: AsyncParsableCommand {
         let bigListener = try big.map { try options.spotter(recordsScores: true, name: $0) }
         if let bigListener, bigListener.hopMs != listener.hopMs || bigListener.labels != listener.labels {
             throw fail("--big \(bigListener.spotter.name) must have the labels of \(listener.spotter.name)")
+        }
+        if let saveScores {  // made (or refused) now, not after the first stream's work
+            do {
+                try FileManager.default.createDirectory(atPath: saveScores, withIntermediateDirectories: true)
+            } catch {
+                throw fail("--save-scores \(saveScores): cannot create the directory: \(error.localizedDescription)")
+            }
         }
         var streams: [Stream] = []
         var busyNs: UInt64 = 0

@@ -277,8 +277,8 @@ import Testing
         let stream = try #require(ListenTests.built)
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
-        let streams = dir.path + "/streams", scores = dir.path + "/scores"
-        for d in [streams, scores] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+        let streams = dir.path + "/streams", scores = dir.path + "/scores/little"  // listen-eval makes scores/little
+        try FileManager.default.createDirectory(atPath: streams, withIntermediateDirectories: true)
         let silence = [Float](repeating: 0, count: 160_000)
         for (name, samples, truth) in [("keywords_00", stream.samples, stream.truth),
                                        ("silence_digital", silence, StreamTruth(kind: .silence, durationS: 10, keywords: []))] {
