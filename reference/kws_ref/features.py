@@ -7,6 +7,8 @@ from . import SAMPLE_RATE
 # Every parameter of every feature kind; written into weights/manifest.json per network.
 STFT_64 = {"kind": "stft", "frame_length": 256, "frame_step": 128, "fft_length": 256,
            "resize": [64, 64], "sample_rate": SAMPLE_RATE, "samples": SAMPLE_RATE}
+# The same, log-compressed after resizing (log(x + log_offset), the MFCC specs' offset): the "streamlog" recipe.
+STFT_64_LOG = dict(STFT_64, log_offset=1e-6)
 
 
 def mfcc_spec(coefficients):
@@ -31,7 +33,16 @@ def stft_magnitude(audio, spec):
 
 def stft_resized(audio, spec=STFT_64):
     mag = stft_magnitude(audio, spec)
-    return tf.image.resize(mag[..., tf.newaxis], spec["resize"])  # bilinear, half-pixel centres
+    resized = tf.image.resize(mag[..., tf.newaxis], spec["resize"])  # bilinear, half-pixel centres
+    if spec.get("log_offset") is not None:                            # STFT_64_LOG: log-compressed
+        return tf.math.log(resized + spec["log_offset"])
+    return resized
+
+
+def spec_tag(spec):
+    """A short name of a feature kind for cache files: stft, stftlog, mfcc10, mfcc32."""
+    log = "log" if spec["kind"] == "stft" and spec.get("log_offset") is not None else ""
+    return f"{spec['kind']}{spec.get('coefficients', '')}{log}"
 
 
 def mel_matrix(spec):

@@ -88,6 +88,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                              prune=False),
            "streamloud": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
                               prune=False, stream_noise_rms=0.04),
+           "streamlog": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
+                             prune=False, spec=F.STFT_64_LOG),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -128,6 +130,9 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # twice the schedule (against 1.5 times).
 # "streamloud": streammore with the stream renderings' noise at RMS U(0, 0.04) instead of U(0, 0.02), so that
 # the streams' loudest noise bed (0.02) sits mid-range instead of at the edge of what training heard.
+# "streamlog": streammore on log-compressed STFT magnitudes (features.STFT_64_LOG): little's features are
+# linear magnitudes, where a quiet keyword over a noise bed is a small ripple; every other network here, like
+# most keyword spotters, hears log-compressed spectra.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
@@ -155,6 +160,8 @@ def schedule_of(name, recipe="committed"):
     """The network's CONFIGS entry with epochs, learning-rate drops and pruning window scaled by the recipe's
     schedule_scale (rounded to whole epochs; the order of the drops and the fine-tuning after pruning kept)."""
     cfg = dict(CONFIGS[name])
+    if RECIPES[recipe].get("spec"):
+        cfg["spec"] = RECIPES[recipe]["spec"]
     if RECIPES[recipe].get("prune") is False:
         cfg["prune"] = None
     scale = RECIPES[recipe].get("schedule_scale")
@@ -270,7 +277,7 @@ def _split_fingerprint(data_root, split):
 
 
 def cached_features(cache, data_root, split, spec):
-    name = f"{split}_{spec['kind']}{spec.get('coefficients', '')}_{_split_fingerprint(data_root, split)}.npy"
+    name = f"{split}_{F.spec_tag(spec)}_{_split_fingerprint(data_root, split)}.npy"
     path = pathlib.Path(cache) / name
     if path.exists():
         return np.load(path)
@@ -319,7 +326,7 @@ def augmented_features(cache, data_root, spec, copies, seed):
     """Features of `copies` renderings of the train split (augment_waves; the same waves for every network
     with this seed, whatever its features), cached like a split's. -> (copies * N, H, W, 1), labels."""
     fp = _split_fingerprint(data_root, "train")
-    name = f"train_realaug{copies}s{seed}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npy"
+    name = f"train_realaug{copies}s{seed}_{F.spec_tag(spec)}_{fp}.npy"
     path = pathlib.Path(cache) / name
     labels = np.tile(split_labels(data_root, "train"), copies)
     if path.exists():
@@ -361,7 +368,7 @@ def speed_features(cache, data_root, spec, factors):
     H, W, 1), labels."""
     fp = _split_fingerprint(data_root, "train")
     tag = "-".join(f"{f:g}" for f in factors)
-    path = pathlib.Path(cache) / f"train_speed{tag}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npy"
+    path = pathlib.Path(cache) / f"train_speed{tag}_{F.spec_tag(spec)}_{fp}.npy"
     labels = np.tile(split_labels(data_root, "train"), len(factors))
     if path.exists():
         return np.load(path), labels
@@ -398,7 +405,7 @@ def negative_features(cache, data_root, split, spec, dense_libri=False, synth_un
     dense_libri every LibriSpeech crop half a second apart instead of five an utterance."""
     n_keywords = len(split_labels(data_root, split))
     dense = ("dense" if dense_libri else "") + ("synth" if synth_unknown else "")
-    name = f"{split}_negatives{dense}_{spec['kind']}{spec.get('coefficients', '')}_{_extra_fingerprint(data_root)}"
+    name = f"{split}_negatives{dense}_{F.spec_tag(spec)}_{_extra_fingerprint(data_root)}"
     path = pathlib.Path(cache) / f"{name}.npz"
     if path.exists():
         z = np.load(path)
@@ -430,7 +437,7 @@ def rare_word_features(cache, data_root, spec, copies, below, seed):
         counts[pathlib.Path(f).parent.name] = counts.get(pathlib.Path(f).parent.name, 0) + 1
     rare = [f for f in files if counts[pathlib.Path(f).parent.name] < below]
     fp = _extra_fingerprint(data_root)
-    path = pathlib.Path(cache) / f"train_rare{copies}b{below}s{seed}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npz"
+    path = pathlib.Path(cache) / f"train_rare{copies}b{below}s{seed}_{F.spec_tag(spec)}_{fp}.npz"
     if path.exists():
         z = np.load(path)
         return z["x"], z["y"]
@@ -456,7 +463,7 @@ def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, neg
     dense = ("dense" if dense_libri else "") + ("synth" if synth_unknown else "")
     dense += "" if noise_rms == 0.02 else f"r{noise_rms:g}"
     neg = "" if (negative_copies, negative_shift) == (copies, 4000) else f"n{negative_copies}x{negative_shift}"
-    name = f"train_stream{copies}{dense}{neg}s{seed}_{spec['kind']}{spec.get('coefficients', '')}_{fp}.npz"
+    name = f"train_stream{copies}{dense}{neg}s{seed}_{F.spec_tag(spec)}_{fp}.npz"
     path = pathlib.Path(cache) / name
     if path.exists():
         z = np.load(path)
