@@ -54,6 +54,20 @@ import Testing
         }
     }
 
+    /// STFT_64_LOG (the spec's log_offset on an stft): log(resized |STFT| + 1e-6), against TensorFlow's. The
+    /// absolute tolerance is for near-silent bins, where float32 STFTs differ by ~1e-7 out of ~1e-5.
+    @Test func logSTFT64x64MatchesTensorFlow() throws {
+        var spec = FeatureSpec.stft64x64
+        spec.logOffset = 1e-6
+        try spec.validate()
+        let extractor = try FeatureExtractor(spec: spec)
+        for name in cases {
+            try expectClose(extractor(try dataset("\(name)/waveform")), "\(name)/stft_64x64_log", atol: 1e-3)
+        }
+        spec.logOffset = 0
+        #expect(throws: FeatureSpecError.self) { try spec.validate() }
+    }
+
     @Test(arguments: [10, 32]) func mfccMatchesTensorFlow(coefficients: Int) throws {
         let extractor = try FeatureExtractor(spec: .mfcc(coefficients: coefficients))
         #expect(extractor.outputShape == [49, coefficients, 1])

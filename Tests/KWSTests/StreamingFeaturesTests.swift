@@ -23,9 +23,11 @@ import Testing
         return extractor(window)
     }
 
-    @Test(arguments: [("stft", 640), ("stft", 128), ("mfcc", 640), ("mfcc", 320)])
+    @Test(arguments: [("stft", 640), ("stft", 128), ("stftlog", 640), ("mfcc", 640), ("mfcc", 320)])
     func everyWindowEqualsTheClipPath(kind: String, hop: Int) throws {
-        let spec: FeatureSpec = kind == "stft" ? .stft64x64 : .mfcc(coefficients: 10)
+        var logSTFT = FeatureSpec.stft64x64
+        logSTFT.logOffset = 1e-6
+        let spec: FeatureSpec = kind == "stft" ? .stft64x64 : kind == "stftlog" ? logSTFT : .mfcc(coefficients: 10)
         let stream = try StreamingFeatures(spec: spec, hopSamples: hop)
         let extractor = try FeatureExtractor(spec: spec)
         let s = Self.signal(40_000, seed: 7)

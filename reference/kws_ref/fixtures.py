@@ -64,6 +64,7 @@ def write_feature_fixture(cases, path):
             g.create_dataset("waveform", data=a.numpy())
             g.create_dataset("stft_256", data=F.stft_magnitude(a, F.STFT_64).numpy())
             g.create_dataset("stft_64x64", data=F.stft_resized(a).numpy()[..., 0])
+            g.create_dataset("stft_64x64_log", data=F.stft_resized(a, F.STFT_64_LOG).numpy()[..., 0])
             g.create_dataset("stft_640", data=F.stft_magnitude(a, F.MFCC_10).numpy())
             mel = tf.tensordot(F.stft_magnitude(a, F.MFCC_10), F.mel_matrix(F.MFCC_10), 1)
             g.create_dataset("mel_40", data=mel.numpy())

@@ -43,6 +43,7 @@ public final class FeatureExtractor {
                 } else {
                     tables.stft.compute(samples, samples: spec.samples, into: output, scratch: scratch)
                 }
+                spec.compressSTFT(UnsafeMutableBufferPointer(rebasing: output[0..<outputCount]))
             case .mfcc:
                 tables.stft.compute(samples, samples: spec.samples, into: mag, scratch: scratch)
                 let offset = Float(spec.logOffset!)

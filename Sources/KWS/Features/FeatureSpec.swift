@@ -1,3 +1,4 @@
+import Foundation
 import Tensor
 
 /// Every parameter of a network's input features, as recorded per network in `weights/manifest.json`.
@@ -55,6 +56,15 @@ public struct FeatureSpec: Codable, Sendable, Hashable {
                     lowerHz: 20, upperHz: 4000, logOffset: 1e-6, coefficients: coefficients)
     }
 
+    /// For `stft` with a `log_offset`: the finished (resized) magnitudes become log(x + log_offset) in place,
+    /// as `features.STFT_64_LOG` does after `tf.image.resize`. Nothing for linear STFT or MFCC.
+    @inline(__always)
+    func compressSTFT(_ values: UnsafeMutableBufferPointer<Float>) {
+        guard kind == .stft, let logOffset else { return }
+        let offset = Float(logOffset)
+        for i in values.indices { values[i] = log(values[i] + offset) }
+    }
+
     /// 1 + (samples − frame) / step: tf.signal.stft without end padding.
     public var frames: Int { samples >= frameLength ? 1 + (samples - frameLength) / frameStep : 0 }
     /// fft / 2 + 1 magnitude bins.
@@ -106,6 +116,9 @@ public struct FeatureSpec: Codable, Sendable, Hashable {
             if let r = resize {
                 guard r.count == 2 else { throw fail("resize must be [height, width] (got \(r))") }
                 for v in r { try inRange("resize", v, Limits.resize) }
+            }
+            if let offset = logOffset, !(offset.isFinite && offset > 0) {
+                throw fail("log_offset \(offset) must be finite and > 0 (log(|STFT| + offset) of a silent bin is NaN or -inf otherwise)")
             }
         case .mfcc:
             guard let m = melBins, let lo = lowerHz, let hi = upperHz, let offset = logOffset, let c = coefficients else {

@@ -158,6 +158,7 @@ public final class StreamingFeatures {
                 } else {
                     out.baseAddress!.update(from: window.baseAddress!, count: outputCount)
                 }
+                spec.compressSTFT(UnsafeMutableBufferPointer(rebasing: out[0..<outputCount]))
             }
         }
     }
