@@ -90,6 +90,10 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                               prune=False, stream_noise_rms=0.04),
            "streamlog": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
                              prune=False, spec=F.STFT_64_LOG),
+           "streamrev": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
+                             prune=False, reversed_copies=1),
+           "streamspeedunk": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
+                                  prune=False, unknown_speed=(0.9, 1.1), unknown_speed_copies=2),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -133,6 +137,12 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # "streamlog": streammore on log-compressed STFT magnitudes (features.STFT_64_LOG): little's features are
 # linear magnitudes, where a quiet keyword over a noise bed is a small ripple; every other network here, like
 # most keyword spotters, hears log-compressed spectra.
+# "streamrev": streammore plus every training keyword clip played backwards, rendered once like a stream
+# window, as _unknown_: sounds with a keyword's spectra in the wrong order (what other words that share a
+# keyword's sounds are), from recordings the split already has.
+# "streamspeedunk": streammore plus the training clips of the other words speed-perturbed by 0.9 and 1.1
+# (speed_perturb: Kaldi's 3-way perturbation, new voices from the same recordings), two stream renderings of
+# each, as _unknown_.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
@@ -452,6 +462,46 @@ def rare_word_features(cache, data_root, spec, copies, below, seed):
     return x, y
 
 
+def reversed_features(cache, data_root, spec, copies, seed):
+    """Features and labels (_unknown_) of `copies` stream-window renderings (augment_waves as
+    stream_features) of every training keyword clip played backwards; cached."""
+    fp = _split_fingerprint(data_root, "train")
+    path = pathlib.Path(cache) / f"train_reversed{copies}s{seed}_{F.spec_tag(spec)}_{fp}.npz"
+    if path.exists():
+        z = np.load(path)
+        return z["x"], z["y"]
+    waves, _, _ = load_split(data_root, "train")
+    noise = training_noise(data_root)
+    rng = np.random.default_rng(seed + 2)
+    backwards = np.ascontiguousarray(waves[:, ::-1])
+    x = np.concatenate([F.batch_features(augment_waves(backwards, noise, rng, shift=4000, noise_rms=0.02), spec)
+                        for _ in range(copies)])
+    y = np.full(len(x), listen_data.UNKNOWN, np.int32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, x=x, y=y)
+    return x, y
+
+
+def speed_unknown_features(cache, data_root, spec, factors, copies, seed):
+    """Features and labels (_unknown_) of the training clips of the other words, each speed-perturbed by
+    every factor (speed_perturb) and rendered `copies` times like stream_features; cached."""
+    files = negatives.unknown_words(pathlib.Path(data_root) / listen_data.UNKNOWN_DIR, "train")
+    tag = "-".join(f"{f:g}" for f in factors)
+    path = pathlib.Path(cache) / f"train_speedunk{tag}x{copies}s{seed}_{F.spec_tag(spec)}_{_extra_fingerprint(data_root)}.npz"
+    if path.exists():
+        z = np.load(path)
+        return z["x"], z["y"]
+    waves = np.stack([listen_data.one_second(listen_data.read_audio(f)) for f in files])
+    noise = training_noise(data_root)
+    rng = np.random.default_rng(seed + 3)
+    x = np.concatenate([F.batch_features(augment_waves(speed_perturb(waves, f), noise, rng, shift=4000, noise_rms=0.02), spec)
+                        for f in factors for _ in range(copies)])
+    y = np.full(len(x), listen_data.UNKNOWN, np.int32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, x=x, y=y)
+    return x, y
+
+
 def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, negative_copies=None,
                     negative_shift=4000, synth_unknown=False, noise_rms=0.02):
     """Features and labels of `copies` stream-window renderings (augment_waves: shift U(-250, 250) ms, gain
@@ -625,6 +675,11 @@ def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
         parts["train_synthetic"] = synthetic_features(cache, synth_root, spec)
     if r.get("rare_copies"):
         parts["train_rare"] = rare_word_features(cache, data_root, spec, r["rare_copies"], r["rare_below"], AUG_SEED)
+    if r.get("reversed_copies"):
+        parts["train_reversed"] = reversed_features(cache, data_root, spec, r["reversed_copies"], AUG_SEED)
+    if r.get("unknown_speed"):
+        parts["train_speed_unknown"] = speed_unknown_features(cache, data_root, spec, r["unknown_speed"],
+                                                              r["unknown_speed_copies"], AUG_SEED)
     if r.get("stream_copies"):
         parts["train_stream"] = stream_features(cache, data_root, spec, r["stream_copies"], AUG_SEED,
                                                 r.get("dense_libri", False), r.get("negative_copies"),
