@@ -62,9 +62,9 @@ if __name__ == "__main__":
     ap.add_argument("--out", type=pathlib.Path, default=HERE / "out", help="models/ and cache/ go here")
     ap.add_argument("--jobs", type=int, default=1, help="networks trained at once (default 1)")
     ap.add_argument("--recipe", choices=list(train.RECIPES), default=None,
-                    help="one recipe for every named network (default: each network's shipped recipe): committed, "
-                         "the real-speech experiments realaug, speed, synth, stream, streamlibri, streamfrag and "
-                         "streamfrag_nomix, or the earlier train_aug, cmvn, cmn, chanaug or short")
+                    help="one recipe for every named network (default: each network's shipped recipe); each is "
+                         "described beside RECIPES in kws_ref/train.py, the clip recipes' results in docs/TRAINING.md "
+                         "and the listening ones' (stream...) in docs/LISTENING.md")
     ap.add_argument("--synth", type=pathlib.Path,
                     help="the synthesised data set for --recipe synth (reference/gen_data.py DIR train)")
     ap.add_argument("--threads", type=int, help="TensorFlow threads with --jobs 1 (default: TensorFlow's choice)")
