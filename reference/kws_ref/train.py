@@ -94,6 +94,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                              prune=False, reversed_copies=1),
            "streamspeedunk": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
                                   prune=False, unknown_speed=(0.9, 1.1), unknown_speed_copies=2),
+           "streamspeedunk4": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
+                                   prune=False, unknown_speed=(0.8, 0.9, 1.1, 1.2), unknown_speed_copies=2),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -143,6 +145,7 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # "streamspeedunk": streammore plus the training clips of the other words speed-perturbed by 0.9 and 1.1
 # (speed_perturb: Kaldi's 3-way perturbation, new voices from the same recordings), two stream renderings of
 # each, as _unknown_.
+# "streamspeedunk4": streamspeedunk with four factors, 0.8, 0.9, 1.1 and 1.2.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
