@@ -441,6 +441,25 @@ def _negative_waves(data_root, split, n_keywords, dense_libri=False, synth_unkno
     return waves, labels
 
 
+def _unknown_renderings(path, data_root, spec, copies, rng, sources):
+    """Features and labels (_unknown_) of `copies` stream-window renderings (augment_waves as stream_features)
+    of each wave array that sources() returns, in order; cached at `path`."""
+    if path.exists():
+        z = np.load(path)
+        return z["x"], z["y"]
+    noise = training_noise(data_root)
+    x = np.concatenate([F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=0.02), spec)
+                        for waves in sources() for _ in range(copies)])
+    y = np.full(len(x), listen_data.UNKNOWN, np.int32)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, x=x, y=y)
+    return x, y
+
+
+def _other_word_waves(files):
+    return np.stack([listen_data.one_second(listen_data.read_audio(f)) for f in files])
+
+
 def rare_word_features(cache, data_root, spec, copies, below, seed):
     """Features and labels (_unknown_) of `copies` stream-window renderings of the training clips of every
     other word with fewer than `below` training clips; cached."""
@@ -451,58 +470,30 @@ def rare_word_features(cache, data_root, spec, copies, below, seed):
     rare = [f for f in files if counts[pathlib.Path(f).parent.name] < below]
     fp = _extra_fingerprint(data_root)
     path = pathlib.Path(cache) / f"train_rare{copies}b{below}s{seed}_{F.spec_tag(spec)}_{fp}.npz"
-    if path.exists():
-        z = np.load(path)
-        return z["x"], z["y"]
-    waves = np.stack([listen_data.one_second(listen_data.read_audio(f)) for f in rare])
-    noise = training_noise(data_root)
-    rng = np.random.default_rng(seed + 1)
-    x = np.concatenate([F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=0.02), spec)
-                        for _ in range(copies)])
-    y = np.full(len(x), listen_data.UNKNOWN, np.int32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, x=x, y=y)
-    return x, y
+    return _unknown_renderings(path, data_root, spec, copies, np.random.default_rng(seed + 1),
+                               lambda: [_other_word_waves(rare)])
 
 
 def reversed_features(cache, data_root, spec, copies, seed):
-    """Features and labels (_unknown_) of `copies` stream-window renderings (augment_waves as
-    stream_features) of every training keyword clip played backwards; cached."""
+    """Features and labels (_unknown_) of `copies` stream-window renderings of every training keyword clip
+    played backwards; cached."""
     fp = _split_fingerprint(data_root, "train")
     path = pathlib.Path(cache) / f"train_reversed{copies}s{seed}_{F.spec_tag(spec)}_{fp}.npz"
-    if path.exists():
-        z = np.load(path)
-        return z["x"], z["y"]
-    waves, _, _ = load_split(data_root, "train")
-    noise = training_noise(data_root)
-    rng = np.random.default_rng(seed + 2)
-    backwards = np.ascontiguousarray(waves[:, ::-1])
-    x = np.concatenate([F.batch_features(augment_waves(backwards, noise, rng, shift=4000, noise_rms=0.02), spec)
-                        for _ in range(copies)])
-    y = np.full(len(x), listen_data.UNKNOWN, np.int32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, x=x, y=y)
-    return x, y
+    return _unknown_renderings(path, data_root, spec, copies, np.random.default_rng(seed + 2),
+                               lambda: [np.ascontiguousarray(load_split(data_root, "train")[0][:, ::-1])])
 
 
 def speed_unknown_features(cache, data_root, spec, factors, copies, seed):
     """Features and labels (_unknown_) of the training clips of the other words, each speed-perturbed by
-    every factor (speed_perturb) and rendered `copies` times like stream_features; cached."""
+    every factor (speed_perturb) and rendered `copies` times; cached."""
     files = negatives.unknown_words(pathlib.Path(data_root) / listen_data.UNKNOWN_DIR, "train")
     tag = "-".join(f"{f:g}" for f in factors)
     path = pathlib.Path(cache) / f"train_speedunk{tag}x{copies}s{seed}_{F.spec_tag(spec)}_{_extra_fingerprint(data_root)}.npz"
-    if path.exists():
-        z = np.load(path)
-        return z["x"], z["y"]
-    waves = np.stack([listen_data.one_second(listen_data.read_audio(f)) for f in files])
-    noise = training_noise(data_root)
-    rng = np.random.default_rng(seed + 3)
-    x = np.concatenate([F.batch_features(augment_waves(speed_perturb(waves, f), noise, rng, shift=4000, noise_rms=0.02), spec)
-                        for f in factors for _ in range(copies)])
-    y = np.full(len(x), listen_data.UNKNOWN, np.int32)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, x=x, y=y)
-    return x, y
+
+    def sources():
+        waves = _other_word_waves(files)
+        return [speed_perturb(waves, f) for f in factors]
+    return _unknown_renderings(path, data_root, spec, copies, np.random.default_rng(seed + 3), sources)
 
 
 def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, negative_copies=None,
