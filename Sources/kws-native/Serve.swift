@@ -40,7 +40,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Inference threads (at most the number of cores).") var threads = InferencePool<AnyObject>.defaultThreads
     @Option(help: "Largest request body accepted, in bytes (larger: 413).") var maxBodyBytes = 1 << 20
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may go without a complete request head or a body part.")
-    var idleTimeout = 15.0
+    var idleTimeout = BigServerConfiguration.defaultIdleTimeoutSeconds
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }

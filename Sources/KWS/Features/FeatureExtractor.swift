@@ -49,7 +49,7 @@ public final class FeatureExtractor {
                 let offset = Float(spec.logOffset!)
                 mel.withUnsafeMutableBufferPointer { m in
                     tables.mel!.apply(UnsafeBufferPointer(mag), frames: frames, into: m)
-                    for i in 0..<m.count { m[i] = log(m[i] + offset) }
+                    FeatureSpec.logInPlace(m, offset: offset)
                     tables.dct!.apply(UnsafeBufferPointer(m), frames: frames, into: output)
                 }
             }

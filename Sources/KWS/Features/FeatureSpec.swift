@@ -56,13 +56,18 @@ public struct FeatureSpec: Codable, Sendable, Hashable {
                     lowerHz: 20, upperHz: 4000, logOffset: 1e-6, coefficients: coefficients)
     }
 
+    /// log(x + offset) in place: the log-mel of MFCC (`tf.math.log(mel + log_offset)`) and the log-STFT.
+    @inline(__always)
+    static func logInPlace(_ values: UnsafeMutableBufferPointer<Float>, offset: Float) {
+        for i in values.indices { values[i] = log(values[i] + offset) }
+    }
+
     /// For `stft` with a `log_offset`: the finished (resized) magnitudes become log(x + log_offset) in place,
     /// as `features.STFT_64_LOG` does after `tf.image.resize`. Nothing for linear STFT or MFCC.
     @inline(__always)
     func compressSTFT(_ values: UnsafeMutableBufferPointer<Float>) {
         guard kind == .stft, let logOffset else { return }
-        let offset = Float(logOffset)
-        for i in values.indices { values[i] = log(values[i] + offset) }
+        Self.logInPlace(values, offset: Float(logOffset))
     }
 
     /// 1 + (samples − frame) / step: tf.signal.stft without end padding.
@@ -111,25 +116,22 @@ public struct FeatureSpec: Codable, Sendable, Hashable {
         guard samples >= frameLength else {
             throw fail("needs samples ≥ frame_length (got \(samples), \(frameLength))")
         }
+        if let offset = logOffset, !(offset.isFinite && offset > 0) {
+            throw fail("log_offset \(offset) must be finite and > 0 (log(values + offset) of a silent bin is NaN or -inf otherwise)")
+        }
         switch kind {
         case .stft:
             if let r = resize {
                 guard r.count == 2 else { throw fail("resize must be [height, width] (got \(r))") }
                 for v in r { try inRange("resize", v, Limits.resize) }
             }
-            if let offset = logOffset, !(offset.isFinite && offset > 0) {
-                throw fail("log_offset \(offset) must be finite and > 0 (log(|STFT| + offset) of a silent bin is NaN or -inf otherwise)")
-            }
         case .mfcc:
-            guard let m = melBins, let lo = lowerHz, let hi = upperHz, let offset = logOffset, let c = coefficients else {
+            guard let m = melBins, let lo = lowerHz, let hi = upperHz, logOffset != nil, let c = coefficients else {
                 throw fail("needs mel_bins, lower_hz, upper_hz, log_offset and coefficients")
             }
             try inRange("mel_bins", m, Limits.melBins)
             guard lo.isFinite, hi.isFinite, lo >= 0, lo < hi, hi <= Double(sampleRate) / 2 else {
                 throw fail("needs 0 ≤ lower_hz < upper_hz ≤ sample_rate/2 (got \(lo), \(hi))")
-            }
-            guard offset.isFinite, offset > 0 else {
-                throw fail("log_offset \(offset) must be finite and > 0 (log(mel + offset) of a silent bin is NaN or -inf otherwise)")
             }
             guard c > 0, c <= m else { throw fail("needs 0 < coefficients ≤ mel_bins (got \(c), \(m))") }
         }

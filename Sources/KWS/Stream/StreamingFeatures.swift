@@ -137,8 +137,7 @@ public final class StreamingFeatures {
                         melRow.withUnsafeMutableBufferPointer { mel in
                             tables.stft.compute(p, samples: spec.frameLength, into: mag, scratch: scratch)
                             tables.mel?.apply(UnsafeBufferPointer(mag), frames: 1, into: mel)
-                            let offset = Float(spec.logOffset ?? 0)
-                            for k in 0..<mel.count { mel[k] = log(mel[k] + offset) }
+                            FeatureSpec.logInPlace(mel, offset: Float(spec.logOffset ?? 0))
                             tables.dct?.apply(UnsafeBufferPointer(mel), frames: 1, into: UnsafeMutableBufferPointer(start: first, count: width))
                         }
                     }
