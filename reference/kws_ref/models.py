@@ -100,7 +100,7 @@ def coop5(alpha=1.3):
 LISTEN_CLASSES = N_CLASSES + 2
 BUILDERS = {"little": little, "big": big, "coop1": coop1, "coop2": coop2, "coop3": coop3,
             "coop4": coop4, "coop5": coop5,
-            "little-listen": lambda alpha=0.27: little(alpha=alpha, classes=LISTEN_CLASSES, name="little_listen"),
+            "little-listen": lambda **width: little(classes=LISTEN_CLASSES, name="little_listen", **width),
             "big-listen": lambda: big(classes=LISTEN_CLASSES, name="big_listen")}
 
 # Per-utterance feature normalisation as the model's first layer (the "cmvn" training recipe): each feature

@@ -57,6 +57,11 @@ STEPS_PER_EPOCH = 100                     # 6400 clips / 64
 # "short": the committed recipe with every schedule scaled by 3/4 (epochs, learning-rate drops and the pruning
 # window; schedule_of): a measurement of what training time costs in accuracy on this host (README), not a
 # candidate chosen for accuracy.
+# The shipped little-listen's recipe, which the later listening candidates vary (described below).
+STREAMMORE = dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5, prune=False)
+# The stream renderings' noise: a crop of the training noise at an RMS of U(0, STREAM_NOISE_RMS), the loudest
+# of the evaluation streams' noise beds.
+STREAM_NOISE_RMS = 0.02
 RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "train_aug": dict(splits=("train", "train_aug"), own_seed=True),
            "cmvn": dict(splits=("train",), own_seed=False, cmvn=True),
@@ -80,22 +85,14 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                               rare_copies=16, rare_below=50),
            "streamdense": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, prune=False),
            "streamlong": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, schedule_scale=1.5),
-           "streammore": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
-                              prune=False),
-           "streamwide": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
-                              prune=False, width=0.54),
-           "streammax": dict(splits=("train",), own_seed=False, stream_copies=8, dense_libri=True, schedule_scale=2.0,
-                             prune=False),
-           "streamloud": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
-                              prune=False, stream_noise_rms=0.04),
-           "streamlog": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
-                             prune=False, spec=F.STFT_64_LOG),
-           "streamrev": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
-                             prune=False, reversed_copies=1),
-           "streamspeedunk": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
-                                  prune=False, unknown_speed=(0.9, 1.1), unknown_speed_copies=2),
-           "streamspeedunk4": dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5,
-                                   prune=False, unknown_speed=(0.8, 0.9, 1.1, 1.2), unknown_speed_copies=2),
+           "streammore": STREAMMORE,
+           "streamwide": dict(STREAMMORE, width=0.54),
+           "streammax": dict(STREAMMORE, stream_copies=8, schedule_scale=2.0),
+           "streamloud": dict(STREAMMORE, stream_noise_rms=0.04),
+           "streamlog": dict(STREAMMORE, spec=F.STFT_64_LOG),
+           "streamrev": dict(STREAMMORE, reversed_copies=1),
+           "streamspeedunk": dict(STREAMMORE, unknown_speed=(0.9, 1.1), unknown_speed_copies=2),
+           "streamspeedunk4": dict(STREAMMORE, unknown_speed=(0.8, 0.9, 1.1, 1.2), unknown_speed_copies=2),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -448,7 +445,7 @@ def _unknown_renderings(path, data_root, spec, copies, rng, sources):
         z = np.load(path)
         return z["x"], z["y"]
     noise = training_noise(data_root)
-    x = np.concatenate([F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=0.02), spec)
+    x = np.concatenate([F.batch_features(augment_waves(waves, noise, rng, shift=4000, noise_rms=STREAM_NOISE_RMS), spec)
                         for waves in sources() for _ in range(copies)])
     y = np.full(len(x), listen_data.UNKNOWN, np.int32)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -497,7 +494,7 @@ def speed_unknown_features(cache, data_root, spec, factors, copies, seed):
 
 
 def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, negative_copies=None,
-                    negative_shift=4000, synth_unknown=False, noise_rms=0.02):
+                    negative_shift=4000, synth_unknown=False, noise_rms=STREAM_NOISE_RMS):
     """Features and labels of `copies` stream-window renderings (augment_waves: shift U(-250, 250) ms, gain
     U(-6, +6) dB, with p 0.8 training noise at RMS U(0, noise_rms)) of every training keyword, and of
     `negative_copies` (default `copies`) renderings of every negative, shifted by up to `negative_shift`
@@ -505,9 +502,9 @@ def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, neg
     negative_copies = copies if negative_copies is None else negative_copies
     fp = _split_fingerprint(data_root, "train") + _extra_fingerprint(data_root)
     dense = ("dense" if dense_libri else "") + ("synth" if synth_unknown else "")
-    dense += "" if noise_rms == 0.02 else f"r{noise_rms:g}"
+    loud = "" if noise_rms == STREAM_NOISE_RMS else f"r{noise_rms:g}"
     neg = "" if (negative_copies, negative_shift) == (copies, 4000) else f"n{negative_copies}x{negative_shift}"
-    name = f"train_stream{copies}{dense}{neg}s{seed}_{F.spec_tag(spec)}_{fp}.npz"
+    name = f"train_stream{copies}{dense}{loud}{neg}s{seed}_{F.spec_tag(spec)}_{fp}.npz"
     path = pathlib.Path(cache) / name
     if path.exists():
         z = np.load(path)
@@ -678,7 +675,7 @@ def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
         parts["train_stream"] = stream_features(cache, data_root, spec, r["stream_copies"], AUG_SEED,
                                                 r.get("dense_libri", False), r.get("negative_copies"),
                                                 r.get("negative_shift", 4000), r.get("synth_unknown", False),
-                                                r.get("stream_noise_rms", 0.02))
+                                                r.get("stream_noise_rms", STREAM_NOISE_RMS))
     return parts
 
 
