@@ -21,6 +21,13 @@ MFCC_10 = mfcc_spec(10)
 MFCC_32 = mfcc_spec(32)
 
 
+def input_shape(spec):
+    """The (H, W, 1) map a spec's features make of one second: STFT its resize, MFCC frames x coefficients."""
+    if spec["kind"] == "stft":
+        return (*spec["resize"], 1)
+    return (1 + (spec["samples"] - spec["frame_length"]) // spec["frame_step"], spec["coefficients"], 1)
+
+
 def pad_or_cut(audio):
     audio = tf.convert_to_tensor(audio, tf.float32)[:SAMPLE_RATE]
     return tf.concat([audio, tf.zeros([SAMPLE_RATE - tf.shape(audio)[0]], tf.float32)], 0)

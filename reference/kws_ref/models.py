@@ -27,15 +27,18 @@ def _sequential(name, shape, body):
     return keras.Sequential([keras.Input(shape=shape)] + body, name=name)
 
 
-def little(alpha=0.27, classes=N_CLASSES, name="little"):
+def little(alpha=0.27, classes=N_CLASSES, name="little", shape=(64, 64, 1)):
+    """The seed's little DS-CNN on a shape x 1 map (64 x 64 STFT). On a narrow map (MFCC-10, 49 x 10: the
+    "streammfcc" recipes) its first convolution strides (2, 1), as big's does: after a (2, 2) stride its
+    three valid 3 x 3 convolutions would leave no width."""
     f256, f128 = int(256 * alpha), int(128 * alpha)
-    body = _stem(f256, (2, 2))
+    body = _stem(f256, (2, 2) if shape[1] >= 32 else (2, 1))
     _ds_block(body, f256)                               # DW, Conv, BN, ReLU
     body += [layers.DepthwiseConv2D((3, 3), use_bias=False), layers.Conv2D(f256, (1, 1), use_bias=False)]
     body += [layers.DepthwiseConv2D((3, 3), use_bias=False), layers.Conv2D(f128, (1, 1), use_bias=False),
              layers.BatchNormalization(momentum=0.9), layers.ReLU()]
     body += [layers.GlobalAveragePooling2D(), layers.Dense(18), layers.Dense(classes)]
-    return _sequential(name, (64, 64, 1), body)
+    return _sequential(name, shape, body)
 
 
 def _big_body(strides, alpha=1.3, dropout=0.1, classes=N_CLASSES):
@@ -100,7 +103,7 @@ def coop5(alpha=1.3):
 LISTEN_CLASSES = N_CLASSES + 2
 BUILDERS = {"little": little, "big": big, "coop1": coop1, "coop2": coop2, "coop3": coop3,
             "coop4": coop4, "coop5": coop5,
-            "little-listen": lambda **width: little(classes=LISTEN_CLASSES, name="little_listen", **width),
+            "little-listen": lambda **options: little(classes=LISTEN_CLASSES, name="little_listen", **options),
             "big-listen": lambda: big(classes=LISTEN_CLASSES, name="big_listen")}
 
 # Per-utterance feature normalisation as the model's first layer (the "cmvn" training recipe): each feature
@@ -125,13 +128,15 @@ def _front(cmvn, cmn):
     return []
 
 
-def build(name, cmvn=False, cmn=False, alpha=None):
+def build(name, cmvn=False, cmn=False, alpha=None, shape=None):
     """BUILDERS[name](), with the CMVN (or CMN) layers in front when asked (a flat model either way); alpha
-    overrides little-listen's width multiplier (the "streamwide" recipe)."""
+    (the "streamwide" recipe) and shape (an input map other than 64 x 64 x 1: the "streammfcc" recipes)
+    override little-listen's width multiplier and input."""
     front = _front(cmvn, cmn)
-    if alpha is not None and name != "little-listen":
-        raise ValueError(f"a width multiplier is for little-listen, not {name}")
-    make = (lambda: BUILDERS[name](alpha=alpha)) if alpha is not None else BUILDERS[name]
+    options = {k: v for k, v in (("alpha", alpha), ("shape", shape)) if v is not None}
+    if options and name != "little-listen":
+        raise ValueError(f"a width multiplier or input shape is for little-listen, not {name}")
+    make = (lambda: BUILDERS[name](**options)) if options else BUILDERS[name]
     if not front:
         return make()
     if name == "coop3":
