@@ -95,6 +95,7 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "streamspeedunk4": dict(STREAMMORE, unknown_speed=(0.8, 0.9, 1.1, 1.2), unknown_speed_copies=2),
            "streammfcc": dict(STREAMMORE, spec=F.MFCC_10),
            "streammfcc_nocmvn": dict(STREAMMORE, spec=F.MFCC_10, cmvn=False),
+           "streammfccwide": dict(STREAMMORE, spec=F.MFCC_10, cmvn=False, width=0.54),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -150,6 +151,7 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # and without little's per-window normalisation layer. Of the networks here only little hears linear STFT
 # magnitudes, and big-listen, on MFCC-10, finds 82.6 % of the validation streams' keywords where every
 # little-listen recipe on STFT found 64-70 %. About 1.4 M multiply-adds a window against 10.9 M.
+# "streammfccwide": streammfcc_nocmvn twice as wide (width multiplier 0.54, as streamwide).
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
