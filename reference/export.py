@@ -154,9 +154,9 @@ def main():
     val_labels, val_probs = validation.predictions(out / "models", src, cache, eight)
     val = validation.evaluate(out / "models", src, cache, eight, (val_labels, val_probs))
     for name in trained:
-        # The features the network was trained on: its recipe's (streamlog changes little-listen's).
+        # The features the network was trained on: its recipe's (streammfcc_nocmvn changes little-listen's).
         recipe = json.loads((out / "models" / f"{name}.json").read_text()).get("recipe", train.shipped_recipe(name))
-        spec = train.schedule_of(name, recipe)["spec"]
+        spec = train.features_of(name, recipe)
         key = json.dumps(spec, sort_keys=True)
         if key not in feats_cache:
             feats_cache[key] = F.batch_features(waves, spec)

@@ -12,9 +12,9 @@ are small, so one process with two threads leaves much of the second core idle; 
 so that the jobs end together. Results do not depend on --jobs beyond float summation order.
 
 --recipe R trains every named network with recipe R. Without it each network gets the recipe it ships with
-(train.shipped_recipe: committed for all but the listening variants, which ship with streamlibri,
-docs/LISTENING.md);
-that is how weights/ were trained. realaug (shift, gain and real noise), speed
+(train.shipped_recipe: committed for all but the listening variants, which ship with the recipes chosen
+on validation streams, docs/LISTENING.md: little-listen streammfcc_nocmvn, big-listen streamlibri); that is
+how weights/ were trained. realaug (shift, gain and real noise), speed
 (speed perturbation 0.9 / 1.1) and synth (the synthesised voices of gen_data.py added; needs --synth DIR) are
 the real-speech experiments; train_aug, cmvn, cmn, chanaug and short are earlier ones on synthetic speech
 (docs/TRAINING.md gives each rule and result).
@@ -24,6 +24,7 @@ TensorFlow enables them by default on Linux only for CPUs with AVX512_VNNI, AVX5
 (tensorflow/core/util/port.cc, DefaultOneDnnPolicy); without them, on an AVX2-only CPU, MobileNet (coop3)
 trained 3× slower and the DS-CNNs 5–11 % slower."""
 import argparse
+import json
 import multiprocessing
 import os
 import pathlib
@@ -93,8 +94,9 @@ if __name__ == "__main__":
                         recipe=recipes[name], seed=args.seed, synth_root=args.synth)
     else:
         # Features first, once per kind, so that the jobs do not compute (and write) the same cache.
-        for spec, recipe in {(id(train.CONFIGS[n]["spec"]), recipes[n]): (train.CONFIGS[n]["spec"], recipes[n])
-                             for n in names}.values():
+        kinds = {(json.dumps(train.features_of(n, recipes[n]), sort_keys=True), recipes[n]):
+                 (train.features_of(n, recipes[n]), recipes[n]) for n in names}
+        for spec, recipe in kinds.values():
             for split in train.training_splits(args.data, recipe) + ["val"]:
                 train.cached_features(cache, args.data, split, spec)
             train.extra_training_parts(cache, args.data, spec, recipe, args.synth)

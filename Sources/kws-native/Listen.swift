@@ -24,8 +24,11 @@ struct ListenOptions: ParsableArguments {
         """)
     var unknownWeight: Float?
 
-    @Option(name: .customLong("window-ms"), help: "Averaging window of the smoother, in milliseconds.")
-    var windowMs = DetectorSettings.listenDefault.averageWindowMs
+    @Option(name: .customLong("window-ms"), help: """
+        Averaging window of the smoother, in milliseconds. Default: \(DetectorSettings.listenDefault.averageWindowMs) \
+        for one network, \(CascadeSettings.listenDefault.big.averageWindowMs) for both networks of --big.
+        """)
+    var windowMs: Int?
 
     @Option(name: .customLong("suppression-ms"), help: "After a detection, no other for this many milliseconds.")
     var suppressionMs = DetectorSettings.listenDefault.suppressionMs
@@ -42,21 +45,22 @@ struct ListenOptions: ParsableArguments {
         if let unknownWeight, !(unknownWeight >= 0 && unknownWeight.isFinite) {
             throw ValidationError("--unknown-weight must be a number ≥ 0")
         }
-        guard windowMs > 0, suppressionMs >= 0, minCount >= 1 else {
+        guard (windowMs ?? 1) > 0, suppressionMs >= 0, minCount >= 1 else {
             throw ValidationError("--window-ms must be positive, --suppression-ms ≥ 0 and --min-count ≥ 1")
         }
     }
 
     /// The detector of one network listening alone.
-    var settings: DetectorSettings { detector(unknownWeight: unknownWeight ?? DetectorSettings.listenDefault.unknownWeight) }
+    var settings: DetectorSettings { detector(defaults: DetectorSettings.listenDefault) }
 
-    /// The smoothing of both networks of Big/Little (`--big`), whose default unknown weight is the cascade's;
-    /// the big network's threshold is set apart.
-    var cascadeSmoothing: DetectorSettings { detector(unknownWeight: unknownWeight ?? CascadeSettings.listenDefault.big.unknownWeight) }
+    /// The smoothing of both networks of Big/Little (`--big`), whose default window and unknown weight are the
+    /// cascade's; the big network's threshold is set apart.
+    var cascadeSmoothing: DetectorSettings { detector(defaults: CascadeSettings.listenDefault.big) }
 
-    private func detector(unknownWeight: Float) -> DetectorSettings {
-        DetectorSettings(averageWindowMs: windowMs, threshold: threshold, suppressionMs: suppressionMs, minimumCount: minCount,
-                         unknownWeight: unknownWeight)
+    /// The options given, the mode's `defaults` for the window and unknown weight when they are not.
+    private func detector(defaults: DetectorSettings) -> DetectorSettings {
+        DetectorSettings(averageWindowMs: windowMs ?? defaults.averageWindowMs, threshold: threshold, suppressionMs: suppressionMs,
+                         minimumCount: minCount, unknownWeight: unknownWeight ?? defaults.unknownWeight)
     }
 
     /// The network to listen with: `name`, else `--model`, else little-listen when the manifest has it, else

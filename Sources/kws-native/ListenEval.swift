@@ -85,7 +85,7 @@ struct ListenEval: AsyncParsableCommand {
         var big_run_fraction_keyword_free: Double
     }
 
-    static let wakeLevels: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6]
+    static let wakeLevels: [Float] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]
     static let cascadeHoldMs = 1000
 
     /// One point of a sweep.

@@ -332,6 +332,18 @@ import Testing
         }
     }
 
+    @Test func eachModeSmoothsOverItsOwnDefaultWindowUnlessOneIsGiven() async throws {
+        try requireBinary()
+        let silence = Data(count: 2 * 16_000 * 2)
+        let alone = DetectorSettings.listenDefault.averageWindowMs, cascade = CascadeSettings.listenDefault.big.averageWindowMs
+        #expect(alone != cascade)
+        for (flags, window) in [([String](), alone), (["--big", "big-listen"], cascade),
+                                (["--window-ms", "750"], 750), (["--big", "big-listen", "--window-ms", "750"], 750)] {
+            let r = try await Self.run(["listen", "-"] + flags, stdin: silence)
+            #expect(r.status == 0 && r.stderr.contains("window \(window) ms,"), "\(flags): \(r.stderr)")
+        }
+    }
+
     @Test func helpExplainsTheOptionsWithAnExample() async throws {
         try requireBinary()
         let h = try await Self.run(["listen", "--help"])

@@ -37,8 +37,8 @@ CONFIGS = {
 CONFIGS["little-listen"] = dict(CONFIGS["little"], listen=True)
 CONFIGS["big-listen"] = dict(CONFIGS["big"], listen=True)
 # The listening variants ship with the recipes chosen on validation streams (docs/LISTENING.md): little-listen
-# streammore, big-listen streamlibri.
-CONFIGS["little-listen"]["recipe"] = "streammore"
+# streammfcc_nocmvn (little's layer list on MFCC-10, without the per-window normalisation), big-listen streamlibri.
+CONFIGS["little-listen"]["recipe"] = "streammfcc_nocmvn"
 CONFIGS["big-listen"]["recipe"] = "streamlibri"
 BATCH = 64
 SEED = 1234
@@ -173,6 +173,12 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 def shipped_recipe(name):
     """The recipe the network in weights/ was trained with: its CONFIGS entry's, else committed."""
     return CONFIGS[name].get("recipe", "committed")
+
+
+def features_of(name, recipe=None):
+    """The feature spec a network hears under a recipe (default: the one it ships with): its CONFIGS entry's
+    unless the recipe changes it (streamlog, streammfcc...)."""
+    return schedule_of(name, recipe or shipped_recipe(name))["spec"]
 
 
 def schedule_of(name, recipe="committed"):

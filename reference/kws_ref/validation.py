@@ -48,7 +48,7 @@ def predictions(models_dir, data_root, cache, names=None):
     probs = {}
     for name in names:
         model = keras.models.load_model(pathlib.Path(models_dir) / f"{name}.h5", compile=False)
-        spec = train.CONFIGS[name]["spec"]
+        spec = train.features_of(name)
         probs[name] = {p: softmax(model.predict(train.cached_features(cache, data_root, p, spec), batch_size=200,
                                                 verbose=0)) for p in parts}
     return labels, probs

@@ -67,13 +67,14 @@ def test_cmvn_recipe_puts_per_utterance_normalisation_first(name):
 
 
 def test_recipe_and_committed_files_agree_on_the_normalisation():
-    """The committed recipe (what reproduce.sh trains) gives little, and only little, the per-utterance
-    normalisation layer, with its own seed; the committed files are built the same way (first layer a
-    LayerNormalization over time without γ/β in little.h5, none in big.h5), and the manifest records it."""
+    """The recipes the networks ship with (what reproduce.sh trains) give little, and only little, the
+    per-utterance normalisation layer, with its own seed (little-listen, on MFCC-10 since streammfcc_nocmvn,
+    has none); the committed files are built the same way (first layer a LayerNormalization over time without
+    γ/β in little.h5, none in big.h5 or little-listen.h5), and the manifest records it."""
     from kws_ref import train
-    assert [n for n in train.CONFIGS if train.uses_cmvn(n)] == ["little", "little-listen"]
+    assert [n for n in train.CONFIGS if train.uses_cmvn(n, train.shipped_recipe(n))] == ["little"]
     assert train.seed_of("little") == 2026 and train.seed_of("big") == train.SEED
-    for name, normalised in (("little", True), ("big", False)):
+    for name, normalised in (("little", True), ("big", False), ("little-listen", False)):
         model = keras.models.load_model(ROOT / "weights" / f"{name}.h5", compile=False)
         first = _first_layer(model)
         assert (type(first).__name__ == "LayerNormalization") == normalised, name
@@ -81,6 +82,18 @@ def test_recipe_and_committed_files_agree_on_the_normalisation():
             assert list(first.axis) == [1] and not first.center and not first.scale
     entry = next(n for n in MANIFEST["networks"] if n["name"] == "little")
     assert entry["training"]["cmvn"] is True and entry["training"]["seed"] == 2026
+
+
+def test_each_manifest_entry_states_the_features_its_recipe_trained_it_on():
+    """The Swift side computes what the manifest says: each entry's features are its shipped recipe's, and
+    its input shape is what those features make of a second (little-listen: MFCC-10, 49 x 10)."""
+    from kws_ref import features as F
+    from kws_ref import train
+    for net in MANIFEST["networks"]:
+        spec = train.features_of(net["name"])
+        assert net["features"] == spec and net["training"]["recipe"] == train.shipped_recipe(net["name"]), net["name"]
+        assert tuple(net["input_shape"]) == F.input_shape(spec), net["name"]
+    assert next(n for n in MANIFEST["networks"] if n["name"] == "little-listen")["features"] == F.MFCC_10
 
 
 def test_cmn_recipe_removes_the_mean_over_time_and_keeps_the_spread():
@@ -114,3 +127,21 @@ def test_chanaug_offsets_are_constant_over_time_with_the_spread_of_the_clip_mean
     assert np.all(offsets == offsets[:, :1])                       # the same in every frame
     assert np.allclose(offsets[:, 0].std(axis=0).ravel(), std.ravel(), rtol=0.15)
     assert len({float(o[0, 0, 0]) for o in offsets}) == 400          # a different draw for each example
+
+
+@pytest.mark.parametrize("spec_name", ["STFT_64", "MFCC_10"])
+def test_little_listen_takes_the_map_its_features_make(spec_name):
+    """features.input_shape is the shape features() really makes of a second, and little-listen built for it
+    takes that map with little's layer list (the same parameters on either map); only little-listen takes a
+    shape or a width."""
+    from kws_ref import features as F
+    from kws_ref import models
+    spec = getattr(F, spec_name)
+    second = np.random.default_rng(2).normal(0, 0.1, 16000).astype(np.float32)
+    shape = F.input_shape(spec)
+    assert tuple(np.asarray(F.features(second, spec)).shape) == shape
+    model = models.build("little-listen", shape=shape)
+    assert tuple(model.input_shape[1:]) == shape and model.output_shape == (None, models.LISTEN_CLASSES)
+    assert model.count_params() == models.build("little-listen").count_params()
+    with pytest.raises(ValueError):
+        models.build("big-listen", shape=shape)

@@ -20,14 +20,14 @@ public struct CascadeSettings: Sendable, Hashable, Codable {
     }
 
     /// `kws-native listen --big`'s defaults, chosen with `listen-eval --big big-listen` on the validation
-    /// streams with the shipped little-listen and big-listen: the wake level and big threshold with the
-    /// highest recall at ≤ 5 false alarms an hour (81.2 % at 4.06 /h; wake 0.10 tied, 0.20 wakes the big
-    /// network less often; docs/LISTENING.md); the big smoother is `listenDefault`'s otherwise, but with
-    /// unknown weight 0 for both networks: weighting `_unknown_` lowers the best recall of the cascade on the
-    /// same streams (76.9 % with 2 for both), where it raises little-listen's alone.
+    /// streams with the shipped little-listen (streammfcc_nocmvn) and big-listen, over wake levels 0.1–0.8 and
+    /// windows of 500 and 1000 ms: the highest recall at ≤ 5 false alarms an hour (82.3 % at 4.06 /h; big-listen
+    /// alone 82.0 %, little-listen alone 79.3 %; docs/LISTENING.md). Unknown weight 0 for both networks: with
+    /// the little network of streammore, weighting `_unknown_` lowered the cascade's best recall (76.9 % with 2
+    /// for both), where it raised little-listen's alone.
     public static let listenDefault = CascadeSettings(
-        wake: 0.2, holdMs: 1000,
-        big: DetectorSettings(averageWindowMs: DetectorSettings.listenDefault.averageWindowMs, threshold: 0.83,
+        wake: 0.6, holdMs: 1000,
+        big: DetectorSettings(averageWindowMs: 500, threshold: 0.74,
                               suppressionMs: DetectorSettings.listenDefault.suppressionMs,
                               minimumCount: DetectorSettings.listenDefault.minimumCount,
                               unknownWeight: 0))
