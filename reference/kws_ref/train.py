@@ -62,6 +62,9 @@ STREAMMORE = dict(splits=("train",), own_seed=False, stream_copies=4, dense_libr
 # The stream renderings' noise: a crop of the training noise at an RMS of U(0, STREAM_NOISE_RMS), the loudest
 # of the evaluation streams' noise beds.
 STREAM_NOISE_RMS = 0.02
+# The shipped little-listen's recipe since streammfcc_nocmvn (streammore on MFCC-10 without the per-window
+# normalisation), which the later listening candidates vary.
+STREAMMFCC = dict(STREAMMORE, spec=F.MFCC_10, cmvn=False)
 RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "train_aug": dict(splits=("train", "train_aug"), own_seed=True),
            "cmvn": dict(splits=("train",), own_seed=False, cmvn=True),
@@ -94,8 +97,11 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "streamspeedunk": dict(STREAMMORE, unknown_speed=(0.9, 1.1), unknown_speed_copies=2),
            "streamspeedunk4": dict(STREAMMORE, unknown_speed=(0.8, 0.9, 1.1, 1.2), unknown_speed_copies=2),
            "streammfcc": dict(STREAMMORE, spec=F.MFCC_10),
-           "streammfcc_nocmvn": dict(STREAMMORE, spec=F.MFCC_10, cmvn=False),
-           "streammfccwide": dict(STREAMMORE, spec=F.MFCC_10, cmvn=False, width=0.54),
+           "streammfcc_nocmvn": STREAMMFCC,
+           "streammfccwide": dict(STREAMMFCC, width=0.54),
+           "streammfcc_speedunk4": dict(STREAMMFCC, unknown_speed=(0.8, 0.9, 1.1, 1.2), unknown_speed_copies=2),
+           "streammfcc_max": dict(STREAMMFCC, stream_copies=8, schedule_scale=2.0),
+           "streammfcc32": dict(STREAMMFCC, spec=F.MFCC_32),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -152,6 +158,10 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # magnitudes, and big-listen, on MFCC-10, finds 82.6 % of the validation streams' keywords where every
 # little-listen recipe on STFT found 64-70 %. About 1.4 M multiply-adds a window against 10.9 M.
 # "streammfccwide": streammfcc_nocmvn twice as wide (width multiplier 0.54, as streamwide).
+# "streammfcc_speedunk4", "streammfcc_max": streamspeedunk4's and streammax's changes made to streammfcc_nocmvn
+# (speed-perturbed other words as _unknown_; eight stream renderings and twice the schedule).
+# "streammfcc32": streammfcc_nocmvn on 32 coefficients (the cooperative networks' MFCC-32, 49 x 32; the first
+# convolution strides (2, 2) again): more of the spectral detail that tells "off" from "up".
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
