@@ -163,7 +163,10 @@ import Testing
 /// Big/Little while listening, live (`CascadeListener`) against its replay on recorded scores
 /// (`StreamCascade`, what `listen-eval --big` sweeps): the same detections, the same big-network runs.
 @Suite struct CascadeListenerTests {
-    @Test func liveEqualsItsReplayInUnevenChunks() throws {
+    /// little-listen and big-listen hear the same MFCC-10 frames (computed once for both); little and big hear
+    /// STFT and MFCC (each its own).
+    @Test(arguments: [("little-listen", "big-listen"), ("little", "big")])
+    func liveEqualsItsReplayInUnevenChunks(networks: (little: String, big: String)) throws {
         let built = try #require(ListenTests.built)
         // The first four keywords (13.5 s): the debug build runs big-listen slowly.
         let stream = (samples: Array(built.samples.prefix(13 * 16_000 + 8_000)), keywords: built.truth.keywords.prefix(4))
@@ -172,7 +175,7 @@ import Testing
         let smoothing = DetectorSettings.listenDefault
         let settings = CascadeSettings(wake: 0.3, holdMs: 1000,
                                        big: DetectorSettings(averageWindowMs: 500, threshold: 0.6, suppressionMs: 1500, minimumCount: 3))
-        let live = try CascadeListener(little: spotter("little-listen"), big: spotter("big-listen"), littleSmoothing: smoothing,
+        let live = try CascadeListener(little: spotter(networks.little), big: spotter(networks.big), littleSmoothing: smoothing,
                                        settings: settings, hopMs: 40)
         var heard: [Detection] = []
         stream.samples.withUnsafeBufferPointer { all in
@@ -185,8 +188,8 @@ import Testing
                 k += 1
             }
         }
-        let little = try StreamListener(spotter: spotter("little-listen"), settings: smoothing, hopMs: 40, recordsScores: true)
-        let big = try StreamListener(spotter: spotter("big-listen"), settings: smoothing, hopMs: 40, recordsScores: true)
+        let little = try StreamListener(spotter: spotter(networks.little), settings: smoothing, hopMs: 40, recordsScores: true)
+        let big = try StreamListener(spotter: spotter(networks.big), settings: smoothing, hopMs: 40, recordsScores: true)
         stream.samples.withUnsafeBufferPointer { all in
             little.listen(all) { _ in }
             big.listen(all) { _ in }

@@ -1,8 +1,9 @@
 /// Big/Little while listening, live: `StreamCascade`'s rule on a stream as it arrives. The little network
 /// classifies every hop and its scores are smoothed; the big network's features follow the stream at every
-/// hop too (frames are cheap), but the big network itself runs only on the hops the little one wakes it for,
-/// and only its detector reports. Allocation-free per hop once a chunk's hops fit the reserved capacity. Not
-/// thread-safe.
+/// hop too (frames are cheap; when both networks hear the same features, as the shipped little-listen and
+/// big-listen both hear MFCC-10, they are computed once for both), but the big network itself runs only on
+/// the hops the little one wakes it for, and only its detector reports. Allocation-free per hop once a
+/// chunk's hops fit the reserved capacity. Not thread-safe.
 public final class CascadeListener {
     public let little: KeywordSpotter
     public let big: KeywordSpotter
@@ -16,7 +17,8 @@ public final class CascadeListener {
     public private(set) var bigRuns = 0
 
     private let littleFeatures: StreamingFeatures
-    private let bigFeatures: StreamingFeatures
+    /// The big network's own features; nil when they are the little network's.
+    private let bigFeatures: StreamingFeatures?
     private let smoother: KeywordDetector
     private let bigDetector: KeywordDetector
     private var littleScores: [Float]
@@ -34,7 +36,7 @@ public final class CascadeListener {
             throw ZooError("\(little.name) and \(big.name) must hear the same sample rate")
         }
         littleFeatures = try StreamingFeatures.of(little, hopMs: hopMs)
-        bigFeatures = try StreamingFeatures.of(big, hopMs: hopMs)
+        bigFeatures = little.spec == big.spec ? nil : try StreamingFeatures.of(big, hopMs: hopMs)
         self.little = little
         self.big = big
         self.settings = settings
@@ -60,27 +62,37 @@ public final class CascadeListener {
                 little.probabilities(features: window, into: p)
                 _ = smoother.process(UnsafeBufferPointer(p), timeMs: timeMs)
             }
-            awake.append(waker.asks(timeMs: timeMs, littleTop: smoother.averagedTop))
+            let asks = waker.asks(timeMs: timeMs, littleTop: smoother.averagedTop)
+            if bigFeatures == nil {
+                hear(window, endSample: endSample, awake: asks, onDetection: onDetection)
+            } else {
+                awake.append(asks)
+            }
         }
         // The big features' windows end on the same samples as the little ones' (same hop, both framed from
         // the stream's start), so the k-th big window is the k-th little one.
         var k = 0
-        bigFeatures.append(samples) { window, endSample in
+        bigFeatures?.append(samples) { window, endSample in
             defer { k += 1 }
-            hops += 1
-            guard k < awake.count, awake[k] else { return }
-            bigRuns += 1
-            bigScores.withUnsafeMutableBufferPointer { p in
-                big.probabilities(features: window, into: p)
-                if let d = bigDetector.process(UnsafeBufferPointer(p), timeMs: endSample * 1000 / rate) { onDetection(d) }
-            }
+            hear(window, endSample: endSample, awake: k < awake.count && awake[k], onDetection: onDetection)
+        }
+    }
+
+    /// The big network's part of one hop: it runs (and its detector may report) only when `awake`.
+    private func hear(_ window: UnsafeBufferPointer<Float>, endSample: Int, awake: Bool, onDetection: (Detection) -> Void) {
+        hops += 1
+        guard awake else { return }
+        bigRuns += 1
+        bigScores.withUnsafeMutableBufferPointer { p in
+            big.probabilities(features: window, into: p)
+            if let d = bigDetector.process(UnsafeBufferPointer(p), timeMs: endSample * 1000 / little.spec.sampleRate) { onDetection(d) }
         }
     }
 
     /// Back to a fresh stream.
     public func reset() {
         littleFeatures.reset()
-        bigFeatures.reset()
+        bigFeatures?.reset()
         smoother.reset()
         bigDetector.reset()
         waker = StreamCascade.Waker(settings: settings, labels: little.labels)
