@@ -38,7 +38,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Bearer token required on every request (default: $\(BigServerConfiguration.tokenEnvironmentVariable); none if unset).")
     var token: String?
     @Option(help: "Inference threads (at most the number of cores).") var threads = InferencePool<AnyObject>.defaultThreads
-    @Option(help: "Largest request body accepted, in bytes (larger: 413).") var maxBodyBytes = 1 << 20
+    @Option(help: "Largest request body accepted, in bytes (larger: 413).") var maxBodyBytes = BigServerConfiguration.defaultMaxBodyBytes
     @Option(name: .customLong("idle-timeout"), help: "Seconds a connection may go without a complete request head or a body part.")
     var idleTimeout = BigServerConfiguration.defaultIdleTimeoutSeconds
 

@@ -19,13 +19,15 @@ public struct BigServerConfiguration: Sendable {
     /// previous answer), or sends no part of its body for this long, is closed: a half-sent request or a
     /// slowloris trickle of header bytes does not hold a connection. Answers in progress are not cut.
     public var idleTimeoutSeconds: Double
+    /// `maxBodyBytes` unless set (`serve --max-body-bytes`' default too): 1 MiB, room for a whole WAV clip.
+    public static let defaultMaxBodyBytes = 1 << 20
     /// `idleTimeoutSeconds` unless set (`serve --idle-timeout`'s default too).
     public static let defaultIdleTimeoutSeconds: Double = 15
 
     /// The environment variable a token is read from when `--token` is not given.
     public static let tokenEnvironmentVariable = "KWS_NATIVE_TOKEN"
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, maxBodyBytes: Int = 1 << 20,
+    public init(host: String = "127.0.0.1", port: Int = 8080, token: String? = nil, maxBodyBytes: Int = defaultMaxBodyBytes,
                 threads: Int = InferencePool<AnyObject>.defaultThreads, maxQueued: Int = 256, model: String = "big",
                 idleTimeoutSeconds: Double = defaultIdleTimeoutSeconds) {
         self.idleTimeoutSeconds = idleTimeoutSeconds
