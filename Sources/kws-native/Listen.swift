@@ -10,7 +10,7 @@ struct ListenOptions: ParsableArguments {
 
     @Option(name: .customLong("hop-ms"), help: """
         Milliseconds between two classifications of the last second; a multiple of the network's frame \
-        step (little: 8 ms, big: 20 ms; 40 ms suits both).
+        step (little: 8 ms; big and both listening networks: 20 ms; 40 ms suits all).
         """)
     var hopMs = 40
 
