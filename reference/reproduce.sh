@@ -51,9 +51,11 @@ export TF_CPP_MIN_LOG_LEVEL=2
 # TensorFlow's oneDNN kernels for every step, not only training (train_all.py says why they are switched on).
 export TF_ENABLE_ONEDNN_OPTS=${TF_ENABLE_ONEDNN_OPTS:-1}
 step() { echo "== $1 ($(( $(date +%s) - start )) s)"; }
-step "train seven networks";   python3 reference/train_all.py --data "$data" --jobs 2
+step "train nine networks";    python3 reference/train_all.py --data "$data" --jobs 2
 step "feature fixtures";       python3 reference/make_feature_fixtures.py --data "$data"
 step "export";                 python3 reference/export.py --data "$data"
+# The model-file fixtures are copies of weights/little.h5 in other formats: made again from the new one.
+step "model-file fixtures";    python3 reference/make_io_fixtures.py
 step "TFLite baseline";        python3 reference/bench_tflite.py
 step "check";                  python3 -m pytest -q reference/tests
 step "done"
