@@ -154,9 +154,9 @@ def main():
     val_labels, val_probs = validation.predictions(out / "models", src, cache, eight)
     val = validation.evaluate(out / "models", src, cache, eight, (val_labels, val_probs))
     for name in trained:
+        info = json.loads((out / "models" / f"{name}.json").read_text())
         # The features the network was trained on: its recipe's (streammfcc_nocmvn changes little-listen's).
-        recipe = json.loads((out / "models" / f"{name}.json").read_text()).get("recipe", train.shipped_recipe(name))
-        spec = train.features_of(name, recipe)
+        spec = train.features_of(name, info.get("recipe"))
         key = json.dumps(spec, sort_keys=True)
         if key not in feats_cache:
             feats_cache[key] = F.batch_features(waves, spec)
@@ -167,7 +167,6 @@ def main():
         logits = model.predict(x, batch_size=200, verbose=0)
         probs[name] = softmax(logits)
         pred = np.argmax(logits, -1)
-        info = json.loads((out / "models" / f"{name}.json").read_text())
         names = info.get("labels", LABELS)
         extra = {}
         if train.CONFIGS[name].get("listen"):

@@ -94,8 +94,10 @@ if __name__ == "__main__":
                         recipe=recipes[name], seed=args.seed, synth_root=args.synth)
     else:
         # Features first, once per kind, so that the jobs do not compute (and write) the same cache.
-        kinds = {(json.dumps(train.features_of(n, recipes[n]), sort_keys=True), recipes[n]):
-                 (train.features_of(n, recipes[n]), recipes[n]) for n in names}
+        kinds = {}
+        for n in names:
+            spec = train.features_of(n, recipes[n])
+            kinds.setdefault((json.dumps(spec, sort_keys=True), recipes[n]), (spec, recipes[n]))
         for spec, recipe in kinds.values():
             for split in train.training_splits(args.data, recipe) + ["val"]:
                 train.cached_features(cache, args.data, split, spec)

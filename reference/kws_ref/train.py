@@ -57,7 +57,7 @@ STEPS_PER_EPOCH = 100                     # 6400 clips / 64
 # "short": the committed recipe with every schedule scaled by 3/4 (epochs, learning-rate drops and the pruning
 # window; schedule_of): a measurement of what training time costs in accuracy on this host (README), not a
 # candidate chosen for accuracy.
-# The shipped little-listen's recipe, which the later listening candidates vary (described below).
+# little-listen's recipe on STFT (shipped until streammfcc_nocmvn), which the STFT candidates vary (described below).
 STREAMMORE = dict(splits=("train",), own_seed=False, stream_copies=4, dense_libri=True, schedule_scale=1.5, prune=False)
 # The stream renderings' noise: a crop of the training noise at an RMS of U(0, STREAM_NOISE_RMS), the loudest
 # of the evaluation streams' noise beds.
