@@ -102,6 +102,7 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "streammfcc_speedunk4": dict(STREAMMFCC, unknown_speed=(0.8, 0.9, 1.1, 1.2), unknown_speed_copies=2),
            "streammfcc_max": dict(STREAMMFCC, stream_copies=8, schedule_scale=2.0),
            "streammfcc32": dict(STREAMMFCC, spec=F.MFCC_32),
+           "streammfcc_hard": dict(STREAMMFCC, hard_copies=8, hard_layouts=(31, 32, 33)),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -162,6 +163,12 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # (speed-perturbed other words as _unknown_; eight stream renderings and twice the schedule).
 # "streammfcc32": streammfcc_nocmvn on 32 coefficients (the cooperative networks' MFCC-32, 49 x 32; the first
 # convolution strides (2, 2) again): more of the spectral detail that tells "off" from "up".
+# "streammfcc_hard": streammfcc_nocmvn plus hard negatives (kws_ref/hard_negatives.py): the windows of the
+# training split's other words, laid out as the evaluation streams lay theirs out (three layouts), that the
+# committed little-listen (weights/, a streammfcc_nocmvn run) comes near to hearing as a keyword (smoothed
+# score >= 0.15, half listen's threshold), each rendered hard_copies times as a stream window, as _unknown_.
+# The miner is trained on the same split, so nothing outside it is heard; the mined windows are what the
+# network still confuses after training (mining false alarms, as wake-word systems do).
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
@@ -496,6 +503,29 @@ def rare_word_features(cache, data_root, spec, copies, below, seed):
                                lambda: [_other_word_waves(rare)])
 
 
+def hard_negative_features(cache, data_root, spec, copies, layouts, seed):
+    """Features and labels (_unknown_) of `copies` stream-window renderings of the hard negatives that the
+    committed little-listen mines from the training split's other words, one stream layout per seed in
+    `layouts` (kws_ref/hard_negatives.py); cached by the miner's bytes too."""
+    import hashlib
+    from . import hard_negatives
+    miner_path = pathlib.Path(__file__).resolve().parents[2] / "weights" / "little-listen.h5"
+    manifest = json.loads((miner_path.parent / "manifest.json").read_text())
+    miner_entry = next(n for n in manifest["networks"] if n["name"] == "little-listen")
+    tag = hashlib.sha256(miner_path.read_bytes()).hexdigest()[:8]
+    lays = "-".join(map(str, layouts))
+    path = pathlib.Path(cache) / f"train_hard{copies}l{lays}s{seed}m{tag}_{F.spec_tag(spec)}_{_extra_fingerprint(data_root)}.npz"
+
+    def sources():
+        miner = keras.models.load_model(miner_path, compile=False)
+        found = [hard_negatives.mine(miner, miner_entry["labels"], miner_entry["features"],
+                                     hard_negatives.training_word_stream(data_root, layout))[0] for layout in layouts]
+        waves = np.concatenate(found)
+        print(f"hard negatives: {len(waves)} windows mined by {miner_path.name} from {len(layouts)} layouts", flush=True)
+        return [waves]
+    return _unknown_renderings(path, data_root, spec, copies, np.random.default_rng(seed + 4), sources)
+
+
 def reversed_features(cache, data_root, spec, copies, seed):
     """Features and labels (_unknown_) of `copies` stream-window renderings of every training keyword clip
     played backwards; cached."""
@@ -697,6 +727,9 @@ def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
     if r.get("unknown_speed"):
         parts["train_speed_unknown"] = speed_unknown_features(cache, data_root, spec, r["unknown_speed"],
                                                               r["unknown_speed_copies"], AUG_SEED)
+    if r.get("hard_copies"):
+        parts["train_hard"] = hard_negative_features(cache, data_root, spec, r["hard_copies"], r["hard_layouts"],
+                                                     AUG_SEED)
     if r.get("stream_copies"):
         parts["train_stream"] = stream_features(cache, data_root, spec, r["stream_copies"], AUG_SEED,
                                                 r.get("dense_libri", False), r.get("negative_copies"),
