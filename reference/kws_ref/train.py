@@ -103,6 +103,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "streammfcc_max": dict(STREAMMFCC, stream_copies=8, schedule_scale=2.0),
            "streammfcc32": dict(STREAMMFCC, spec=F.MFCC_32),
            "streammfcc_hard": dict(STREAMMFCC, hard_copies=8, hard_layouts=(31, 32, 33)),
+           "streammfcc_ema": dict(STREAMMFCC, ema=0.999),
+           "streammfcc_enskd": dict(STREAMMFCC, ensemble_teachers=3, teacher_weight=0.5, teacher_temperature=2.0),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -169,6 +171,14 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # score >= 0.15, half listen's threshold), each rendered hard_copies times as a stream window, as _unknown_.
 # The miner is trained on the same split, so nothing outside it is heard; the mined windows are what the
 # network still confuses after training (mining false alarms, as wake-word systems do).
+# "streammfcc_ema": streammfcc_nocmvn whose final weights are the exponential moving average of its weights over
+# training (momentum 0.999 a step: about the last thousand steps, the last ten epochs; Keras's use_ema), a
+# flatter point than the last step's.
+# "streammfcc_enskd": streammfcc_nocmvn distilled from an ensemble: every training example's target is half its
+# one-hot label and half the mean of `ensemble_teachers` streammfcc_nocmvn runs' probabilities at temperature
+# 2 (OUT/models/teachers/little-listen-*.h5, trained beforehand with different seeds). Separate runs of one recipe
+# differ by up to 9 points on the validation streams; their ensemble is steadier, and a distilled network
+# costs one network's run.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
@@ -776,6 +786,25 @@ def teacher_targets(cfg, cache, data_root, out_dir, recipe, synth_root, y, class
     return ((1 - w) * np.eye(classes, dtype=np.float32)[y] + w * soft).astype(np.float32)
 
 
+def ensemble_targets(x, y, out_dir, recipe, classes, log=print):
+    """The distillation targets of "streammfcc_enskd": the mean of the teachers' tempered probabilities on the
+    student's own training examples (the teachers hear the same features), mixed with the one-hot labels."""
+    r = RECIPES[recipe]
+    paths = sorted((pathlib.Path(out_dir) / "teachers").glob("little-listen-*.h5"))
+    if len(paths) < r["ensemble_teachers"]:
+        raise FileNotFoundError(f"{out_dir}/teachers: {len(paths)} little-listen-*.h5 teachers, the recipe needs "
+                                f"{r['ensemble_teachers']} (streammfcc_nocmvn runs with different seeds)")
+    soft = np.zeros((len(x), classes), np.float32)
+    for path in paths[:r["ensemble_teachers"]]:
+        logits = keras.models.load_model(path, compile=False).predict(x, batch_size=1024, verbose=0)
+        z = logits / r["teacher_temperature"]
+        p = np.exp(z - z.max(1, keepdims=True))
+        soft += p / p.sum(1, keepdims=True) / r["ensemble_teachers"]
+        log(f"teacher {path.name}: agrees with the labels on {np.mean(np.argmax(logits, 1) == y):.4f} of {len(y)}")
+    w = r["teacher_weight"]
+    return ((1 - w) * np.eye(classes, dtype=np.float32)[y] + w * soft).astype(np.float32)
+
+
 def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=None, synth_root=None):
     """Train one network; `seed` overrides the recipe's (an independent replicate of a recipe); synth_root is
     the synthesised data set the synth recipe adds."""
@@ -790,6 +819,8 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     targets = ytr
     if RECIPES[recipe].get("teacher"):
         targets = teacher_targets(cfg, cache, data_root, out_dir, recipe, synth_root, ytr, classes, log)
+    if RECIPES[recipe].get("ensemble_teachers"):
+        targets = ensemble_targets(xtr, ytr, out_dir, recipe, classes, log)
     xva = cached_features(cache, data_root, "val", cfg["spec"])
     yva = split_labels(data_root, "val")
     if cfg.get("listen"):
@@ -799,10 +830,11 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     steps = (clean // BATCH if extra else STEPS_PER_EPOCH) if repeat else len(xtr) // BATCH
     schedule = keras.optimizers.schedules.PiecewiseConstantDecay(
         [d * steps for d in cfg["drops"]], [cfg["lr"], cfg["lr"] / 10, cfg["lr"] / 100])
+    ema = dict(use_ema=bool(RECIPES[recipe].get("ema")), ema_momentum=RECIPES[recipe].get("ema", 0.99))
     if cfg.get("weight_decay"):
-        opt = keras.optimizers.AdamW(schedule, weight_decay=cfg["weight_decay"] / cfg["lr"])
+        opt = keras.optimizers.AdamW(schedule, weight_decay=cfg["weight_decay"] / cfg["lr"], **ema)
     else:
-        opt = keras.optimizers.Adam(schedule)
+        opt = keras.optimizers.Adam(schedule, **ema)
     model = compiled_model(name, opt, recipe)
     callbacks = []
     pruning = None
