@@ -155,7 +155,7 @@ def main():
     val = validation.evaluate(out / "models", src, cache, eight, (val_labels, val_probs))
     for name in trained:
         info = json.loads((out / "models" / f"{name}.json").read_text())
-        # The features the network was trained on: its recipe's (streammfcc_nocmvn changes little-listen's).
+        # The features the network was trained on: its recipe's (little-listen's streammfcc recipes hear MFCC-10).
         spec = train.features_of(name, info.get("recipe"))
         key = json.dumps(spec, sort_keys=True)
         if key not in feats_cache:

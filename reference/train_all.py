@@ -40,8 +40,9 @@ from kws_ref import train  # noqa: E402
 # Training time in seconds of each network on the real train split with one TensorFlow thread, two at a
 # time (--jobs 2), with oneDNN, on the 2-core AMD EPYC (Zen 4, AVX-512) host that trained weights/
 # (weights/manifest.json, training.train_seconds): the jobs start longest first, so that they end together.
-# little-listen's is its streammfcc_nocmvn run's (144 s beside another job on a 2-core AMD EPYC Zen 5).
-COST = {"coop1": 2010, "little-listen": 144, "big": 1571, "big-listen": 1250, "coop4": 1081, "coop5": 978,
+# little-listen's is its streammfcc_enskd run's with its three teachers' (124 s + 3 x about 150 s beside
+# another job on a 2-core AMD EPYC Zen 5).
+COST = {"coop1": 2010, "little-listen": 574, "big": 1571, "big-listen": 1250, "coop4": 1081, "coop5": 978,
         "little": 944, "coop3": 869, "coop2": 853}
 
 

@@ -37,8 +37,9 @@ CONFIGS = {
 CONFIGS["little-listen"] = dict(CONFIGS["little"], listen=True)
 CONFIGS["big-listen"] = dict(CONFIGS["big"], listen=True)
 # The listening variants ship with the recipes chosen on validation streams (docs/LISTENING.md): little-listen
-# streammfcc_nocmvn (little's layer list on MFCC-10, without the per-window normalisation), big-listen streamlibri.
-CONFIGS["little-listen"]["recipe"] = "streammfcc_nocmvn"
+# streammfcc_enskd (little's layer list on MFCC-10, without the per-window normalisation, distilled from three
+# runs of that recipe, streammfcc_nocmvn), big-listen streamlibri.
+CONFIGS["little-listen"]["recipe"] = "streammfcc_enskd"
 CONFIGS["big-listen"]["recipe"] = "streamlibri"
 BATCH = 64
 SEED = 1234
@@ -104,7 +105,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "streammfcc32": dict(STREAMMFCC, spec=F.MFCC_32),
            "streammfcc_hard": dict(STREAMMFCC, hard_copies=8, hard_layouts=(31, 32, 33)),
            "streammfcc_ema": dict(STREAMMFCC, ema=0.999),
-           "streammfcc_enskd": dict(STREAMMFCC, ensemble_teachers=3, teacher_weight=0.5, teacher_temperature=2.0),
+           "streammfcc_enskd": dict(STREAMMFCC, teacher_recipe="streammfcc_nocmvn", teacher_seeds=(2026, 7, 11),
+                                     teacher_weight=0.5, teacher_temperature=2.0),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -175,10 +177,10 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # training (momentum 0.999 a step: about the last thousand steps, the last ten epochs; Keras's use_ema), a
 # flatter point than the last step's.
 # "streammfcc_enskd": streammfcc_nocmvn distilled from an ensemble: every training example's target is half its
-# one-hot label and half the mean of `ensemble_teachers` streammfcc_nocmvn runs' probabilities at temperature
-# 2 (OUT/models/teachers/little-listen-*.h5, trained beforehand with different seeds). Separate runs of one recipe
-# differ by up to 9 points on the validation streams; their ensemble is steadier, and a distilled network
-# costs one network's run.
+# one-hot label and half the mean of three streammfcc_nocmvn runs' probabilities at temperature 2 (seeds 2026,
+# the default, 7 and 11: OUT/models/teachers/seed-S/little-listen.h5, trained first when missing). Separate runs
+# of one recipe differ by up to 9 points on the validation streams; their ensemble is steadier, and a
+# distilled network costs one network's run.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
@@ -786,21 +788,26 @@ def teacher_targets(cfg, cache, data_root, out_dir, recipe, synth_root, y, class
     return ((1 - w) * np.eye(classes, dtype=np.float32)[y] + w * soft).astype(np.float32)
 
 
-def ensemble_targets(x, y, out_dir, recipe, classes, log=print):
+def teacher_paths(name, out_dir, recipe):
+    """Where the ensemble teachers of a recipe with teacher_seeds live: OUT/models/teachers/seed-S/NAME.h5."""
+    return [pathlib.Path(out_dir) / "teachers" / f"seed-{s}" / f"{name}.h5" for s in RECIPES[recipe]["teacher_seeds"]]
+
+
+def ensemble_targets(name, x, y, data_root, cache, out_dir, recipe, classes, log=print, synth_root=None):
     """The distillation targets of "streammfcc_enskd": the mean of the teachers' tempered probabilities on the
-    student's own training examples (the teachers hear the same features), mixed with the one-hot labels."""
+    student's own training examples (the teachers hear the same features), mixed with the one-hot labels. A
+    teacher not yet trained is trained first (its recipe, its seed)."""
     r = RECIPES[recipe]
-    paths = sorted((pathlib.Path(out_dir) / "teachers").glob("little-listen-*.h5"))
-    if len(paths) < r["ensemble_teachers"]:
-        raise FileNotFoundError(f"{out_dir}/teachers: {len(paths)} little-listen-*.h5 teachers, the recipe needs "
-                                f"{r['ensemble_teachers']} (streammfcc_nocmvn runs with different seeds)")
     soft = np.zeros((len(x), classes), np.float32)
-    for path in paths[:r["ensemble_teachers"]]:
+    for seed, path in zip(r["teacher_seeds"], teacher_paths(name, out_dir, recipe)):
+        if not path.exists():
+            log(f"{name}: training teacher {r['teacher_recipe']} seed {seed} into {path.parent}")
+            train(name, data_root, cache, path.parent, log, recipe=r["teacher_recipe"], seed=seed, synth_root=synth_root)
         logits = keras.models.load_model(path, compile=False).predict(x, batch_size=1024, verbose=0)
         z = logits / r["teacher_temperature"]
         p = np.exp(z - z.max(1, keepdims=True))
-        soft += p / p.sum(1, keepdims=True) / r["ensemble_teachers"]
-        log(f"teacher {path.name}: agrees with the labels on {np.mean(np.argmax(logits, 1) == y):.4f} of {len(y)}")
+        soft += p / p.sum(1, keepdims=True) / len(r["teacher_seeds"])
+        log(f"teacher seed {seed}: agrees with the labels on {np.mean(np.argmax(logits, 1) == y):.4f} of {len(y)}")
     w = r["teacher_weight"]
     return ((1 - w) * np.eye(classes, dtype=np.float32)[y] + w * soft).astype(np.float32)
 
@@ -819,8 +826,11 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
     targets = ytr
     if RECIPES[recipe].get("teacher"):
         targets = teacher_targets(cfg, cache, data_root, out_dir, recipe, synth_root, ytr, classes, log)
-    if RECIPES[recipe].get("ensemble_teachers"):
-        targets = ensemble_targets(xtr, ytr, out_dir, recipe, classes, log)
+    if RECIPES[recipe].get("teacher_seeds"):
+        untrained = not all(p.exists() for p in teacher_paths(name, out_dir, recipe))
+        targets = ensemble_targets(name, xtr, ytr, data_root, cache, out_dir, recipe, classes, log, synth_root)
+        if untrained:                     # training the teachers re-seeded everything: the student's seed again
+            keras.utils.set_random_seed(seed)
     xva = cached_features(cache, data_root, "val", cfg["spec"])
     yva = split_labels(data_root, "val")
     if cfg.get("listen"):
@@ -875,6 +885,8 @@ def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=N
                 + (["mixup (lambda U(0, 0.3), p 0.5)"] if RECIPES[recipe].get("mixup", True) else []))
             + "".join(f"; {p}" for p in extra), "train_seconds": round(time.time() - t0, 1),
             "val_accuracy": val_acc, "sparsity": sparsity_of(model),
+            "teachers": ([{"recipe": RECIPES[recipe]["teacher_recipe"], "seed": s} for s in RECIPES[recipe]["teacher_seeds"]]
+                         if RECIPES[recipe].get("teacher_seeds") else None),
             "history": {k: [round(float(v), 4) for v in vs] for k, vs in history.history.items()}}
     (out / f"{name}.json").write_text(json.dumps(info, indent=1))
     log(f"{name}: val accuracy {val_acc:.4f}, sparsity {info['sparsity']:.3f}, {info['train_seconds']:.0f} s")

@@ -20,14 +20,13 @@ public struct CascadeSettings: Sendable, Hashable, Codable {
     }
 
     /// `kws-native listen --big`'s defaults, chosen with `listen-eval --big big-listen` on the validation
-    /// streams with the shipped little-listen (streammfcc_nocmvn) and big-listen, over wake levels 0.1–0.8 and
+    /// streams with the shipped little-listen (streammfcc_enskd) and big-listen, over wake levels 0.1–0.8 and
     /// windows of 500 and 1000 ms: the highest recall at ≤ 5 false alarms an hour (82.3 % at 4.06 /h; big-listen
-    /// alone 82.0 %, little-listen alone 79.3 %; docs/LISTENING.md). Unknown weight 0 for both networks: with
-    /// weight 2 for both the best ties (82.3 %, wake 0.30), and with the little network before (streammore)
-    /// weighting `_unknown_` lowered the cascade's best recall (76.9 %) where it raised little-listen's alone.
+    /// alone 82.0 %, little-listen alone 78.2 %; docs/LISTENING.md). Unknown weight 0 for both networks: with
+    /// weight 2 for both the best is lower (81.4 %, wake 0.20), as it was with every little network before.
     public static let listenDefault = CascadeSettings(
-        wake: 0.6, holdMs: 1000,
-        big: DetectorSettings(averageWindowMs: 500, threshold: 0.74,
+        wake: 0.4, holdMs: 1000,
+        big: DetectorSettings(averageWindowMs: 500, threshold: 0.78,
                               suppressionMs: DetectorSettings.listenDefault.suppressionMs,
                               minimumCount: DetectorSettings.listenDefault.minimumCount,
                               unknownWeight: 0))
