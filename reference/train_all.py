@@ -13,7 +13,7 @@ so that the jobs end together. Results do not depend on --jobs beyond float summ
 
 --recipe R trains every named network with recipe R. Without it each network gets the recipe it ships with
 (train.shipped_recipe: committed for all but the listening variants, which ship with the recipes chosen
-on validation streams, docs/LISTENING.md: little-listen streammfcc_nocmvn, big-listen streamlibri); that is
+on validation streams, docs/LISTENING.md: little-listen streammfcc_enskd, big-listen streamlibri); that is
 how weights/ were trained. realaug (shift, gain and real noise), speed
 (speed perturbation 0.9 / 1.1) and synth (the synthesised voices of gen_data.py added; needs --synth DIR) are
 the real-speech experiments; train_aug, cmvn, cmn, chanaug and short are earlier ones on synthetic speech

@@ -14,11 +14,12 @@ import numpy as np
 
 from . import features as F
 from . import listen_data, negatives
+from .validation import softmax
 
 HOP_FRAMES = 2          # 40 ms at MFCC's 20 ms frame step, listen-eval's default hop
 WINDOW_HOPS = 25        # 1000 ms, listen's default averaging window for one network
 UNKNOWN_WEIGHT = 2.0    # listen's default for one network
-MINE_SCORE = 0.15       # half the default threshold (0.30): near misses count too
+MINE_SCORE = 0.15       # half listen's threshold for the miner it was written for (0.30): near misses count too
 STREAM_SEED = 31
 
 
@@ -51,35 +52,26 @@ def mine(model, labels, spec, stream):
     frames = F.mfcc(stream, spec).numpy()                      # (T, coefficients)
     per_window = F.input_shape(spec)[0]
     starts = np.arange(0, len(frames) - per_window + 1, HOP_FRAMES)
-    probs = []
-    for i in range(0, len(starts), 4096):
-        x = np.stack([frames[s:s + per_window] for s in starts[i:i + 4096]])[..., None]
-        logits = model.predict(x, batch_size=1024, verbose=0)
-        probs.append(np.exp(logits - logits.max(1, keepdims=True)))
-    p = np.concatenate(probs)
-    p /= p.sum(1, keepdims=True)
+
+    def windows_at(chunk):
+        return np.stack([frames[s:s + per_window] for s in chunk])[..., None]
+    p = np.concatenate([softmax(model.predict(windows_at(starts[i:i + 4096]), batch_size=1024, verbose=0))
+                        for i in range(0, len(starts), 4096)])
     keyword = [i for i, name in enumerate(labels) if not name.startswith("_")]
     unknown = labels.index("_unknown_")
     kernel = np.ones(WINDOW_HOPS) / WINDOW_HOPS
     smooth = np.stack([np.convolve(p[:, k], kernel)[:len(p)] for k in range(p.shape[1])], 1)
     score = smooth[:, keyword].max(1) - UNKNOWN_WEIGHT * smooth[:, unknown]
     raw = p[:, keyword].max(1)
-    hot = score >= MINE_SCORE
+    # Stretches [i, j) of consecutive hops whose smoothed score reaches MINE_SCORE.
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], (score >= MINE_SCORE).astype(np.int8), [0]])))
     windows, scores = [], []
-    i = 0
-    while i < len(hot):
-        if not hot[i]:
-            i += 1
-            continue
-        j = i
-        while j < len(hot) and hot[j]:
-            j += 1
+    for i, j in zip(edges[::2], edges[1::2]):
         lo = max(0, i - WINDOW_HOPS + 1)                     # the results the smoothed stretch averaged
         best = lo + int(np.argmax(raw[lo:j]))
         a = starts[best] * step
         windows.append(stream[a:a + 16000])
         scores.append(float(score[i:j].max()))
-        i = j
     if not windows:
         return np.zeros((0, 16000), np.float32), np.zeros(0, np.float32)
     return np.stack(windows).astype(np.float32), np.array(scores, np.float32)

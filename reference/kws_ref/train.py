@@ -169,8 +169,9 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # convolution strides (2, 2) again): more of the spectral detail that tells "off" from "up".
 # "streammfcc_hard": streammfcc_nocmvn plus hard negatives (kws_ref/hard_negatives.py): the windows of the
 # training split's other words, laid out as the evaluation streams lay theirs out (three layouts), that the
-# committed little-listen (weights/, a streammfcc_nocmvn run) comes near to hearing as a keyword (smoothed
-# score >= 0.15, half listen's threshold), each rendered hard_copies times as a stream window, as _unknown_.
+# committed little-listen (weights/; a streammfcc_nocmvn run when the recipe was measured) comes near to hearing
+# as a keyword (smoothed score >= 0.15, half that run's threshold), each rendered hard_copies times as a stream
+# window, as _unknown_.
 # The miner is trained on the same split, so nothing outside it is heard; the mined windows are what the
 # network still confuses after training (mining false alarms, as wake-word systems do).
 # "streammfcc_ema": streammfcc_nocmvn whose final weights are the exponential moving average of its weights over
@@ -779,13 +780,22 @@ def teacher_targets(cfg, cache, data_root, out_dir, recipe, synth_root, y, class
     _, xt, yt, _, _ = training_arrays(CONFIGS[teacher], CONFIGS[teacher]["spec"], cache, data_root, recipe, synth_root)
     if not np.array_equal(yt, y):
         raise ValueError(f"the teacher's training examples are not the student's ({len(yt)} against {len(y)})")
-    logits = keras.models.load_model(path, compile=False).predict(xt, batch_size=512, verbose=0)
-    z = logits / r["teacher_temperature"]
-    soft = np.exp(z - z.max(1, keepdims=True))
-    soft /= soft.sum(1, keepdims=True)
+    logits, soft = tempered_probabilities(path, xt, r["teacher_temperature"], batch_size=512)
     log(f"teacher {path}: agrees with the labels on {np.mean(np.argmax(logits, 1) == y):.4f} of {len(y)} examples")
-    w = r["teacher_weight"]
-    return ((1 - w) * np.eye(classes, dtype=np.float32)[y] + w * soft).astype(np.float32)
+    return distillation_targets(y, classes, soft, r["teacher_weight"])
+
+
+def tempered_probabilities(path, x, temperature, batch_size):
+    """-> (logits, softmax(logits / temperature)) of the Keras network saved at `path` on `x`."""
+    logits = keras.models.load_model(path, compile=False).predict(x, batch_size=batch_size, verbose=0)
+    z = logits / temperature
+    p = np.exp(z - z.max(1, keepdims=True))
+    return logits, p / p.sum(1, keepdims=True)
+
+
+def distillation_targets(y, classes, soft, weight):
+    """(1 - weight) x the one-hot labels + weight x the teachers' probabilities `soft`."""
+    return ((1 - weight) * np.eye(classes, dtype=np.float32)[y] + weight * soft).astype(np.float32)
 
 
 def teacher_paths(name, out_dir, recipe):
@@ -803,13 +813,10 @@ def ensemble_targets(name, x, y, data_root, cache, out_dir, recipe, classes, log
         if not path.exists():
             log(f"{name}: training teacher {r['teacher_recipe']} seed {seed} into {path.parent}")
             train(name, data_root, cache, path.parent, log, recipe=r["teacher_recipe"], seed=seed, synth_root=synth_root)
-        logits = keras.models.load_model(path, compile=False).predict(x, batch_size=1024, verbose=0)
-        z = logits / r["teacher_temperature"]
-        p = np.exp(z - z.max(1, keepdims=True))
-        soft += p / p.sum(1, keepdims=True) / len(r["teacher_seeds"])
+        logits, p = tempered_probabilities(path, x, r["teacher_temperature"], batch_size=1024)
+        soft += p / len(r["teacher_seeds"])
         log(f"teacher seed {seed}: agrees with the labels on {np.mean(np.argmax(logits, 1) == y):.4f} of {len(y)}")
-    w = r["teacher_weight"]
-    return ((1 - w) * np.eye(classes, dtype=np.float32)[y] + w * soft).astype(np.float32)
+    return distillation_targets(y, classes, soft, r["teacher_weight"])
 
 
 def train(name, data_root, cache, out_dir, log=print, recipe="committed", seed=None, synth_root=None):
