@@ -79,8 +79,12 @@ def main():
 
     model = tf.keras.models.load_model(pathlib.Path(args.weights) / "little-listen.h5", compile=False)
     spec = F.MFCC_10
-    layers = {"dense 18": model.get_layer("dense").output, "pooled 34": model.get_layer("global_average_pooling2d").output}
-    probe = tf.keras.Model(model.inputs, [model.output, *layers.values()])
+    x = inp = tf.keras.Input(F.input_shape(spec))              # the Sequential network called layer by layer
+    seen = {}
+    for layer in model.layers:
+        x = seen[layer.name] = layer(x)
+    layers = {"dense 18": seen["dense"], "pooled 34": seen["global_average_pooling2d"]}
+    probe = tf.keras.Model(inp, [x, *layers.values()])
 
     x_train = T.cached_features(args.cache, args.data, "train", spec)
     y_train = np.asarray(T.split_labels(args.data, "train"))
@@ -98,7 +102,7 @@ def main():
     for truth_path, (truth, saved) in zip(sorted(p for p in pathlib.Path(args.streams).glob("*.json")
                                                  if p.name != "index.json"), streams):
         out = probe.predict(stream_windows(truth_path.with_suffix(".wav"), spec), batch_size=2048, verbose=0)
-        probs, embs = out[0], dict(zip(layers, out[1:]))
+        probs, embs = tf.nn.softmax(out[0]).numpy(), dict(zip(layers, out[1:]))  # the network ends in logits
         worst = max(worst, float(np.abs(probs - saved).max()))
         avg, valid = D.smooth(saved, WINDOW_MS)
         dist = {v[0]: D.smooth(distances(embs[v[1]], v[2], v[3]), WINDOW_MS)[0] for v in variants}
