@@ -48,3 +48,42 @@ def test_a_keyword_is_found_once_and_silence_gives_no_false_alarm(tmp_path):
     weighted = lambda a, t: dv.top_score(a, t) - 2 * a[:, dv.UNKNOWN]
     assert dv.detections(*dv.smooth(doubtful, 500), dv.top_score, 0.4) != []
     assert dv.detections(*dv.smooth(doubtful, 500), weighted, 0.01) == []
+
+
+def _made_streams(rng):
+    """Two keyword streams, an unknown-word stream and a noise stream with random probabilities and truth."""
+    streams = []
+    for n in range(2):
+        keywords = [{"label": dv.LABELS[rng.integers(8)], "start_s": 2.0 + 4 * i, "end_s": 3.0 + 4 * i,
+                     "source": f"spk{rng.integers(4)}_nohash_{i}.wav"} for i in range(6)]
+        streams.append(({"kind": "keywords", "keywords": keywords, "duration_s": 26.0}, None))
+    negatives = [{"kind": "unknown", "source": f"off/spk{i % 3}_nohash_0.flac", "start_s": 0.5 + 2.5 * i,
+                  "end_s": 1.5 + 2.5 * i} for i in range(8)]
+    streams.append(({"kind": "unknown", "keywords": [], "negatives": negatives, "duration_s": 21.0}, None))
+    streams.append(({"kind": "noise", "keywords": [], "duration_s": 20.0}, None))
+    return [(t, rng.dirichlet(np.full(len(dv.LABELS), 0.2), int(t["duration_s"] * 25)).astype(np.float32))
+            for t, _ in streams]
+
+
+def test_outcomes_add_up_to_score_streams_and_the_bootstrap_point_is_the_curve():
+    rng = np.random.default_rng(5)
+    streams = _made_streams(rng)
+    prepare = lambda s: (*dv.smooth(s, 120), dv.top_score, 0, None)
+    thresholds = np.arange(0.3, 0.9, 0.02)
+    for th in thresholds:
+        dets = [dv.detections(*dv.smooth(s, 120), dv.top_score, th) for _, s in streams]
+        found, stretches = dv.outcomes(streams, dets)
+        recall, rate = dv.score_streams(streams, dets)
+        assert len(found) == 12 and found.mean() == recall
+        assert np.isclose(stretches[:, 0].sum() * 3600 / stretches[:, 1].sum(), rate)
+        assert np.isclose(stretches[:, 1].sum(), 41.0)       # every second of keyword-free audio, once
+    # Other words by speaker (three), keywords by speaker (at most four), the noise stream alone.
+    kw, st, kinds = dv.clusters(streams)
+    assert sorted(kinds.values()).count("u") == 3 and sorted(kinds.values()).count("s") == 1
+    assert len(set(kw)) <= 4 and len(st) == 9
+    for limit in (400, 2000, 10000):
+        point, reps = dv.bootstrap(streams, prepare, thresholds, limit, 50)
+        naive = max([r for r, f in (dv.score_streams(streams, [dv.detections(*dv.smooth(s, 120), dv.top_score, th)
+                                                               for _, s in streams]) for th in thresholds)
+                     if f <= limit] or [0.0])
+        assert point == naive and len(reps) == 50 and ((0 <= reps) & (reps <= 1)).all()
