@@ -220,6 +220,10 @@ struct Listen: AsyncParsableCommand {
                 summary(listener, audioSamples: audioSamples, busyNs: busyNs, wallNs: Stopwatch.now() - clock, detections: detections.count)
                 throw fail("\(error)")
             }
+            // An empty stream is a failure upstream (the recorder did not start), as an empty WAV is an error.
+            guard audioSamples > 0 else {
+                throw fail("standard input: no audio (the stream ended before its first sample; expected raw 16 kHz mono signed 16-bit little-endian PCM)")
+            }
         } else {
             let samples: [Float]
             do {
@@ -245,8 +249,11 @@ struct Listen: AsyncParsableCommand {
     private func summary(_ listener: any KeywordListening, audioSamples: Int, busyNs: UInt64, wallNs: UInt64, detections: Int) {
         let audio = Double(audioSamples) / Double(listener.sampleRate)
         let busy = Double(busyNs) / 1e9
+        // Typed, not a literal in a ternary: as a CVarArg each branch keeps its own type, and an Int 0 read by
+        // %.4f shifts every later argument (an empty stream printed "model (null)").
+        let factor: Double = audio > 0 ? busy / audio : 0
         let line = String(format: "listen: %.2f s of audio, %.3f s processing (%.2f s wall), real-time factor %.4f; %d detection(s); model %@, %@\n",
-                          audio, busy, Double(wallNs) / 1e9, audio > 0 ? busy / audio : 0, detections,
+                          audio, busy, Double(wallNs) / 1e9, factor, detections,
                           listener.description, big == nil ? options.describe(options.settings) : options.describe(options.cascadeSmoothing, threshold: false))
         writeStandardError(line)
     }

@@ -325,6 +325,12 @@ import Testing
         #expect(r.status != 0 && r.stderr.contains("8000 Hz"), "\(r.stderr)")
         let odd = try await Self.run(["listen", "-", "--model", "little"], stdin: Data([UInt8](repeating: 0, count: 32_001)))
         #expect(odd.status != 0 && odd.stderr.contains("truncated stream"), "\(odd.stderr)")
+        let empty = try await Self.run(["listen", "-", "--model", "little"], stdin: Data())
+        #expect(empty.status != 0 && empty.stderr.contains("no audio"), "\(empty.stderr)")
+        // One byte: an error after no audio at all; the summary it still prints has its fields in place.
+        let byte = try await Self.run(["listen", "-", "--model", "little"], stdin: Data([0]))
+        #expect(byte.status != 0 && byte.stderr.contains("truncated stream"), "\(byte.stderr)")
+        #expect(byte.stderr.contains("0 detection(s); model little, hop 40 ms") && !byte.stderr.contains("(null)"), "\(byte.stderr)")
         let model = try await Self.run(["listen", "-", "--model", "nosuch"], stdin: Data())
         #expect(model.status != 0 && model.stderr.contains("no network 'nosuch'"), "\(model.stderr)")
         let hop = try await Self.run(["listen", "-", "--model", "little", "--hop-ms", "30"], stdin: Data())
