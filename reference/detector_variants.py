@@ -203,6 +203,9 @@ def main():
     ap.add_argument("--bootstrap", type=int, metavar="N",
                     help="instead of the variants: the shipped score (--window-ms, --unknown-weight) with a 95 %% "
                          "interval from N replicates of a cluster bootstrap, at 2, 5 and 8 false alarms/h")
+    ap.add_argument("--against", metavar="SCORES2",
+                    help="with --bootstrap: also another network's scores on the same streams, drawn with the same "
+                         "replicates (a paired interval of the difference, this minus that)")
     ap.add_argument("--window-ms", type=int, default=1000)
     ap.add_argument("--unknown-weight", type=float, default=2.0)
     args = ap.parse_args()
@@ -211,10 +214,18 @@ def main():
         w, k = args.window_ms, args.unknown_weight
         prepare = lambda s: (*smooth(s, w), lambda a, t: top_score(a, t) - k * a[:, UNKNOWN], 0, None)
         for limit in (2, 5, 8):
-            point, reps = bootstrap(streams, prepare, np.arange(-0.5, 1.0, 0.005), limit, args.bootstrap)
+            thresholds = np.arange(-0.5, 1.0, 0.005)
+            point, reps = bootstrap(streams, prepare, thresholds, limit, args.bootstrap)
             lo, hi = np.percentile(reps, [2.5, 97.5])
-            print(f"best recall at <= {limit} false alarms/h: {100 * point:.1f} % "
-                  f"(95 % interval {100 * lo:.1f}-{100 * hi:.1f} %, {args.bootstrap} replicates)", flush=True)
+            line = (f"best recall at <= {limit} false alarms/h: {100 * point:.1f} % "
+                    f"(95 % interval {100 * lo:.1f}-{100 * hi:.1f} %, {args.bootstrap} replicates)")
+            if args.against:                # the same seed and strata: the same draws, so the pairs are paired
+                other, other_reps = bootstrap(load(args.streams, args.against, args.model), prepare, thresholds,
+                                              limit, args.bootstrap)
+                lo, hi = np.percentile(reps - other_reps, [2.5, 97.5])
+                line += (f"; against {other * 100:.1f} %: difference {100 * (point - other):+.1f} points "
+                         f"(95 % interval {100 * lo:+.1f} to {100 * hi:+.1f})")
+            print(line, flush=True)
         return
     print(f"{'best recall (%) at <= N false alarms/h':58s}" + "".join(f"{n:>6d}" for n in LIMITS))
     for name, thresholds, prepare in variants():

@@ -87,3 +87,28 @@ def test_outcomes_add_up_to_score_streams_and_the_bootstrap_point_is_the_curve()
                                                                for _, s in streams]) for th in thresholds)
                      if f <= limit] or [0.0])
         assert point == naive and len(reps) == 50 and ((0 <= reps) & (reps <= 1)).all()
+
+
+def test_two_networks_on_the_same_streams_are_drawn_with_the_same_replicates():
+    rng = np.random.default_rng(6)
+    streams = _made_streams(rng)
+    sharper = [(t, s ** 2 / (s ** 2).sum(1, keepdims=True)) for t, s in streams]
+    prepare = lambda s: (*dv.smooth(s, 120), dv.top_score, 0, None)
+    thresholds = np.arange(0.3, 0.9, 0.02)
+    _, a = dv.bootstrap(streams, prepare, thresholds, 2000, 40)
+    _, again = dv.bootstrap(streams, prepare, thresholds, 2000, 40)
+    _, b = dv.bootstrap(sharper, prepare, thresholds, 2000, 40)
+    assert np.array_equal(a, again)               # a replicate is a draw of speakers and streams, not of scores
+    # Paired: replicate i of each network counts the same keywords, so their recalls are multiples of the same
+    # drawn total and the differences are not those of independent draws.
+    kw, _, kinds = dv.clusters(streams)
+    totals = []
+    draw = np.random.default_rng(20)
+    strata = {k: np.array(sorted(c for c, kk in kinds.items() if kk == k)) for k in ("k", "u", "s")}
+    for _ in range(40):
+        times = np.zeros(len(kinds))
+        for ids in strata.values():
+            np.add.at(times, draw.choice(ids, len(ids)), 1)
+        totals.append(times[kw].sum())
+    for x, y, n in zip(a, b, totals):
+        assert np.isclose(x * n, round(x * n)) and np.isclose(y * n, round(y * n))
