@@ -89,6 +89,54 @@ def negative_waves(data_root, split, n_keywords, libri_crops=LIBRI_CROPS, libri_
     return np.stack(waves), np.array(labels, np.int32)
 
 
+# Syllable-sized stretches of read speech (the streammfcc_seg recipe): the energy envelope is the RMS of 20 ms
+# frames every 10 ms, smoothed over 50 ms; a valley is its minimum over +-50 ms (about one a syllable).
+ENVELOPE_FRAME, ENVELOPE_HOP, ENVELOPE_SMOOTH, VALLEY_RADIUS = 320, 160, 5, 5
+
+
+def energy_valleys(x):
+    """Sample positions (frame starts) of the valleys of x's energy envelope, in order."""
+    n = max(0, (len(x) - ENVELOPE_FRAME) // ENVELOPE_HOP + 1)
+    frames = np.lib.stride_tricks.sliding_window_view(x, ENVELOPE_FRAME)[::ENVELOPE_HOP][:n]
+    env = np.convolve(np.sqrt(np.mean(frames.astype(np.float64) ** 2, 1)), np.ones(ENVELOPE_SMOOTH) / ENVELOPE_SMOOTH, "same")
+    padded = np.pad(env, VALLEY_RADIUS, constant_values=np.inf)
+    lowest = np.lib.stride_tricks.sliding_window_view(padded, 2 * VALLEY_RADIUS + 1).min(1)
+    interior = np.zeros(n, bool)
+    interior[1:-1] = (env[1:-1] <= env[:-2]) & (env[1:-1] < env[2:])
+    return np.flatnonzero(interior & (env == lowest)) * ENVELOPE_HOP
+
+
+def speech_segments(x, count, rng, min_s=0.25, max_s=0.9, most_syllables=4, fade=160):
+    """Up to `count` stretches of x from one energy valley to another, one to `most_syllables` valleys apart and
+    min_s..max_s long (drawn without replacement), each faded in and out over `fade` samples and placed at a
+    random offset in a second of silence. -> (waves (k, 16000), [(start, stop)] in x)."""
+    v = energy_valleys(x)
+    spans = [(int(v[i]), int(v[j])) for i in range(len(v)) for j in range(i + 1, min(len(v), i + most_syllables + 1))
+             if min_s * 16000 <= v[j] - v[i] <= max_s * 16000]
+    chosen = sorted(rng.permutation(len(spans))[:count])
+    ramp = np.sin(np.linspace(0, np.pi / 2, fade, dtype=np.float32)) ** 2
+    waves = np.zeros((len(chosen), 16000), np.float32)
+    for row, k in enumerate(chosen):
+        a, b = spans[k]
+        piece = x[a:b].astype(np.float32).copy()
+        piece[:fade] *= ramp
+        piece[-fade:] *= ramp[::-1]
+        at = int(rng.integers(0, 16000 - len(piece) + 1))
+        waves[row, at:at + len(piece)] = piece
+    return waves, [spans[k] for k in chosen]
+
+
+def librispeech_segments(data_root, split, per_utterance, seed):
+    """speech_segments of every LibriSpeech utterance of the split, `per_utterance` each: isolated,
+    word-sized sounds of many words and speakers, for `_unknown_` (read speech may hold a keyword now and
+    then, as the one-second crops may). -> waves (N, 16000)."""
+    rng = np.random.default_rng(seed)
+    files = negatives.librispeech(pathlib.Path(data_root) / LIBRI_DIR, split)
+    if not files:
+        raise FileNotFoundError(f"{data_root}: no LibriSpeech utterances for {split} ({LIBRI_DIR}/)")
+    return np.concatenate([speech_segments(read_audio(f), per_utterance, rng)[0] for f in files])
+
+
 # Other words for synthetic `_unknown_` examples (the streamsynth recipe): the other-word vocabulary of
 # unknown_words/ and forty common words of a home, none a keyword or a keyword's homophone ("know", "write").
 SYNTH_UNKNOWN_WORDS = [

@@ -107,6 +107,7 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "streammfcc_ema": dict(STREAMMFCC, ema=0.999),
            "streammfcc_enskd": dict(STREAMMFCC, teacher_recipe="streammfcc_nocmvn", teacher_seeds=(2026, 7, 11),
                                      teacher_weight=0.5, teacher_temperature=2.0),
+           "streammfcc_seg": dict(STREAMMFCC, segments=40, segment_copies=4),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -182,6 +183,10 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # the default, 7 and 11: OUT/models/teachers/seed-S/little-listen.h5, trained first when missing). Separate runs
 # of one recipe differ by up to 9 points on the validation streams; their ensemble is steadier, and a
 # distilled network costs one network's run.
+# "streammfcc_seg": streammfcc_nocmvn plus 40 syllable-sized stretches of every training LibriSpeech utterance
+# (listen_data.speech_segments: from one valley of the energy envelope to another, one to four syllables,
+# 0.25-0.9 s, faded, alone in a second of silence), rendered four times as stream windows, as _unknown_:
+# isolated word-like sounds of many words and 48 speakers, where unknown_words/ has 3-9 clips of most words.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
@@ -561,6 +566,14 @@ def speed_unknown_features(cache, data_root, spec, factors, copies, seed):
     return _unknown_renderings(path, data_root, spec, copies, np.random.default_rng(seed + 3), sources)
 
 
+def segment_features(cache, data_root, spec, per_utterance, copies, seed):
+    """Features and labels (_unknown_) of `copies` stream-window renderings of `per_utterance` syllable-sized
+    stretches of every training LibriSpeech utterance (listen_data.librispeech_segments); cached."""
+    path = pathlib.Path(cache) / f"train_seg{per_utterance}x{copies}s{seed}_{F.spec_tag(spec)}_{_extra_fingerprint(data_root)}.npz"
+    return _unknown_renderings(path, data_root, spec, copies, np.random.default_rng(seed + 5),
+                               lambda: [listen_data.librispeech_segments(data_root, "train", per_utterance, seed)])
+
+
 def stream_features(cache, data_root, spec, copies, seed, dense_libri=False, negative_copies=None,
                     negative_shift=4000, synth_unknown=False, noise_rms=STREAM_NOISE_RMS):
     """Features and labels of `copies` stream-window renderings (augment_waves: shift U(-250, 250) ms, gain
@@ -743,6 +756,8 @@ def extra_training_parts(cache, data_root, spec, recipe, synth_root=None):
     if r.get("hard_copies"):
         parts["train_hard"] = hard_negative_features(cache, data_root, spec, r["hard_copies"], r["hard_layouts"],
                                                      AUG_SEED)
+    if r.get("segments"):
+        parts["train_segments"] = segment_features(cache, data_root, spec, r["segments"], r["segment_copies"], AUG_SEED)
     if r.get("stream_copies"):
         parts["train_stream"] = stream_features(cache, data_root, spec, r["stream_copies"], AUG_SEED,
                                                 r.get("dense_libri", False), r.get("negative_copies"),
