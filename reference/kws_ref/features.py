@@ -19,6 +19,9 @@ def mfcc_spec(coefficients):
 
 MFCC_10 = mfcc_spec(10)
 MFCC_32 = mfcc_spec(32)
+# MFCC-10 over the whole band, 20-8000 Hz (the "streammfcc_wb" recipe): the fricatives that tell "off" from
+# "up" and "four" from "go" put most of their energy above the 4 kHz where the course's MFCC stops.
+MFCC_10_WB = dict(MFCC_10, upper_hz=8000.0)
 
 
 def input_shape(spec):
@@ -47,9 +50,11 @@ def stft_resized(audio, spec=STFT_64):
 
 
 def spec_tag(spec):
-    """A short name of a feature kind for cache files: stft, stftlog, mfcc10, mfcc32."""
+    """A short name of a feature kind for cache files: stft, stftlog, mfcc10, mfcc32, mfcc10wb (MFCC up to
+    8 kHz)."""
     log = "log" if spec["kind"] == "stft" and spec.get("log_offset") is not None else ""
-    return f"{spec['kind']}{spec.get('coefficients', '')}{log}"
+    band = "wb" if spec["kind"] == "mfcc" and spec["upper_hz"] != 4000.0 else ""
+    return f"{spec['kind']}{spec.get('coefficients', '')}{log}{band}"
 
 
 def mel_matrix(spec):
