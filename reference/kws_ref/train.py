@@ -109,6 +109,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
                                      teacher_weight=0.5, teacher_temperature=2.0),
            "streammfcc_seg": dict(STREAMMFCC, segments=40, segment_copies=4),
            "streammfcc_wb": dict(STREAMMFCC, spec=F.MFCC_10_WB),
+           "streammfcc_wb_enskd": dict(STREAMMFCC, spec=F.MFCC_10_WB, teacher_recipe="streammfcc_wb",
+                                        teacher_seeds=(2026, 7, 11), teacher_weight=0.5, teacher_temperature=2.0),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}
@@ -188,7 +190,8 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
 # (listen_data.speech_segments: from one valley of the energy envelope to another, one to four syllables,
 # 0.25-0.9 s, faded, alone in a second of silence), rendered four times as stream windows, as _unknown_:
 # isolated word-like sounds of many words and 48 speakers, where unknown_words/ has 3-9 clips of most words.
-# "streammfcc_wb": streammfcc_nocmvn on MFCC-10 over 20-8000 Hz instead of 20-4000 Hz (features.MFCC_10_WB).
+# "streammfcc_wb": streammfcc_nocmvn on MFCC-10 over 20-8000 Hz instead of 20-4000 Hz (features.MFCC_10_WB);
+# "streammfcc_wb_enskd" distils it from its three runs as streammfcc_enskd does streammfcc_nocmvn.
 # "streamlibri_nocmvn": streamlibri without the per-utterance normalisation layer little has (a sliding
 # window that holds part of a word and silence is normalised differently at every position).
 # "streamlibri_kd": streamlibri with the big listening network as a teacher (knowledge distillation, Hinton
