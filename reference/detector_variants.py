@@ -208,11 +208,16 @@ def main():
                          "replicates (a paired interval of the difference, this minus that)")
     ap.add_argument("--window-ms", type=int, default=1000)
     ap.add_argument("--unknown-weight", type=float, default=2.0)
+    ap.add_argument("--against-window-ms", type=int, help="--against's window (default: --window-ms)")
+    ap.add_argument("--against-unknown-weight", type=float, help="--against's weight (default: --unknown-weight)")
     args = ap.parse_args()
     streams = load(args.streams, args.scores, args.model)
     if args.bootstrap:
-        w, k = args.window_ms, args.unknown_weight
-        prepare = lambda s: (*smooth(s, w), lambda a, t: top_score(a, t) - k * a[:, UNKNOWN], 0, None)
+        def shipped_score(w, k):
+            return lambda s: (*smooth(s, w), lambda a, t: top_score(a, t) - k * a[:, UNKNOWN], 0, None)
+        prepare = shipped_score(args.window_ms, args.unknown_weight)
+        prepare_other = shipped_score(args.against_window_ms or args.window_ms,
+                                      args.unknown_weight if args.against_unknown_weight is None else args.against_unknown_weight)
         for limit in (2, 5, 8):
             thresholds = np.arange(-0.5, 1.0, 0.005)
             point, reps = bootstrap(streams, prepare, thresholds, limit, args.bootstrap)
@@ -220,7 +225,7 @@ def main():
             line = (f"best recall at <= {limit} false alarms/h: {100 * point:.1f} % "
                     f"(95 % interval {100 * lo:.1f}-{100 * hi:.1f} %, {args.bootstrap} replicates)")
             if args.against:                # the same seed and strata: the same draws, so the pairs are paired
-                other, other_reps = bootstrap(load(args.streams, args.against, args.model), prepare, thresholds,
+                other, other_reps = bootstrap(load(args.streams, args.against, args.model), prepare_other, thresholds,
                                               limit, args.bootstrap)
                 lo, hi = np.percentile(reps - other_reps, [2.5, 97.5])
                 line += (f"; against {other * 100:.1f} %: difference {100 * (point - other):+.1f} points "
