@@ -19,6 +19,8 @@ LABELS = ["down", "stop", "right", "left", "up", "yes", "no", "go", "_silence_",
 SILENCE, UNKNOWN, KEYWORDS = 8, 9, 8
 HOP_MS, SUPPRESSION_MS, MIN_COUNT = 40, 1500, 3
 LIMITS = [1, 2, 3, 4, 5, 6, 8, 10, 15, 20]
+# listen-eval's thresholds (ListenEval.thresholds): what `listen --threshold` can be set to.
+LISTEN_THRESHOLDS = np.array([i / 100 for i in range(5, 100)] + [i / 1000 for i in range(991, 1000)], np.float32)
 
 
 def load(streams, scores, model):
@@ -201,8 +203,9 @@ def main():
     ap.add_argument("scores", help="listen-eval --save-scores DIR")
     ap.add_argument("--model", default="little-listen")
     ap.add_argument("--bootstrap", type=int, metavar="N",
-                    help="instead of the variants: the shipped score (--window-ms, --unknown-weight) with a 95 %% "
-                         "interval from N replicates of a cluster bootstrap, at 2, 5 and 8 false alarms/h")
+                    help="instead of the variants: the shipped score (--window-ms, --unknown-weight) over listen-eval's "
+                         "thresholds with a 95 %% interval from N replicates of a cluster bootstrap, at 2, 5 and 8 "
+                         "false alarms/h (listen-eval prints the same interval at --max-fa-per-hour)")
     ap.add_argument("--against", metavar="SCORES2",
                     help="with --bootstrap: also another network's scores on the same streams, drawn with the same "
                          "replicates (a paired interval of the difference, this minus that)")
@@ -219,7 +222,7 @@ def main():
         prepare_other = shipped_score(args.against_window_ms or args.window_ms,
                                       args.unknown_weight if args.against_unknown_weight is None else args.against_unknown_weight)
         for limit in (2, 5, 8):
-            thresholds = np.arange(-0.5, 1.0, 0.005)
+            thresholds = LISTEN_THRESHOLDS         # listen-eval's, so that its interval is this one
             point, reps = bootstrap(streams, prepare, thresholds, limit, args.bootstrap)
             lo, hi = np.percentile(reps, [2.5, 97.5])
             line = (f"best recall at <= {limit} false alarms/h: {100 * point:.1f} % "

@@ -55,8 +55,15 @@ struct ListenEval: AsyncParsableCommand {
     @Option(name: .customLong("save-scores"), help: ArgumentHelp("Also write each stream's per-hop probabilities to this directory (made if missing), for analysis: NAME.MODEL.f32 (little-endian float32, hops × labels, hop i ends at (i + 1) × hop ms).", valueName: "dir"))
     var saveScores: String?
 
+    @Option(help: ArgumentHelp("Draws of the bootstrap that bounds the best recall at ≤ --max-fa-per-hour (keyword speakers, other-word speakers and noise/silence streams drawn again; 0: none).", valueName: "n"))
+    var bootstrap = 1000
+
     @Flag(help: "Print one JSON object.")
     var json = false
+
+    func validate() throws {
+        guard bootstrap >= 0 else { throw ValidationError("--bootstrap must be ≥ 0") }
+    }
 
     /// One stream's recorded scores and truth (and the --big network's scores).
     struct Stream {
@@ -180,6 +187,7 @@ struct ListenEval: AsyncParsableCommand {
                 }
             }
         }
+        let bestAtLimit = bootstrap > 0 ? Self.interval(streams, settings, limit: maxFAPerHour, replicates: bootstrap) : nil
         var cascade: [CascadePoint] = []
         var bigAlone: Point?
         var cascadeAtSetting: CascadePoint?
@@ -204,6 +212,10 @@ struct ListenEval: AsyncParsableCommand {
                 var mean_latency_s: Double, p90_latency_s: Double, extra_detections: Int
                 var false_alarms_by_kind: [String: Int], grid_best: [Point], csv: String, svg: String
                 var big: String?, cascade: [CascadePoint]?, big_alone: Point?, cascade_at_setting: CascadePoint?
+                var best_within: BestWithin?
+            }
+            struct BestWithin: Encodable {
+                var max_false_alarms_per_hour: Double, recall: Double, interval_low: Double, interval_high: Double, replicates: Int
             }
             let o = Out(directory: directory, split: split, model: listener.spotter.name, streams: streams.count, audio_s: audioSeconds,
                         processing_s: Double(busyNs) / 1e9, real_time_factor: rtf, settings: settings, hop_ms: options.hopMs,
@@ -214,7 +226,9 @@ struct ListenEval: AsyncParsableCommand {
                         false_alarms_by_kind: Dictionary(uniqueKeysWithValues: byKind.filter { $0.key != .keywords && $0.key != .speech }.map { ($0.key.rawValue, $0.value.falseAlarms) }),
                         grid_best: gridBest, csv: out + ".csv", svg: out + ".svg",
                         big: bigListener?.spotter.name, cascade: bigListener == nil ? nil : cascade, big_alone: bigAlone,
-                        cascade_at_setting: cascadeAtSetting)
+                        cascade_at_setting: cascadeAtSetting,
+                        best_within: bestAtLimit.map { BestWithin(max_false_alarms_per_hour: maxFAPerHour, recall: $0.recall, interval_low: $0.low,
+                                                                 interval_high: $0.high, replicates: $0.replicates) })
             print(try jsonLine(o))
             return
         }
@@ -226,6 +240,10 @@ struct ListenEval: AsyncParsableCommand {
             print(String(format: "    %@: %d false alarm(s) in %.2f h (%.2f /h)", kind.rawValue, k.falseAlarms, k.keywordFreeSeconds / 3600, k.falseAlarmsPerHour))
         }
         print(String(format: "  real-time factor %.4f (%.1f s of processing for %.1f s of audio, one thread)", rtf, Double(busyNs) / 1e9, audioSeconds))
+        if let b = bestAtLimit {
+            print(String(format: "  best recall at ≤ %g false alarms/h over the thresholds: %.2f %%, 95 %% interval %.1f–%.1f %% (%d bootstrap draws of keyword speakers, other-word speakers and noise/silence streams)",
+                         maxFAPerHour, b.recall * 100, b.low * 100, b.high * 100, b.replicates))
+        }
         if grid {
             print("  grid (minimum count \(settings.minimumCount)): per unknown weight, window and suppression, the threshold with the highest recall at ≤ \(maxFAPerHour) false alarms/h")
             for p in gridBest {
@@ -278,18 +296,27 @@ struct ListenEval: AsyncParsableCommand {
     /// Every threshold of `thresholds` with the window, suppression, minimum count and unknown weight of
     /// `settings`.
     static func sweep(_ streams: [Stream], _ settings: DetectorSettings) -> [Point] {
-        let smoothed = streams.map {
-            $0.scores.smoothed(settings)
-        }
-        return thresholds.map { threshold in
+        zip(thresholds, replay(streams, settings)).map { threshold, detections in
             var s = StreamScore()
-            for (stream, sm) in zip(streams, smoothed) {
-                s.add(sm.detections(threshold: threshold, suppressionMs: settings.suppressionMs), truth: stream.truth)
-            }
+            for (stream, d) in zip(streams, detections) { s.add(d, truth: stream.truth) }
             return Point(threshold: threshold, average_window_ms: settings.averageWindowMs, suppression_ms: settings.suppressionMs,
                          minimum_count: settings.minimumCount, unknown_weight: settings.unknownWeight, recall: s.recall, false_alarms_per_hour: s.falseAlarmsPerHour, speech_detections_per_hour: s.speechDetectionsPerHour,
                          mean_latency_s: s.meanLatencyS, p90_latency_s: s.p90LatencyS, extra_detections: s.extraDetections)
         }
+    }
+
+    /// The detections of every stream at every threshold of `thresholds` (outer: threshold, inner: stream).
+    static func replay(_ streams: [Stream], _ settings: DetectorSettings) -> [[[Detection]]] {
+        let smoothed = streams.map { $0.scores.smoothed(settings) }
+        return thresholds.map { threshold in
+            smoothed.map { $0.detections(threshold: threshold, suppressionMs: settings.suppressionMs) }
+        }
+    }
+
+    /// The best recall at ≤ `limit` false alarms/h over the thresholds, with its bootstrap interval.
+    static func interval(_ streams: [Stream], _ settings: DetectorSettings, limit: Double, replicates: Int) -> CurveBootstrap.Interval {
+        let bootstrap = CurveBootstrap(truths: streams.map(\.truth))
+        return bootstrap.interval(replay(streams, settings).map(bootstrap.outcome), limit: limit, replicates: replicates)
     }
 
     /// Per wake level, the big threshold with the highest recall at ≤ `maxFAPerHour` (the big smoother uses

@@ -297,6 +297,18 @@ import Testing
         let weights = Set(((o["grid_best"] as? [[String: Any]]) ?? []).compactMap { ($0["unknown_weight"] as? NSNumber)?.floatValue })
         #expect(weights.isSubset(of: [0, 0.5, 1, 1.5, 2]) && weights.count >= 2, "\(weights)")
         #expect(FileManager.default.fileExists(atPath: dir.path + "/sweep.csv") && FileManager.default.fileExists(atPath: dir.path + "/sweep.svg"))
+        // The best recall at <= 5 false alarms/h is the sweep's, bounded by its bootstrap interval.
+        let best = try #require(o["best_within"] as? [String: Any])
+        let recall = try #require((best["recall"] as? NSNumber)?.doubleValue)
+        let low = try #require((best["interval_low"] as? NSNumber)?.doubleValue), high = try #require((best["interval_high"] as? NSNumber)?.doubleValue)
+        #expect(low <= recall && recall <= high && best["replicates"] as? Int == 1000 && best["max_false_alarms_per_hour"] as? Double == 5)
+        let sweepBest = try String(contentsOfFile: dir.path + "/sweep.csv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .compactMap { line -> (Double, Double)? in
+                let f = line.split(separator: ",").map(String.init)
+                return f.count > 6 ? (Double(f[5]) ?? -1, Double(f[6]) ?? .infinity) : nil
+            }
+            .filter { $0.1 <= 5 }.map(\.0).max() ?? 0
+        #expect(abs(recall - sweepBest) < 1e-5, "best_within \(recall), the sweep's \(sweepBest)")
 
         let zoo = try ModelZoo(weightsDirectory: TestPaths.path("weights"), references: false)
         let listener = try StreamListener(spotter: zoo.spotter("little-listen", options: LoadOptions(tuneKernels: false)),

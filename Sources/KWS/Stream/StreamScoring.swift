@@ -10,12 +10,29 @@ public struct StreamTruth: Codable, Sendable {
         public var label: String
         public var startS: Double
         public var endS: Double
-        public init(label: String, startS: Double, endS: Double) {
+        /// The clip it came from (Speech Commands' `SPEAKER_nohash_N.wav`), when the truth names it.
+        public var source: String?
+        public init(label: String, startS: Double, endS: Double, source: String? = nil) {
             self.label = label
             self.startS = startS
             self.endS = endS
+            self.source = source
         }
-        enum CodingKeys: String, CodingKey { case label, startS = "start_s", endS = "end_s" }
+        enum CodingKeys: String, CodingKey { case label, startS = "start_s", endS = "end_s", source }
+    }
+
+    /// A sound that is not a keyword, laid into the stream: an other word (`source` its clip, `startS` where it
+    /// starts), a noise bed (its file, no start), silence (neither).
+    public struct Negative: Codable, Sendable, Hashable {
+        public var kind: String
+        public var source: String?
+        public var startS: Double?
+        public init(kind: String, source: String? = nil, startS: Double? = nil) {
+            self.kind = kind
+            self.source = source
+            self.startS = startS
+        }
+        enum CodingKeys: String, CodingKey { case kind, source, startS = "start_s" }
     }
 
     public enum Kind: String, Codable, Sendable, CaseIterable { case keywords, noise, silence, unknown, speech }
@@ -24,15 +41,18 @@ public struct StreamTruth: Codable, Sendable {
     public var durationS: Double
     public var keywords: [Keyword]
     public var split: String?
+    /// What else the stream holds, in time order (make_streams.py lists the other words, noise and read speech).
+    public var negatives: [Negative]?
 
-    public init(kind: Kind, durationS: Double, keywords: [Keyword], split: String? = nil) {
+    public init(kind: Kind, durationS: Double, keywords: [Keyword], split: String? = nil, negatives: [Negative]? = nil) {
         self.kind = kind
         self.durationS = durationS
         self.keywords = keywords
         self.split = split
+        self.negatives = negatives
     }
 
-    enum CodingKeys: String, CodingKey { case kind, keywords, split, durationS = "duration_s" }
+    enum CodingKeys: String, CodingKey { case kind, keywords, split, negatives, durationS = "duration_s" }
 
     public var isKeywordFree: Bool { kind == .noise || kind == .silence || kind == .unknown }
 
