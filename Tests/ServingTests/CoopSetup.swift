@@ -1,5 +1,6 @@
 import Foundation
 import KWS
+import Tensor
 import Testing
 @testable import Serving
 

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 @testable import Serving
 
 /// A connected client to `broker`, with quick reconnects for the fault tests; `login` sets credentials/TLS.
@@ -56,16 +57,7 @@ struct LinearTestModel: CoopModel {
     }
 }
 
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
     mutating func nextFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Tensor
 
 /// How precise "the best recall at ≤ N false alarms an hour" is, on a given set of evaluation streams.
 ///
@@ -168,18 +169,5 @@ public struct CurveBootstrap: Sendable {
         draws.sort()
         return Interval(recall: point, low: nearestRankPercentile(draws, 2.5), high: nearestRankPercentile(draws, 97.5),
                         replicates: replicates)
-    }
-}
-
-/// Steele, Lea and Flood's SplitMix64: a small seeded generator, the same sequence on every machine.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
