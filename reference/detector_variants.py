@@ -57,19 +57,28 @@ def detections(avg, valid, score, threshold, delay_hops=0, allowed=None):
     return out
 
 
+def found_keywords(keywords, d):
+    """Per keyword, whether a detection finds it: the first not yet used of its label within 2 s after it
+    starts (StreamScore.matches)."""
+    used = [False] * len(d)
+    out = []
+    for k in keywords:
+        hit = next((j for j, (label, t) in enumerate(d)
+                    if not used[j] and label == k["label"] and k["start_s"] <= t <= k["start_s"] + 2), None)
+        if hit is not None:
+            used[hit] = True
+        out.append(hit is not None)
+    return out
+
+
 def score_streams(streams, dets):
     keywords = found = false_alarms = 0
     free_s = 0.0
     for (truth, _), d in zip(streams, dets):
         if truth["kind"] == "keywords":
-            used = [False] * len(d)
-            for k in truth["keywords"]:
-                keywords += 1
-                for j, (label, t) in enumerate(d):
-                    if not used[j] and label == k["label"] and k["start_s"] <= t <= k["start_s"] + 2:
-                        used[j] = True
-                        found += 1
-                        break
+            hits = found_keywords(truth["keywords"], d)
+            keywords += len(hits)
+            found += sum(hits)
         elif truth["kind"] in ("noise", "silence", "unknown"):
             free_s += truth["duration_s"]
             false_alarms += len(d)
@@ -95,14 +104,7 @@ def outcomes(streams, dets):
     found, stretches = [], []
     for (truth, _), d in zip(streams, dets):
         if truth["kind"] == "keywords":
-            used = [False] * len(d)
-            for k in truth["keywords"]:
-                hit = False
-                for j, (label, t) in enumerate(d):
-                    if not used[j] and label == k["label"] and k["start_s"] <= t <= k["start_s"] + 2:
-                        used[j] = hit = True
-                        break
-                found.append(hit)
+            found += found_keywords(truth["keywords"], d)
         elif truth["kind"] == "unknown":
             starts = [n["start_s"] for n in truth["negatives"]]
             bounds = [0.0] + starts[1:] + [truth["duration_s"]]

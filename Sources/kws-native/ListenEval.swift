@@ -172,7 +172,8 @@ struct ListenEval: AsyncParsableCommand {
         let rtf = Double(busyNs) / 1e9 / max(audioSeconds, 1e-9)
 
         let settings = options.settings
-        let sweep = Self.sweep(streams, settings)
+        let replayed = Self.replay(streams, settings)
+        let sweep = Self.sweep(streams, settings, replayed: replayed)
         var gridBest: [Point] = []
         if grid {
             for unknownWeight in Self.unknownWeights {
@@ -187,7 +188,7 @@ struct ListenEval: AsyncParsableCommand {
                 }
             }
         }
-        let bestAtLimit = bootstrap > 0 ? Self.interval(streams, settings, limit: maxFAPerHour, replicates: bootstrap) : nil
+        let bestAtLimit = bootstrap > 0 ? Self.interval(streams, replayed: replayed, limit: maxFAPerHour, replicates: bootstrap) : nil
         var cascade: [CascadePoint] = []
         var bigAlone: Point?
         var cascadeAtSetting: CascadePoint?
@@ -296,7 +297,12 @@ struct ListenEval: AsyncParsableCommand {
     /// Every threshold of `thresholds` with the window, suppression, minimum count and unknown weight of
     /// `settings`.
     static func sweep(_ streams: [Stream], _ settings: DetectorSettings) -> [Point] {
-        zip(thresholds, replay(streams, settings)).map { threshold, detections in
+        sweep(streams, settings, replayed: replay(streams, settings))
+    }
+
+    /// `sweep` of detections already replayed (`replay(streams, settings)`).
+    static func sweep(_ streams: [Stream], _ settings: DetectorSettings, replayed: [[[Detection]]]) -> [Point] {
+        zip(thresholds, replayed).map { threshold, detections in
             var s = StreamScore()
             for (stream, d) in zip(streams, detections) { s.add(d, truth: stream.truth) }
             return Point(threshold: threshold, average_window_ms: settings.averageWindowMs, suppression_ms: settings.suppressionMs,
@@ -313,10 +319,11 @@ struct ListenEval: AsyncParsableCommand {
         }
     }
 
-    /// The best recall at ≤ `limit` false alarms/h over the thresholds, with its bootstrap interval.
-    static func interval(_ streams: [Stream], _ settings: DetectorSettings, limit: Double, replicates: Int) -> CurveBootstrap.Interval {
+    /// The best recall at ≤ `limit` false alarms/h over the thresholds of `replayed` (`replay`), with its
+    /// bootstrap interval.
+    static func interval(_ streams: [Stream], replayed: [[[Detection]]], limit: Double, replicates: Int) -> CurveBootstrap.Interval {
         let bootstrap = CurveBootstrap(truths: streams.map(\.truth))
-        return bootstrap.interval(replay(streams, settings).map(bootstrap.outcome), limit: limit, replicates: replicates)
+        return bootstrap.interval(replayed.map(bootstrap.outcome), limit: limit, replicates: replicates)
     }
 
     /// Per wake level, the big threshold with the highest recall at ≤ `maxFAPerHour` (the big smoother uses

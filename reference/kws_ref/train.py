@@ -66,6 +66,8 @@ STREAM_NOISE_RMS = 0.02
 # The shipped little-listen's recipe since streammfcc_nocmvn (streammore on MFCC-10 without the per-window
 # normalisation), which the later listening candidates vary.
 STREAMMFCC = dict(STREAMMORE, spec=F.MFCC_10, cmvn=False)
+# Distillation from an ensemble of three runs of a recipe (teacher_recipe): the "..._enskd" recipes.
+ENSEMBLE_KD = dict(teacher_seeds=(2026, 7, 11), teacher_weight=0.5, teacher_temperature=2.0)
 RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "train_aug": dict(splits=("train", "train_aug"), own_seed=True),
            "cmvn": dict(splits=("train",), own_seed=False, cmvn=True),
@@ -105,12 +107,10 @@ RECIPES = {"committed": dict(splits=("train",), own_seed=False),
            "streammfcc32": dict(STREAMMFCC, spec=F.MFCC_32),
            "streammfcc_hard": dict(STREAMMFCC, hard_copies=8, hard_layouts=(31, 32, 33)),
            "streammfcc_ema": dict(STREAMMFCC, ema=0.999),
-           "streammfcc_enskd": dict(STREAMMFCC, teacher_recipe="streammfcc_nocmvn", teacher_seeds=(2026, 7, 11),
-                                     teacher_weight=0.5, teacher_temperature=2.0),
+           "streammfcc_enskd": dict(STREAMMFCC, teacher_recipe="streammfcc_nocmvn", **ENSEMBLE_KD),
            "streammfcc_seg": dict(STREAMMFCC, segments=40, segment_copies=4),
            "streammfcc_wb": dict(STREAMMFCC, spec=F.MFCC_10_WB),
-           "streammfcc_wb_enskd": dict(STREAMMFCC, spec=F.MFCC_10_WB, teacher_recipe="streammfcc_wb",
-                                        teacher_seeds=(2026, 7, 11), teacher_weight=0.5, teacher_temperature=2.0),
+           "streammfcc_wb_enskd": dict(STREAMMFCC, spec=F.MFCC_10_WB, teacher_recipe="streammfcc_wb", **ENSEMBLE_KD),
            "streamlibri_nocmvn": dict(splits=("train",), own_seed=False, stream_copies=2, dense_libri=True, cmvn=False),
            "nospecaug": dict(splits=("train",), own_seed=False, specaugment=False),
            "nomixup": dict(splits=("train",), own_seed=False, mixup=False)}

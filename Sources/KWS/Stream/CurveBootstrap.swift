@@ -31,6 +31,8 @@ public struct CurveBootstrap: Sendable {
     }
 
     private let truths: [StreamTruth]
+    /// Per stream, where its other words start (`unknown` streams; empty for the others).
+    private let wordStarts: [[Double]]
     /// Per keyword (streams' order) and per keyword-free stretch: the cluster it is drawn with.
     let keywordCluster: [Int]
     let stretchCluster: [Int]
@@ -50,6 +52,8 @@ public struct CurveBootstrap: Sendable {
 
     public init(truths: [StreamTruth]) {
         self.truths = truths
+        let words = truths.map { $0.kind == .unknown ? Self.otherWords($0) : [] }
+        wordStarts = words.map { $0.map { $0.startS! } }
         var ids: [String: Int] = [:]
         var stratumOf: [Int] = []
         func cluster(_ key: String, stratum: Int) -> Int {
@@ -67,15 +71,15 @@ public struct CurveBootstrap: Sendable {
                     cluster("k " + (kw.source.map(Self.speaker) ?? "\(i)/\(k)"), stratum: 0)
                 }
             case .unknown:
-                let words = Self.otherWords(t)
-                guard !words.isEmpty else {
+                let starts = wordStarts[i]
+                guard !starts.isEmpty else {
                     stretchCluster.append(cluster("s \(i)", stratum: 2))
                     stretchSeconds.append(t.durationS)
                     continue
                 }
-                for (j, w) in words.enumerated() {
+                for (j, w) in words[i].enumerated() {
                     stretchCluster.append(cluster("u " + (w.source.map(Self.speaker) ?? "\(i)/\(j)"), stratum: 1))
-                    let from = j == 0 ? 0 : w.startS!, to = j + 1 < words.count ? words[j + 1].startS! : t.durationS
+                    let from = j == 0 ? 0 : starts[j], to = j + 1 < starts.count ? starts[j + 1] : t.durationS
                     stretchSeconds.append(to - from)
                 }
             case .noise, .silence:
@@ -103,20 +107,11 @@ public struct CurveBootstrap: Sendable {
     public func outcome(_ detections: [[Detection]]) -> Outcome {
         precondition(detections.count == truths.count)
         var found: [Bool] = [], falseAlarms: [Int] = []
-        for (t, d) in zip(truths, detections) {
+        for (t, (d, starts)) in zip(truths, zip(detections, wordStarts)) {
             switch t.kind {
             case .keywords:
-                var used = [Bool](repeating: false, count: d.count)
-                for k in t.keywords {
-                    let hit = d.indices.first { i in
-                        !used[i] && d[i].label == k.label && d[i].timeSeconds >= k.startS
-                            && d[i].timeSeconds <= k.startS + StreamScore.recallWindowS
-                    }
-                    if let i = hit { used[i] = true }
-                    found.append(hit != nil)
-                }
+                found += StreamScore.matches(d, t.keywords).map { $0 != nil }
             case .unknown:
-                let starts = Self.otherWords(t).map { $0.startS! }
                 guard !starts.isEmpty else { falseAlarms.append(d.count); continue }
                 var counts = [Int](repeating: 0, count: starts.count)
                 for x in d {

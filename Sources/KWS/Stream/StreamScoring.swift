@@ -92,25 +92,33 @@ public struct StreamScore: Sendable, Codable {
     public var meanLatencyS: Double { latenciesS.isEmpty ? 0 : latenciesS.reduce(0, +) / Double(latenciesS.count) }
     public var p90LatencyS: Double { nearestRankPercentile(latenciesS.sorted(), 90) }
 
+    /// For each keyword, in order, the index of the detection that finds it: the first not yet used of its
+    /// label within `recallWindowS` after it starts; nil when none does.
+    public static func matches(_ detections: [Detection], _ keywords: [StreamTruth.Keyword]) -> [Int?] {
+        var used = [Bool](repeating: false, count: detections.count)
+        return keywords.map { k in
+            let hit = detections.indices.first { i in
+                !used[i] && detections[i].label == k.label
+                    && detections[i].timeSeconds >= k.startS && detections[i].timeSeconds <= k.startS + recallWindowS
+            }
+            if let i = hit { used[i] = true }
+            return hit
+        }
+    }
+
     /// Adds one stream's detections.
     public mutating func add(_ detections: [Detection], truth: StreamTruth) {
         switch truth.kind {
         case .keywords:
             keywordSeconds += truth.durationS
-            var used = [Bool](repeating: false, count: detections.count)
-            for k in truth.keywords {
-                keywords += 1
-                let hit = detections.indices.first { i in
-                    !used[i] && detections[i].label == k.label
-                        && detections[i].timeSeconds >= k.startS && detections[i].timeSeconds <= k.startS + Self.recallWindowS
-                }
-                if let i = hit {
-                    used[i] = true
-                    found += 1
-                    latenciesS.append(detections[i].timeSeconds - k.endS)
-                }
+            let hits = Self.matches(detections, truth.keywords)
+            keywords += hits.count
+            for (k, hit) in zip(truth.keywords, hits) {
+                guard let i = hit else { continue }
+                found += 1
+                latenciesS.append(detections[i].timeSeconds - k.endS)
             }
-            extraDetections += used.filter { !$0 }.count
+            extraDetections += detections.count - hits.compactMap { $0 }.count
         case .noise, .silence, .unknown:
             keywordFreeSeconds += truth.durationS
             falseAlarms += detections.count
