@@ -15,6 +15,8 @@ import pathlib
 
 import numpy as np
 
+from kws_ref.negatives import speaker_of
+
 LABELS = ["down", "stop", "right", "left", "up", "yes", "no", "go", "_silence_", "_unknown_"]
 SILENCE, UNKNOWN, KEYWORDS = 8, 9, 8
 HOP_MS, SUPPRESSION_MS, MIN_COUNT = 40, 1500, 3
@@ -92,11 +94,6 @@ def curve(streams, prepare, thresholds):
     return [max([r for r, f in points if f <= limit] or [0.0]) for limit in LIMITS]
 
 
-def speaker(source):
-    """The speaker of a Speech Commands file name (SPEAKER_nohash_N.ext, maybe under a word's folder)."""
-    return source.rsplit("/", 1)[-1].split("_nohash_")[0]
-
-
 def outcomes(streams, dets):
     """Per keyword whether it was found (score_streams' matching), and the false alarms of every stretch of
     keyword-free audio: each other word of an unknown-word stream owns the audio from its start to the next
@@ -124,9 +121,9 @@ def clusters(streams):
     kw, st, names = [], [], {}
     for i, (truth, _) in enumerate(streams):
         if truth["kind"] == "keywords":
-            kw += [names.setdefault(("k", speaker(k["source"])), len(names)) for k in truth["keywords"]]
+            kw += [names.setdefault(("k", speaker_of(k["source"])), len(names)) for k in truth["keywords"]]
         elif truth["kind"] == "unknown":
-            st += [names.setdefault(("u", speaker(n["source"])), len(names)) for n in truth["negatives"]]
+            st += [names.setdefault(("u", speaker_of(n["source"])), len(names)) for n in truth["negatives"]]
         elif truth["kind"] in ("noise", "silence"):
             st.append(names.setdefault(("s", i), len(names)))
     kinds = {i: key[0] for key, i in names.items()}
