@@ -5,7 +5,8 @@
 #   aarch64-linux  qemu-aarch64-static build/device/aarch64-linux/kws-device ARGS
 #   cortex-m4      qemu-system-arm -M mps2-an386 with semihosting: ARGS reach the program through
 #                  SYS_GET_CMDLINE (an argument may not contain a blank), files are opened on the host
-#                  relative to the current directory, output goes to this terminal.
+#                  relative to the current directory, "-" is this script's standard input, output goes
+#                  to its standard output and error.
 # The program's exit status is this script's; a run longer than KWS_DEVICE_TIMEOUT seconds (600 by default)
 # is killed (status 124). KWS_MEM_REPORT=1 (cortex-m4): the image prints its heap and stack peaks at exit.
 set -euo pipefail
@@ -35,12 +36,11 @@ case $TARGET in
             fi
             config+=",arg=${a//,/,,}"   # QEMU's option syntax: a comma inside a value is doubled
         done
-        # stdin from /dev/null unless it is a terminal: -nographic multiplexes it with QEMU's monitor.
-        if [[ -t 0 ]]; then
-            exec timeout --foreground "$TIMEOUT" qemu-system-arm -M mps2-an386 -nographic -semihosting-config "$config" -kernel "$image"
-        else
-            exec timeout "$TIMEOUT" qemu-system-arm -M mps2-an386 -nographic -semihosting-config "$config" -kernel "$image" </dev/null
-        fi
+        # No serial port, monitor or display: with -nographic QEMU's stdio multiplexer would take standard
+        # input, and the program's "-" (semihosting ":tt") would read nothing. Semihosting output goes to
+        # QEMU's own standard output and error.
+        exec timeout "$TIMEOUT" qemu-system-arm -M mps2-an386 -display none -monitor none -serial none \
+            -semihosting-config "$config" -kernel "$image"
         ;;
     *) echo "usage: $0 aarch64-linux|cortex-m4 [ARGS...]" >&2; exit 2 ;;
 esac

@@ -107,7 +107,21 @@ print(listed)
 check(argc >= 1, "argc >= 1")
 
 // ---- a file, whole and streamed ----
-if let path = file {
+if let path = file, same(path, "-") {
+    // Standard input, streamed.
+    var h: UInt32 = 2_166_136_261
+    var total = 0
+    let fd = kws_open("-")
+    check(fd >= 0, "kws_open(-)")
+    var chunk = [UInt8](repeating: 0, count: 1000)
+    while fd >= 0 {
+        let n = chunk.withUnsafeMutableBytes { kws_read(fd, $0.baseAddress, 1000) }
+        if n <= 0 { check(n == 0, "kws_read(stdin)"); break }
+        chunk.withUnsafeBytes { fnv1a(UnsafeRawBufferPointer(rebasing: $0[0..<n]), &h) }
+        total += n
+    }
+    print("standard input: \(total) bytes, fnv1a \(hex(h))")
+} else if let path = file {
     let size = path.withCString { kws_file_size($0) }
     check(size >= 0, "kws_file_size(\(path))")
     if size >= 0 {
