@@ -11,6 +11,8 @@ let package = Package(
         .executable(name: "kws-native", targets: ["kws-native"]),
         .library(name: "Tensor", targets: ["Tensor"]),
         .library(name: "KerasIO", targets: ["KerasIO"]),
+        .library(name: "DSP", targets: ["DSP"]),
+        .library(name: "Runtime", targets: ["Runtime"]),
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "KWS", targets: ["KWS"]),
     ],
@@ -30,10 +32,16 @@ let package = Package(
         // Header only: libzip's types; KerasIO opens libzip (and libhdf5) with dlopen when it first needs it.
         .systemLibrary(name: "CZip", providers: [.apt(["libzip-dev"])]),
 
+        // The inference core: these modules build for the desktop here and, from the same files, in Embedded
+        // Swift for the devices (scripts/build-device.sh): no Foundation, no dlopen, no Codable.
         .target(name: "Tensor", dependencies: ["CPrefetch"]),
+        .target(name: "DSP", dependencies: ["Tensor"]),
+        .target(name: "Runtime", dependencies: ["Tensor", "DSP"]),
+
+        // The desktop side: reading Keras files, planning and tuning, serving, the command line.
         .target(name: "KerasIO", dependencies: ["CZip"]),
-        .target(name: "Layers", dependencies: ["Tensor", "KerasIO"]),
-        .target(name: "KWS", dependencies: ["Tensor", "Layers", "CFFTW"]),
+        .target(name: "Layers", dependencies: ["Tensor", "Runtime", "KerasIO"]),
+        .target(name: "KWS", dependencies: ["Tensor", "DSP", "Runtime", "Layers", "CFFTW"]),
         .target(
             name: "Serving",
             dependencies: [
@@ -59,8 +67,9 @@ let package = Package(
 
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "KerasIOTests", dependencies: ["KerasIO"]),
-        .testTarget(name: "LayersTests", dependencies: ["Layers", "KerasIO", "Tensor"]),
-        .testTarget(name: "KWSTests", dependencies: ["KWS", "KerasIO", "Layers", "Tensor"]),
+        .testTarget(name: "LayersTests", dependencies: ["Layers", "Runtime", "KerasIO", "Tensor"]),
+        .testTarget(name: "DSPTests", dependencies: ["DSP", "Tensor", "CFFTW", "KerasIO"]),
+        .testTarget(name: "KWSTests", dependencies: ["KWS", "DSP", "KerasIO", "Layers", "Tensor"]),
         .testTarget(name: "ServingTests", dependencies: [
             "Serving", "KWS",
             .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import Foundation
+@_exported import Runtime
 import Tensor
 
 /// How `Network.load` plans a model.
@@ -61,17 +62,10 @@ public final class Network {
     /// What the tuner measured when it chose the plan (empty for a default or given plan).
     public let tuning: [KernelTuner.Timing]
 
-    private let layers: [any Layer]
-    /// For each step, where it reads and writes: 0 = the caller's input, 1 = buffer A, 2 = buffer B.
-    private let route: [(source: Int, destination: Int)]
-    /// 64-byte aligned (`AlignedFloats`), so a layer whose channel count is a multiple of 16 loads whole
-    /// cache lines.
-    private let storage: [AlignedFloats]
-    private let bufferA: UnsafeMutablePointer<Float>
-    private let bufferB: UnsafeMutablePointer<Float>
-    private let scratch: UnsafeMutablePointer<Float>
-    private let inputCount: Int
-    private let finalBuffer: Int
+    /// The layers and their buffers: the run loop shared with packed models (`Runtime.LayerChain`).
+    public let chain: LayerChain
+    private var layers: [any Layer] { chain.layers }
+    private var inputCount: Int { chain.inputCount }
 
     /// A network of `layers`, one per op of `plan`, in order.
     init(name: String, inputShape: [Int], layers: [any Layer], plan: KernelPlan, parameterCount: Int, sourceFile: String,
@@ -84,32 +78,12 @@ public final class Network {
         self.plan = plan
         self.softmaxHead = softmaxHead
         self.tuning = tuning
-        self.layers = layers
         blocks = zip(layers, plan.ops).map {
             Block(kerasLayers: $1.layers, kind: $0.kind, kernel: $1.kernel, outputShape: $0.outputShape, outputLayout: $1.outputLayout)
         }
-        inputCount = inputShape.reduce(1, *)
-        outputCount = layers.last?.outputShape.reduce(1, *) ?? inputCount
+        chain = LayerChain(inputCount: inputShape.reduce(1, *), layers: layers)
+        outputCount = chain.outputCount
         macs = layers.reduce(0) { $0 + $1.macs }
-        var route: [(Int, Int)] = []
-        var current = 0
-        for layer in layers {
-            if layer.isIdentity {
-                route.append((current, current))
-            } else {
-                let next = current == 1 ? 2 : 1
-                route.append((current, next))
-                current = next
-            }
-        }
-        self.route = route
-        finalBuffer = current
-        let bufferCount = max(1, layers.map(\.outputStorageCount).max() ?? 1)
-        let scratchSize = max(1, layers.map(\.scratchCount).max() ?? 1)
-        storage = [AlignedFloats(zeros: bufferCount), AlignedFloats(zeros: bufferCount), AlignedFloats(zeros: scratchSize)]
-        bufferA = storage[0].pointer
-        bufferB = storage[1].pointer
-        scratch = storage[2].pointer
     }
 
     /// Loads a Keras `.h5` (Sequential, or a Functional chain): read (`KerasReader`), rewrite (`Rewrites`),
@@ -147,24 +121,15 @@ public final class Network {
                        parameterCount: graph.parameterCount, sourceFile: graph.sourceFile, softmaxHead: graph.softmaxHead, tuning: tuning)
     }
 
-    @inline(__always)
-    private func buffer(_ id: Int, input: UnsafePointer<Float>) -> UnsafePointer<Float> {
-        id == 0 ? input : UnsafePointer(id == 1 ? bufferA : bufferB)
-    }
-
-    /// The one loop over the steps: runs every step on `x`, timing each when `timed`, and tells `after` the
-    /// step, where its output is and the nanoseconds it took (0 untimed or for a shape-only step).
+    /// Runs every step on `x`, timing each when `timed`, and tells `after` the step, where its output is and
+    /// the nanoseconds it took (0 untimed or for a shape-only step).
     @inline(__always)
     private func run(_ x: UnsafePointer<Float>, timed: Bool, after: (Int, UnsafePointer<Float>, UInt64) -> Void) {
         for i in 0..<layers.count {
-            let (s, d) = route[i]
-            var ns: UInt64 = 0
-            if s != d {
-                let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
-                layers[i].forward(buffer(s, input: x), d == 1 ? bufferA : bufferB, scratch: scratch)
-                if timed { ns = DispatchTime.now().uptimeNanoseconds - start }
-            }
-            after(i, buffer(d, input: x), ns)
+            let start = timed ? DispatchTime.now().uptimeNanoseconds : 0
+            let y = chain.runStep(i, input: x)
+            let ns = timed && !layers[i].isIdentity ? DispatchTime.now().uptimeNanoseconds - start : 0
+            after(i, y, ns)
         }
     }
 
@@ -172,9 +137,7 @@ public final class Network {
     public func predict(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
         precondition(input.count == inputCount && output.count == outputCount,
                      "\(name): predict expects \(inputCount) inputs and \(outputCount) outputs")
-        let x = input.baseAddress!
-        run(x, timed: false) { _, _, _ in }
-        output.baseAddress!.update(from: buffer(finalBuffer, input: x), count: outputCount)
+        chain.predict(input.baseAddress!, into: output.baseAddress!)
     }
 
     public func predict(_ input: [Float]) -> [Float] {

@@ -1,58 +1,14 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-/// OpenBLAS, opened with `dlopen` the first time a product needs it rather than linked: a process that never
-/// multiplies through it (a cold `kws-native infer` runs on the packed-panel kernels) does not pay for loading
-/// it and starting its thread pool. Before opening it, `OPENBLAS_NUM_THREADS` is set to 1 unless the user set
-/// it (the products here are a few MFLOP, where threading costs more than it saves; callers parallelise across
-/// inferences), so no pool of idle threads is started; `openblas_set_num_threads(1)` makes it certain.
-/// `OPENBLAS_CORETYPE` is left as it is.
-enum OpenBLAS {
-    // CBLAS enums as OpenBLAS's cblas.h defines them; blasint is 32-bit in Debian's libopenblas0.
-    static let rowMajor: Int32 = 101, noTrans: Int32 = 111, trans: Int32 = 112
-    typealias SGEMM = @convention(c) (Int32, Int32, Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
-                                      UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
-    typealias SGEMV = @convention(c) (Int32, Int32, Int32, Int32, Float, UnsafePointer<Float>?, Int32,
-                                      UnsafePointer<Float>?, Int32, Float, UnsafeMutablePointer<Float>?, Int32) -> Void
-    struct Functions: @unchecked Sendable {
-        let sgemm: SGEMM
-        let sgemv: SGEMV
-    }
-
-    /// The library's entry points, or nil when no OpenBLAS can be opened (resolved once, thread-safely).
-    static let functions: Functions? = open()
-
-    private static func open() -> Functions? {
-        setenv("OPENBLAS_NUM_THREADS", "1", 0)
-        for name in ["libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"] {
-            guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else { continue }
-            guard let gemm = dlsym(handle, "cblas_sgemm"), let gemv = dlsym(handle, "cblas_sgemv") else {
-                dlclose(handle)
-                continue
-            }
-            if let threads = dlsym(handle, "openblas_set_num_threads") {
-                unsafeBitCast(threads, to: (@convention(c) (Int32) -> Void).self)(1)
-            }
-            return Functions(sgemm: unsafeBitCast(gemm, to: SGEMM.self), sgemv: unsafeBitCast(gemv, to: SGEMV.self))
-        }
-        return nil
-    }
-
-    /// Said once on standard error when OpenBLAS is missing and a product falls back to the plain loops.
-    static let missingWarning: Void = {
-        let text = "kws-native: warning: OpenBLAS (libopenblas.so.0) cannot be opened; the GEMM kernel falls back to "
-            + "plain loops (install libopenblas0, or let the loader pick the packed-panel kernels)\n"
-        _ = text.withCString { write(2, $0, strlen($0)) }
-    }()
-}
-
 /// Row-major single-precision matrix products over OpenBLAS, and the naive loops they are tested against.
+/// On a device build (Embedded Swift: no `dlopen`) there is no OpenBLAS and `multiply` is the plain loops.
 public enum GEMM {
     /// Whether OpenBLAS could be opened (it is opened by this call if it was not yet).
-    public static var isOpenBLASAvailable: Bool { OpenBLAS.functions != nil }
+    public static var isOpenBLASAvailable: Bool {
+        #if hasFeature(Embedded)
+        return false
+        #else
+        return OpenBLAS.functions != nil
+        #endif
+    }
 
     /// C (m×n) = A (m×k) · B (k×n) + beta·C, all row-major with leading dimensions lda, ldb, ldc. Without
     /// OpenBLAS (see `isOpenBLASAvailable`) the plain loops compute it, after a one-time warning.
@@ -62,6 +18,9 @@ public enum GEMM {
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         c: UnsafeMutablePointer<Float>, ldc: Int, beta: Float = 0
     ) {
+        #if hasFeature(Embedded)
+        multiplyReference(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, beta: beta)
+        #else
         guard let blas = OpenBLAS.functions else {
             OpenBLAS.missingWarning
             multiplyReference(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, beta: beta)
@@ -74,6 +33,7 @@ public enum GEMM {
             blas.sgemm(OpenBLAS.rowMajor, OpenBLAS.noTrans, OpenBLAS.noTrans, Int32(m), Int32(n), Int32(k),
                        1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         }
+        #endif
     }
 
     /// The plain triple loop (double accumulation) the BLAS path is checked against.

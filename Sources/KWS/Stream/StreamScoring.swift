@@ -1,3 +1,4 @@
+import Runtime
 import Foundation
 
 /// The truth file of an evaluation stream, as `reference/make_streams.py` writes it next to the WAV

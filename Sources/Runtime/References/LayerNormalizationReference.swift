@@ -1,4 +1,4 @@
-import Foundation
+import Tensor
 
 /// The plain computation the layer is checked against: groups enumerated explicitly, Float in, Double sums.
 public enum LayerNormalizationReference {

@@ -6,7 +6,7 @@ import Tensor
 /// does 16 instead of 36 multiply-adds per 2×2 outputs and channel pair. Bias and activation are applied
 /// in the output transform. Padding of any size is read as zeros. Scratch: 16 · tiles · (Cin + Cout).
 /// Checked against `Conv2DReference` (the transforms add rounding of the order of 1e-7 relative).
-struct WinogradF2x3: Sendable {
+public struct WinogradF2x3: Sendable {
     let geometry: WindowGeometry
     let inChannels: Int, outChannels: Int
     let tilesHigh: Int, tilesWide: Int
@@ -14,7 +14,7 @@ struct WinogradF2x3: Sendable {
     private let gemms: [PanelGEMM]
     private let zeroRow: [Float]
 
-    static func supports(_ g: WindowGeometry, outChannels: Int) -> Bool {
+    public static func supports(_ g: WindowGeometry, outChannels: Int) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideY == 1 && g.strideX == 1 && PanelGEMM.supports(n: outChannels)
     }
 

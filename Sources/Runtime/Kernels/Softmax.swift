@@ -1,4 +1,4 @@
-import Foundation
+import Tensor
 
 /// Activation('softmax') over the last axis (max-subtracted).
 public final class Softmax: Layer {
@@ -20,7 +20,7 @@ public final class Softmax: Layer {
             var m = -Float.infinity
             for i in 0..<n { m = max(m, x[i]) }
             var sum: Float = 0
-            for i in 0..<n { y[i] = expf(x[i] - m); sum += y[i] }
+            for i in 0..<n { y[i] = LibM.exp(x[i] - m); sum += y[i] }
             let inv = 1 / sum
             for i in 0..<n { y[i] *= inv }
         }

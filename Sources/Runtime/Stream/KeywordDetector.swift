@@ -1,4 +1,3 @@
-import Foundation
 
 /// The smoother's parameters, after TensorFlow Lite Micro's `RecognizeCommands` (micro_speech): the score
 /// vectors of the last `averageWindowMs` are averaged; nothing is reported until the window holds
@@ -10,7 +9,7 @@ import Foundation
 /// is 0.784). Other words are what a listening network confuses with keywords, and while it hears one its
 /// `_unknown_` probability is high even when a keyword is on top; a network without `_unknown_` scores the
 /// probability alone.
-public struct DetectorSettings: Sendable, Hashable, Codable {
+public struct DetectorSettings: Sendable, Hashable {
     public var averageWindowMs: Int
     public var threshold: Float
     public var suppressionMs: Int
@@ -46,16 +45,10 @@ public struct DetectorSettings: Sendable, Hashable, Codable {
         s.suppressionMs = 0
         return s
     }
-
-    public enum CodingKeys: String, CodingKey {
-        case threshold
-        case averageWindowMs = "average_window_ms", suppressionMs = "suppression_ms", minimumCount = "minimum_count"
-        case unknownWeight = "unknown_weight"
-    }
 }
 
 /// One keyword heard in a stream.
-public struct Detection: Sendable, Hashable, Codable {
+public struct Detection: Sendable, Hashable {
     public var label: String
     /// Index of `label` in the network's labels.
     public var classIndex: Int

@@ -79,7 +79,7 @@ public final class Dense: BlockedOutputLayer {
     public var scratchCount: Int { kernelChoice.scratchCount(rows: rows, k: inFeatures, n: outFeatures) }
 
     /// Skipping a zero input is exact only when no weight is infinite or NaN (0 · ∞ is NaN).
-    public var weightsAreFinite: Bool { weights.allSatisfy(\.isFinite) }
+    public var weightsAreFinite: Bool { weights.allSatisfy { $0.isFinite } }
     /// Switches to `kernel` (which must apply: `Kernel.applies`), packing the weights for it.
     public func useKernel(_ kernel: Kernel) {
         precondition(kernel.applies(rows: rows, k: inFeatures, n: outFeatures, weightsAreFinite: kernel != .streamSkippingZeros || weightsAreFinite),
