@@ -1,8 +1,9 @@
-import Foundation
-
 /// Decodes RIFF/WAVE files into float samples in [-1, 1), mono, 16 kHz, zero-padded or cut to one second,
 /// like the course's `tf.audio.decode_wav` + pad/cut. No resampling and no down-mixing: anything else is an
 /// error that says what was found.
+///
+/// Decoding works on bytes in memory (`[UInt8]`, or `UnsafeRawBufferPointer` for a device's buffer); reading
+/// a file (`decode(contentsOf:)`, `readBytes`) is a desktop extension in KWS.
 public enum WAVDecoder {
     public static let sampleRate = 16000
     public static let clipSamples = 16000
@@ -23,25 +24,34 @@ public enum WAVDecoder {
         return padOrCut(audio.samples, to: clipSamples)
     }
 
+    /// `decode(_:into:)` on bytes the caller holds (a file mapped or received on a device): no copy.
+    public static func decode(_ bytes: UnsafeRawBufferPointer, into samples: UnsafeMutableBufferPointer<Float>) throws(WAVError) {
+        try decode(bytes.bindMemory(to: UInt8.self), into: samples)
+    }
+
     /// Allocation-free `decode`: the same checks and errors, but the samples go straight into `samples`,
     /// zero-padded or cut to its length (normally `clipSamples`). On error `samples` may be partly written.
     public static func decode(_ bytes: [UInt8], into samples: UnsafeMutableBufferPointer<Float>) throws(WAVError) {
+        try bytes.withUnsafeBufferPointer { (b) throws(WAVError) in try decode(b, into: samples) }
+    }
+
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, into samples: UnsafeMutableBufferPointer<Float>) throws(WAVError) {
         let layout = try locateSamples(bytes)
         try checkClipFormat(channels: layout.channels, sampleRate: layout.sampleRate)
         let n = min(layout.sampleCount, samples.count)
-        bytes.withUnsafeBufferPointer { convert($0, layout, count: n, into: samples.baseAddress!) }
+        convert(bytes, layout, count: n, into: samples.baseAddress!)
         if n < samples.count { (samples.baseAddress! + n).update(repeating: 0, count: samples.count - n) }
     }
 
     /// Decodes 16 kHz mono audio of any length, every sample (no padding, no cut): for streams.
     public static func decodeFullLength(_ bytes: [UInt8]) throws(WAVError) -> [Float] {
-        let layout = try locateSamples(bytes)
-        try checkClipFormat(channels: layout.channels, sampleRate: layout.sampleRate)
-        var samples = [Float](repeating: 0, count: layout.sampleCount)
-        bytes.withUnsafeBufferPointer { b in
+        try bytes.withUnsafeBufferPointer { (b) throws(WAVError) in
+            let layout = try locateSamples(b)
+            try checkClipFormat(channels: layout.channels, sampleRate: layout.sampleRate)
+            var samples = [Float](repeating: 0, count: layout.sampleCount)
             samples.withUnsafeMutableBufferPointer { convert(b, layout, count: layout.sampleCount, into: $0.baseAddress!) }
+            return samples
         }
-        return samples
     }
 
     /// Converts raw signed 16-bit little-endian PCM (`bytes.count / 2` samples) to floats in [-1, 1), as
@@ -62,24 +72,6 @@ public enum WAVDecoder {
         }
     }
 
-    public static func decode(contentsOf path: String) throws(WAVError) -> [Float] {
-        let bytes = try readBytes(path)
-        do {
-            return try decode(bytes)
-        } catch {
-            var e = error
-            e.path = path
-            throw e
-        }
-    }
-
-    public static func readBytes(_ path: String) throws(WAVError) -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw WAVError(.unreadable, "cannot read the file (missing, a directory, or not permitted)", path: path)
-        }
-        return [UInt8](data)
-    }
-
     public static func padOrCut(_ samples: [Float], to count: Int) -> [Float] {
         if samples.count >= count { return Array(samples[0..<count]) }
         return samples + [Float](repeating: 0, count: count - samples.count)
@@ -87,11 +79,13 @@ public enum WAVDecoder {
 
     /// Parses the RIFF structure and converts every sample to Float (interleaved if several channels).
     public static func parse(_ bytes: [UInt8]) throws(WAVError) -> Audio {
+        try bytes.withUnsafeBufferPointer { (b) throws(WAVError) in try parse(b) }
+    }
+
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>) throws(WAVError) -> Audio {
         let layout = try locateSamples(bytes)
         var samples = [Float](repeating: 0, count: layout.sampleCount)
-        bytes.withUnsafeBufferPointer { b in
-            samples.withUnsafeMutableBufferPointer { convert(b, layout, count: layout.sampleCount, into: $0.baseAddress!) }
-        }
+        samples.withUnsafeMutableBufferPointer { convert(bytes, layout, count: layout.sampleCount, into: $0.baseAddress!) }
         return Audio(sampleRate: layout.sampleRate, channels: layout.channels, bitsPerSample: layout.width * 8,
                      isFloat: layout.isFloat, samples: samples)
     }
@@ -110,15 +104,15 @@ public enum WAVDecoder {
     }
 
     /// Walks the RIFF chunks and checks the format; allocates nothing unless it throws.
-    static func locateSamples(_ bytes: [UInt8]) throws(WAVError) -> SampleLayout {
+    static func locateSamples(_ bytes: UnsafeBufferPointer<UInt8>) throws(WAVError) -> SampleLayout {
         guard !bytes.isEmpty else { throw WAVError(.empty, "the file is empty") }
         guard bytes.count >= 12 else {
             throw WAVError(.truncated, "only \(bytes.count) bytes; a WAV header needs at least 44")
         }
-        guard fourCC(bytes, 0) == "RIFF" else {
+        guard fourCC(bytes, 0) == fourCC("RIFF") else {
             throw WAVError(.notRIFF, "not a RIFF file (starts with \(printable(bytes, 0, 4)))")
         }
-        guard fourCC(bytes, 8) == "WAVE" else {
+        guard fourCC(bytes, 8) == fourCC("WAVE") else {
             throw WAVError(.notWAVE, "a RIFF file of form \(printable(bytes, 8, 4)), not WAVE")
         }
         var format: (tag: Int, channels: Int, rate: Int, blockAlign: Int, bits: Int)?
@@ -127,7 +121,7 @@ public enum WAVDecoder {
             let id = fourCC(bytes, offset)
             let size = Int(le32(bytes, offset + 4))
             let body = offset + 8
-            if id == "fmt " {
+            if id == fourCC("fmt ") {
                 guard size >= 16, body + size <= bytes.count else {
                     throw WAVError(size < 16 ? .badChunkSize : .truncated,
                                    "'fmt ' chunk of \(size) bytes at offset \(offset), file has \(bytes.count) bytes; it needs 16 or more, inside the file")
@@ -141,7 +135,7 @@ public enum WAVDecoder {
                     tag = Int(le16(bytes, body + 24))
                 }
                 format = (tag, Int(le16(bytes, body + 2)), Int(le32(bytes, body + 4)), Int(le16(bytes, body + 12)), bits)
-            } else if id == "data" {
+            } else if id == fourCC("data") {
                 guard let f = format else {
                     throw WAVError(.missingFormat, "'data' chunk before any 'fmt ' chunk")
                 }
@@ -188,7 +182,7 @@ public enum WAVDecoder {
     }
 
     /// Float samples must be finite: an all-ones exponent (NaN or ±infinity) is refused with its position.
-    private static func checkFinite(_ bytes: [UInt8], _ layout: SampleLayout) throws(WAVError) {
+    private static func checkFinite(_ bytes: UnsafeBufferPointer<UInt8>, _ layout: SampleLayout) throws(WAVError) {
         var first = -1, bad = 0
         for i in 0..<layout.sampleCount {
             let o = layout.start + 4 * i
@@ -222,7 +216,9 @@ public enum WAVDecoder {
                 out[i] = Float(v) / 8_388_608
             }
         default:
-            for i in 0..<n { out[i] = Float(Double(Int32(bitPattern: load32(p + 4 * i))) / 2_147_483_648) }
+            // Float(v) / 2^31 rounds once, as Float(Double(v) / 2^31) does (scaling by 2^−31 is exact): no double
+            // arithmetic, which a Cortex-M4 does in software.
+            for i in 0..<n { out[i] = Float(Int32(bitPattern: load32(p + 4 * i))) / 2_147_483_648 }
         }
     }
 
@@ -230,16 +226,31 @@ public enum WAVDecoder {
         UInt32(q[0]) | UInt32(q[1]) << 8 | UInt32(q[2]) << 16 | UInt32(q[3]) << 24
     }
 
-    private static func le16(_ b: [UInt8], _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
-    private static func le32(_ b: [UInt8], _ i: Int) -> UInt32 {
+    private static func le16(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt16 { UInt16(b[i]) | UInt16(b[i + 1]) << 8 }
+    private static func le32(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32 {
         UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
     }
-    private static func fourCC(_ b: [UInt8], _ i: Int) -> String {
-        String(decoding: b[i..<min(i + 4, b.count)], as: UTF8.self)
+    /// The chunk id at `i` as a little-endian number (0 past the end), compared without building strings.
+    private static func fourCC(_ b: UnsafeBufferPointer<UInt8>, _ i: Int) -> UInt32 {
+        i + 4 <= b.count ? le32(b, i) : 0
     }
-    private static func printable(_ b: [UInt8], _ i: Int, _ n: Int) -> String {
+    private static func fourCC(_ id: StaticString) -> UInt32 {
+        let p = id.utf8Start
+        return UInt32(p[0]) | UInt32(p[1]) << 8 | UInt32(p[2]) << 16 | UInt32(p[3]) << 24
+    }
+    /// The bytes as 'text' when all are printable ASCII, else as hex ("00 ff 1a").
+    private static func printable(_ b: UnsafeBufferPointer<UInt8>, _ i: Int, _ n: Int) -> String {
         let s = b[i..<min(i + n, b.count)]
-        if s.allSatisfy({ $0 >= 32 && $0 < 127 }) { return "'\(String(decoding: s, as: UTF8.self))'" }
-        return s.map { String(format: "%02x", $0) }.joined(separator: " ")
+        var text: [UInt8] = []
+        if s.allSatisfy({ $0 >= 32 && $0 < 127 }) {
+            text = [UInt8(ascii: "'")] + Array(s) + [UInt8(ascii: "'")]
+        } else {
+            let digits: StaticString = "0123456789abcdef"
+            for (k, c) in s.enumerated() {
+                if k > 0 { text.append(UInt8(ascii: " ")) }
+                text += [digits.utf8Start[Int(c >> 4)], digits.utf8Start[Int(c & 15)]]
+            }
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 }

@@ -13,10 +13,20 @@ public struct WAVError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The file the bytes came from, when known.
     public var path: String?
 
-    init(_ kind: Kind, _ message: String, path: String? = nil) {
+    public init(_ kind: Kind, _ message: String, path: String? = nil) {
         self.kind = kind
         self.message = message
         self.path = path
+    }
+
+    /// Field by field, the strings byte by byte (a String `==` would link Unicode normalisation on a device).
+    public static func == (a: WAVError, b: WAVError) -> Bool {
+        guard a.kind == b.kind, a.message.utf8.elementsEqual(b.message.utf8) else { return false }
+        switch (a.path, b.path) {
+        case (nil, nil): return true
+        case let (x?, y?): return x.utf8.elementsEqual(y.utf8)
+        default: return false
+        }
     }
 
     public var description: String {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// `tf.image.resize(images, size)` with the default bilinear method: half-pixel centres, no antialias
 /// (TensorFlow's ResizeBilinear kernel with half_pixel_centers=True), for one single-channel image.
 /// Source indices and weights are computed once, in single precision as TensorFlow does.

@@ -1,7 +1,7 @@
-import Foundation
-
 /// Turns one clip (`spec.samples` float samples) into a network's input features, as `tf.signal` does.
 /// Owns its scratch buffers, so extraction allocates nothing; not thread-safe (one per thread).
+/// `FeatureExtractor(tables: try FeatureTables(spec: spec))` anywhere; on the desktop `FeatureExtractor(spec:)`
+/// (KWS) shares the tables of a spec across the process.
 public final class FeatureExtractor {
     public let spec: FeatureSpec
     public let tables: FeatureTables
@@ -11,10 +11,11 @@ public final class FeatureExtractor {
     /// Floats per clip; stored because `spec.outputShape` builds an array (a heap allocation) per call.
     public let outputCount: Int
 
-    public init(spec: FeatureSpec) throws(FeatureSpecError) {
+    public init(tables: FeatureTables) {
+        let spec = tables.spec
         self.spec = spec
+        self.tables = tables
         outputCount = spec.outputShape.reduce(1, *)
-        tables = try FeatureTables.shared(spec)
         scratch = tables.stft.makeScratch()
         magnitude = [Float](repeating: 0, count: spec.frames * spec.bins)
         mel = [Float](repeating: 0, count: spec.frames * (spec.melBins ?? 0))

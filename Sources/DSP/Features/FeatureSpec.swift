@@ -1,4 +1,3 @@
-import Foundation
 import Tensor
 
 /// Every parameter of a network's input features, as recorded per network in `weights/manifest.json`.
@@ -6,8 +5,29 @@ import Tensor
 /// `kind` is `"stft"` (|STFT| with a periodic Hann window, no end padding, optionally resized bilinearly
 /// to `resize` = [height, width]) or `"mfcc"` (|STFT| → mel filterbank → log(mel + log_offset) → DCT,
 /// first `coefficients` kept), both exactly as `tf.signal` computes them.
-public struct FeatureSpec: Codable, Sendable, Hashable {
-    public enum Kind: String, Codable, Sendable { case stft, mfcc }
+///
+/// Its JSON form (`Codable`, snake_case keys) is a desktop extension in KWS (`FeatureSpec+Codable.swift`).
+/// Equatable here; Hashable (for the desktop's table cache) is in KWS, so that a device links no hashing.
+public struct FeatureSpec: Sendable, Equatable {
+    /// The manifest's names are the raw values. Not `enum Kind: String`: its generated init(rawValue:) and
+    /// hash compare and hash Strings, which would pull Unicode normalisation tables into a device build.
+    public enum Kind: Sendable {
+        case stft, mfcc
+
+        public var rawValue: String {
+            switch self {
+            case .stft: return "stft"
+            case .mfcc: return "mfcc"
+            }
+        }
+
+        /// Byte-exact (the names are ASCII).
+        public init?(rawValue: String) {
+            if rawValue.utf8.elementsEqual("stft".utf8) { self = .stft }
+            else if rawValue.utf8.elementsEqual("mfcc".utf8) { self = .mfcc }
+            else { return nil }
+        }
+    }
 
     public var kind: Kind
     public var frameLength: Int
@@ -21,13 +41,6 @@ public struct FeatureSpec: Codable, Sendable, Hashable {
     public var coefficients: Int?
     public var sampleRate: Int
     public var samples: Int
-
-    enum CodingKeys: String, CodingKey {
-        case kind, resize, coefficients, samples
-        case frameLength = "frame_length", frameStep = "frame_step", fftLength = "fft_length"
-        case melBins = "mel_bins", lowerHz = "lower_hz", upperHz = "upper_hz", logOffset = "log_offset"
-        case sampleRate = "sample_rate"
-    }
 
     public init(kind: Kind, frameLength: Int, frameStep: Int, fftLength: Int, resize: [Int]? = nil,
                 melBins: Int? = nil, lowerHz: Double? = nil, upperHz: Double? = nil, logOffset: Double? = nil,
@@ -59,7 +72,7 @@ public struct FeatureSpec: Codable, Sendable, Hashable {
     /// log(x + offset) in place: the log-mel of MFCC (`tf.math.log(mel + log_offset)`) and the log-STFT.
     @inline(__always)
     static func logInPlace(_ values: UnsafeMutableBufferPointer<Float>, offset: Float) {
-        for i in values.indices { values[i] = log(values[i] + offset) }
+        for i in values.indices { values[i] = LibM.log(values[i] + offset) }
     }
 
     /// For `stft` with a `log_offset`: the finished (resized) magnitudes become log(x + log_offset) in place,
@@ -113,6 +126,9 @@ public struct FeatureSpec: Codable, Sendable, Hashable {
         guard frameStep > 0, frameStep <= frameLength, fftLength >= frameLength else {
             throw fail("needs 0 < frame_step ≤ frame_length ≤ fft_length (got \(frameStep), \(frameLength), \(fftLength))")
         }
+        guard RealFFT.supports(length: fftLength) else {
+            throw fail("fft_length \(fftLength): the FFT needs an even length whose half has no prime factor but 2, 3 and 5 (256, 320, 480, 512, 640, …)")
+        }
         guard samples >= frameLength else {
             throw fail("needs samples ≥ frame_length (got \(samples), \(frameLength))")
         }
@@ -122,7 +138,7 @@ public struct FeatureSpec: Codable, Sendable, Hashable {
         switch kind {
         case .stft:
             if let r = resize {
-                guard r.count == 2 else { throw fail("resize must be [height, width] (got \(r))") }
+                guard r.count == 2 else { throw fail("resize must be [height, width] (got \(Self.text(r)))") }
                 for v in r { try inRange("resize", v, Limits.resize) }
             }
         case .mfcc:
@@ -136,12 +152,23 @@ public struct FeatureSpec: Codable, Sendable, Hashable {
             guard c > 0, c <= m else { throw fail("needs 0 < coefficients ≤ mel_bins (got \(c), \(m))") }
         }
         guard let values = ElementCount.of(outputShape), Limits.outputValues.contains(values) else {
-            throw fail("features of shape \(outputShape) hold more than \(Limits.outputValues.upperBound) values")
+            throw fail("features of shape \(Self.text(outputShape)) hold more than \(Limits.outputValues.upperBound) values")
         }
     }
 }
 
+extension FeatureSpec {
+    /// "[a, b, c]" without Array's reflection-based description (not in Embedded Swift).
+    static func text(_ values: [Int]) -> String {
+        var s = "["
+        for (i, v) in values.enumerated() { s += (i == 0 ? "" : ", ") + String(v) }
+        return s + "]"
+    }
+}
+
+/// Why a feature spec (or a streaming hop) cannot be used; thrown typed (`throws(FeatureSpecError)`).
 public struct FeatureSpecError: Error, CustomStringConvertible, Sendable {
     public let message: String
+    public init(message: String) { self.message = message }
     public var description: String { message }
 }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// Everything about a feature spec that is computed once and never changes: the FFT plan, the window,
 /// the resize indices, the mel filterbank and the DCT matrix. Shared by all extractors of the same spec.
 public struct FeatureTables: Sendable {
@@ -9,10 +7,19 @@ public struct FeatureTables: Sendable {
     public let mel: MelFilterbank?
     public let dct: MFCCTransform?
 
-    init(spec: FeatureSpec) throws(FeatureSpecError) {
+    /// Validates `spec` and builds its tables. On the desktop, `FeatureTables.shared(_:)` (KWS) keeps one per
+    /// spec for the process.
+    public init(spec: FeatureSpec) throws(FeatureSpecError) {
+        try self.init(spec: spec, transform: nil)
+    }
+
+    /// The same with `transform` (of length `spec.fftLength`) as the STFT's FFT instead of DSP's `RealFFT`.
+    public init(spec: FeatureSpec, transform: FrameTransform?) throws(FeatureSpecError) {
         try spec.validate()
         self.spec = spec
-        stft = STFTMagnitude(frameLength: spec.frameLength, frameStep: spec.frameStep, fftLength: spec.fftLength)
+        let fft = transform ?? .own(length: spec.fftLength)
+        precondition(fft.length == spec.fftLength, "a frame transform of length \(fft.length) for fft_length \(spec.fftLength)")
+        stft = STFTMagnitude(frameLength: spec.frameLength, frameStep: spec.frameStep, transform: fft)
         switch spec.kind {
         case .stft:
             resize = spec.resize.map {
@@ -27,18 +34,5 @@ public struct FeatureTables: Sendable {
                                 lowerHz: spec.lowerHz!, upperHz: spec.upperHz!)
             dct = MFCCTransform(melBins: melBins, coefficients: spec.coefficients!)
         }
-    }
-
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var cache: [FeatureSpec: FeatureTables] = [:]
-
-    /// The tables of `spec`, built on first use and cached for the life of the process.
-    public static func shared(_ spec: FeatureSpec) throws(FeatureSpecError) -> FeatureTables {
-        lock.lock()
-        defer { lock.unlock() }
-        if let t = cache[spec] { return t }
-        let t = try FeatureTables(spec: spec)
-        cache[spec] = t
-        return t
     }
 }

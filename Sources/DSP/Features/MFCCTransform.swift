@@ -1,4 +1,3 @@
-import Foundation
 import Tensor
 
 /// The DCT of `tf.signal.mfccs_from_log_mel_spectrograms`: an unnormalised DCT-II
@@ -15,7 +14,7 @@ public struct MFCCTransform: Sendable {
         self.coefficients = coefficients
         let n = Double(melBins), scale = (2 / n).squareRoot()
         matrix = (0..<melBins).flatMap { i in
-            (0..<coefficients).map { k in Float(scale * cos(Double.pi * Double(k) * (2 * Double(i) + 1) / (2 * n))) }
+            (0..<coefficients).map { k in Float(scale * LibM.cos(Double.pi * Double(k) * (2 * Double(i) + 1) / (2 * n))) }
         }
     }
 
@@ -71,7 +70,7 @@ public struct MFCCTransform: Sendable {
             for k in 0..<coefficients {
                 var sum = 0.0
                 for i in 0..<melBins {
-                    sum += Double(logMel[f * melBins + i]) * cos(Double.pi * Double(k) * (Double(i) + 0.5) / n)
+                    sum += Double(logMel[f * melBins + i]) * LibM.cos(Double.pi * Double(k) * (Double(i) + 0.5) / n)
                 }
                 let orthonormal = sum * (k == 0 ? (1 / n).squareRoot() : (2 / n).squareRoot())
                 out[f * coefficients + k] = Float(k == 0 ? orthonormal * 2.0.squareRoot() : orthonormal)

@@ -1,4 +1,4 @@
-import Foundation
+import Tensor
 
 /// `tf.signal.linear_to_mel_weight_matrix(mel_bins, bins, sample_rate, lower_hz, upper_hz)`:
 /// mel = 1127·ln(1 + f/700); triangles spaced evenly in mel between lower and upper; the DC bin's row is zero.
@@ -12,7 +12,7 @@ public struct MelFilterbank: Sendable {
     let bandStart: [Int]
     let bandWeights: [[Float]]
 
-    public static func hertzToMel(_ hz: Double) -> Double { 1127 * log(1 + hz / 700) }
+    public static func hertzToMel(_ hz: Double) -> Double { 1127 * LibM.log(1 + hz / 700) }
 
     public init(melBins: Int, bins: Int, sampleRate: Int, lowerHz: Double, upperHz: Double) {
         self.bins = bins

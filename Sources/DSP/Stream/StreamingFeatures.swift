@@ -1,5 +1,3 @@
-import Foundation
-
 /// A network's input features over the last second of a stream, updated as PCM samples arrive in chunks of
 /// any size. Each STFT frame is computed once, when its last sample arrives, and kept in a ring of the last
 /// `spec.frames` frames (STFT magnitudes for `stft`, finished MFCC rows for `mfcc`); every `hopSamples` the
@@ -41,8 +39,11 @@ public final class StreamingFeatures {
     private var output: [Float]
 
     /// - Parameter hopSamples: samples between windows; must be a positive multiple of `spec.frameStep`.
-    public init(spec: FeatureSpec, hopSamples: Int) throws(FeatureSpecError) {
-        tables = try FeatureTables.shared(spec)
+    /// `StreamingFeatures(tables: try FeatureTables(spec: spec), hopSamples:)` anywhere; on the desktop
+    /// `StreamingFeatures(spec:hopSamples:)` (KWS) uses the process's shared tables.
+    public init(tables: FeatureTables, hopSamples: Int) throws(FeatureSpecError) {
+        let spec = tables.spec
+        self.tables = tables
         guard hopSamples > 0, hopSamples % spec.frameStep == 0 else {
             throw FeatureSpecError(message: "hop of \(hopSamples) samples: streaming \(spec.kind.rawValue) features need a positive multiple of the frame step, \(spec.frameStep) samples (\(Self.millis(spec.frameStep, spec.sampleRate)) ms), so that every window's frames are the clip path's")
         }
@@ -65,9 +66,13 @@ public final class StreamingFeatures {
         reset()
     }
 
+    /// Milliseconds of `samples` at `rate`: "8", or "8.25" with two decimals when not whole.
     static func millis(_ samples: Int, _ rate: Int) -> String {
-        let ms = Double(samples) * 1000 / Double(rate)
-        return ms == ms.rounded() ? String(Int(ms)) : String(format: "%.2f", ms)
+        guard rate > 0 else { return "?" }
+        if (samples * 1000) % rate == 0 { return String(samples * 1000 / rate) }
+        let hundredths = (samples * 100_000 + rate / 2) / rate
+        let fraction = hundredths % 100
+        return String(hundredths / 100) + "." + (fraction < 10 ? "0" : "") + String(fraction)
     }
 
     /// Back to the state of a fresh stream: a second of silence heard, nothing consumed.

@@ -1,4 +1,5 @@
 import CFFTW
+import DSP
 import Foundation
 
 /// A single-precision real-to-complex FFTW plan of one length, shared by every extractor of that length.
@@ -27,6 +28,9 @@ public final class RealFFTPlan: @unchecked Sendable {
 }
 
 /// One plan per FFT length for the whole process, created under a lock (FFTW's planner is not thread-safe).
+///
+/// The desktop's STFT runs on FFTW (`FeatureTables.shared` gives `frameTransform`): on the building machine its
+/// r2c is about 5× DSP's own `RealFFT`, which devices use (docs/ARCHITECTURE.md, "Features").
 public enum FFTWPlanCache {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var plans: [Int: RealFFTPlan] = [:]
@@ -38,5 +42,15 @@ public enum FFTWPlanCache {
         let p = RealFFTPlan(length: length)
         plans[length] = p
         return p
+    }
+
+    /// FFTW's r2c of `length` as the STFT's frame transform. The STFT's scratch buffers are 64-byte aligned,
+    /// as `fftwf_alloc_*`'s planning arrays are, so the new-array execute is valid on them.
+    public static func frameTransform(length: Int) -> FrameTransform {
+        let p = plan(length: length)
+        return FrameTransform(length: length, workCount: 0) { input, output, _ in
+            p.execute(UnsafeMutablePointer(mutating: input),
+                      UnsafeMutableRawPointer(output).assumingMemoryBound(to: fftwf_complex.self))
+        }
     }
 }
