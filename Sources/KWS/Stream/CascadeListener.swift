@@ -1,3 +1,5 @@
+import Runtime
+
 /// Big/Little while listening, live: `StreamCascade`'s rule on a stream as it arrives. The little network
 /// classifies every hop and its scores are smoothed; the big network's features follow the stream at every
 /// hop too (frames are cheap; when both networks hear the same features, as the shipped little-listen and

@@ -1,3 +1,5 @@
+import Runtime
+
 /// Big/Little while listening: the seed's Big/Little (section 1.2) carried over to a stream. The little
 /// network listens to every hop; while its smoothed top class is a keyword scoring at least `wake` (its
 /// detector score, `DetectorSettings.unknownWeight` included: it has

@@ -1,3 +1,4 @@
+import Runtime
 import Foundation
 
 /// `PCM → frames → window → network → smoother → detections`: a keyword spotter listening to a stream.

@@ -65,6 +65,7 @@ public struct Conv2DOp: AffineFoldable, ActivationFusable {
         entry(.direct, .avx2) { $0.patch <= Conv2D.directPatchLimit && $0.outChannels >= 8 },
         entry(.im2colNarrowPanel, .avx512) { PanelGEMM.supports(n: $0.outChannels) },
         entry(.im2colGEMM, .openblas) { _ in true },
+        entry(.scalarDirect, .scalar) { _ in true },
         entry(.im2colPanel, .avx512) { PanelGEMM.supports(n: $0.outChannels) },
         entry(.im2colKBlockedPanel, .avx512) {
             PanelGEMM.supports(n: $0.outChannels) && PanelGEMM.kBlockCount(k: $0.patch, panels: ($0.outChannels + 15) / 16) > 1

@@ -7,13 +7,18 @@ import Tensor
 public enum ISA: String, Codable, Sendable, CaseIterable {
     case scalar, avx2, avx512, openblas
 
-    /// The CPU flags it needs, as /proc/cpuinfo names them. (An `openblas` kernel needs none: without the
-    /// library `GEMM.multiply` computes the same product in plain loops, after a warning.)
-    public var needs: [String] {
+    /// What it needs of a CPU, as /proc/cpuinfo names the flags: any one of these sets. The vector kernels are
+    /// Swift SIMD types, which LLVM lowers to whatever vectors the target has: `avx2` kernels (8-lane vectors
+    /// with fused multiply-add) run on x86 with AVX2 and FMA and on 64-bit ARM (NEON, `asimd`, two 4-lane
+    /// registers a vector); `avx512` kernels (16-lane vectors) on x86 with AVX-512F and on 64-bit ARM (four
+    /// registers a vector, 32 of them). An `openblas` kernel needs the library (`CPUFeatures.hasOpenBLAS`:
+    /// without it `GEMM.multiply` computes the same product in plain loops, after a warning); a `scalar` one
+    /// nothing.
+    public var needs: [[String]] {
         switch self {
-        case .scalar, .openblas: return []
-        case .avx2: return ["avx2", "fma"]
-        case .avx512: return ["avx512f"]
+        case .scalar, .openblas: return [[]]
+        case .avx2: return [["avx2", "fma"], ["asimd"]]
+        case .avx512: return [["avx512f"], ["asimd"]]
         }
     }
 }
@@ -27,36 +32,75 @@ public enum Layout: String, Codable, Sendable {
     case blocked16
 }
 
-/// What this process can run: the CPU's flags, and whether this build turns vector code into vector
-/// instructions (`SIMDKernels.hasFastWideVectors`: a build without `-target-cpu` runs 16-lane code one
-/// lane at a time).
+/// What a process can run: the CPU's flags, whether the build turns vector code into vector instructions
+/// (`SIMDKernels.hasFastWideVectors`: a build without `-target-cpu` runs 16-lane code one lane at a time), and
+/// whether OpenBLAS is there. `current` is this process; `target(_:)` a device or an instruction-set class that
+/// `kws-native pack --target` and `KWS_ISA` plan for.
 public struct CPUFeatures: Sendable {
     public let flags: Set<String>
     public let fastVectors: Bool
+    public let hasOpenBLAS: Bool
 
-    public init(flags: Set<String>, fastVectors: Bool) {
+    public init(flags: Set<String>, fastVectors: Bool, hasOpenBLAS: Bool = true) {
         self.flags = flags
         self.fastVectors = fastVectors
+        self.hasOpenBLAS = hasOpenBLAS
     }
 
-    /// This machine's, read once (/proc/cpuinfo; elsewhere no flags, so only scalar and OpenBLAS kernels).
+    /// The targets `target(_:)` knows, for help texts and errors.
+    public static let targetNames = ["x86-64-avx2", "x86-64-avx512", "aarch64-linux", "cortex-m4", "scalar"]
+
+    /// A class of CPU to plan for: `x86-64-avx2` (AVX2 + FMA), `x86-64-avx512`, `aarch64-linux` (NEON, a static
+    /// device binary: no OpenBLAS), `cortex-m4` (an FPU, no vectors, no OpenBLAS), `scalar` (no vectors, with
+    /// OpenBLAS: the plain-loop plan of the desktop). Nil for an unknown name.
+    public static func target(_ name: String) -> CPUFeatures? {
+        switch name {
+        case "x86-64-avx2": return CPUFeatures(flags: ["avx2", "fma"], fastVectors: true)
+        case "x86-64-avx512": return CPUFeatures(flags: ["avx2", "fma", "avx512f"], fastVectors: true)
+        case "aarch64-linux": return CPUFeatures(flags: ["asimd"], fastVectors: true, hasOpenBLAS: false)
+        case "cortex-m4": return CPUFeatures(flags: [], fastVectors: false, hasOpenBLAS: false)
+        case "scalar": return CPUFeatures(flags: [], fastVectors: false)
+        default: return nil
+        }
+    }
+
+    /// These features with nothing beyond `target`'s: an AVX-512 host restricted to `x86-64-avx2` plans what an
+    /// AVX2 host would (`KWS_ISA`).
+    public func restricted(to target: CPUFeatures) -> CPUFeatures {
+        CPUFeatures(flags: flags.intersection(target.flags), fastVectors: fastVectors && target.fastVectors,
+                    hasOpenBLAS: hasOpenBLAS && target.hasOpenBLAS)
+    }
+
+    /// This machine's, read once (/proc/cpuinfo; elsewhere no flags, so only scalar and OpenBLAS kernels), and
+    /// restricted to the class named by the environment variable `KWS_ISA` (`x86-64-avx2`, `scalar`, …; also
+    /// `avx2` and `avx512`) when it is set: how a host times the plan of a lesser one.
     public static let current: CPUFeatures = {
         var flags: Set<String> = []
         if let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+           let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") || $0.hasPrefix("Features") }),
            let colon = line.firstIndex(of: ":") {
             flags = Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
         }
-        return CPUFeatures(flags: flags, fastVectors: SIMDKernels.hasFastWideVectors)
+        let host = CPUFeatures(flags: flags, fastVectors: SIMDKernels.hasFastWideVectors)
+        guard let isa = ProcessInfo.processInfo.environment["KWS_ISA"], !isa.isEmpty else { return host }
+        guard let target = target(isa) ?? target("x86-64-" + isa) else {
+            FileHandle.standardError.write(Data(("kws-native: KWS_ISA=\(isa) is not one of "
+                + targetNames.joined(separator: ", ") + "; ignored\n").utf8))
+            return host
+        }
+        return host.restricted(to: target)
     }()
 
     /// Nil when `isa` runs here, else why not.
     public func missing(_ isa: ISA) -> String? {
         switch isa {
-        case .scalar, .openblas: return nil
+        case .scalar: return nil
+        case .openblas: return hasOpenBLAS ? nil : "no OpenBLAS on this target"
         case .avx2, .avx512:
-            let absent = isa.needs.filter { !flags.contains($0) }
-            if !absent.isEmpty { return "this CPU lacks \(absent.joined(separator: ", "))" }
+            let sets = isa.needs
+            if !sets.contains(where: { $0.allSatisfy(flags.contains) }) {
+                return "this CPU lacks " + sets.map { $0.joined(separator: "+") }.joined(separator: " or ")
+            }
             if !fastVectors { return "this build runs vector code lane by lane (built without -Xswiftc -target-cpu -Xswiftc native)" }
             return nil
         }

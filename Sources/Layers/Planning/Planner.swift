@@ -55,7 +55,7 @@ enum Planner {
         KernelPlan(model: graph.modelName, tuned: tuned, ops: zip(graph.nodes, kernels).enumerated().map { i, pair in
             let (node, k) = pair
             return KernelPlan.Op(index: i, layers: node.kerasLayers, kind: node.op.kind, inputShape: node.op.inputShape,
-                                 outputShape: node.op.outputShape, kernel: k.name, isa: k.isa, needs: k.isa.needs,
+                                 outputShape: node.op.outputShape, kernel: k.name, isa: k.isa, needs: k.isa.needs[0],
                                  inputLayout: k.input, outputLayout: k.output)
         })
     }

@@ -18,12 +18,14 @@ public final class Conv2D: BlockedOutputLayer {
         case direct = "f32-conv-1x8-avx2-direct"
         case winograd = "f32-conv-8x32-avx512-winograd"
         case winogradNarrow = "f32-conv-6x16-avx512-winograd-kblock"
+        /// Plain loops, no scratch, single-precision sums: for a CPU without vectors (the Cortex-M4's FPU).
+        case scalarDirect = "f32-conv-scalar-direct"
 
         /// Whether this kernel can run a convolution of this shape.
         public func applies(_ g: WindowGeometry, inChannels: Int, outChannels: Int) -> Bool {
             let patch = g.kernelHeight * g.kernelWidth * inChannels
             switch self {
-            case .im2colGEMM: return true
+            case .im2colGEMM, .scalarDirect: return true
             case .im2colPanel, .im2colNarrowPanel: return PanelGEMM.supports(n: outChannels)
             case .im2colKBlockedPanel:
                 return PanelGEMM.supports(n: outChannels) && PanelGEMM.kBlockCount(k: patch, panels: (outChannels + 15) / 16) > 1
@@ -99,6 +101,7 @@ public final class Conv2D: BlockedOutputLayer {
             && g.padTop + g.padBottom + g.padLeft + g.padRight == 0
         switch choice {
         case .direct: return patch
+        case .scalarDirect: return 0
         case .winograd, .winogradNarrow: return 16 * ((g.outputHeight + 1) / 2) * ((g.outputWidth + 1) / 2) * (inChannels + outChannels)
         case .im2colGEMM, .im2colPanel, .im2colNarrowPanel, .im2colKBlockedPanel: return pointwise ? 0 : pixels * patch
         }
@@ -125,6 +128,16 @@ public final class Conv2D: BlockedOutputLayer {
     }
 
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
+        if kernelChoice == .scalarDirect {
+            kernel.withUnsafeBufferPointer { w in
+                if let bias {
+                    bias.withUnsafeBufferPointer { forwardScalar(input, output, w.baseAddress!, $0.baseAddress) }
+                } else {
+                    forwardScalar(input, output, w.baseAddress!, nil)
+                }
+            }
+            return
+        }
         if kernelChoice == .direct {
             kernel.withUnsafeBufferPointer { w in
                 if let bias {
@@ -197,6 +210,41 @@ extension Conv2D {
                     }
                     store(clamp(acc, lo, hi), out + o)
                 }
+            }
+        }
+    }
+}
+
+extension Conv2D {
+    /// Direct convolution in plain loops: for each output pixel, the bias, then every tap inside the image
+    /// adds input value × its row of output-channel weights (the HWIO kernel's rows are contiguous), then the
+    /// clamp. No scratch; Float sums.
+    func forwardScalar(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                       _ w: UnsafePointer<Float>, _ bias: UnsafePointer<Float>?) {
+        let g = geometry, C = inChannels, O = outChannels
+        let lower = activation.lower, upper = activation.upper
+        for oy in 0..<g.outputHeight {
+            let y0 = oy * g.strideY - g.padTop
+            for ox in 0..<g.outputWidth {
+                let x0 = ox * g.strideX - g.padLeft
+                let out = output + (oy * g.outputWidth + ox) * O
+                if let bias { out.update(from: bias, count: O) } else { out.update(repeating: 0, count: O) }
+                for ky in 0..<g.kernelHeight {
+                    let iy = y0 + ky
+                    guard iy >= 0 && iy < g.inputHeight else { continue }
+                    for kx in 0..<g.kernelWidth {
+                        let ix = x0 + kx
+                        guard ix >= 0 && ix < g.inputWidth else { continue }
+                        let x = input + (iy * g.inputWidth + ix) * C
+                        var row = w + (ky * g.kernelWidth + kx) * C * O
+                        for i in 0..<C {
+                            let xi = x[i]
+                            for o in 0..<O { out[o] += xi * row[o] }
+                            row += O
+                        }
+                    }
+                }
+                for o in 0..<O { out[o] = min(max(out[o], lower), upper) }
             }
         }
     }

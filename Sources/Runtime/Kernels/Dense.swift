@@ -20,19 +20,19 @@ public final class Dense: BlockedOutputLayer {
         case csr = "f32-spmm-scalar-csr"
         case sparsePixels = "f32-spmm-64x1-avx512-pairs", sparsePixelsOneSet = "f32-spmm-64x1-avx512"
         /// y += x[i] · W[i, :] row by row (the compiler vectorises the inner loop): for a handful of outputs
-        /// this is as fast as a GEMM call and needs no library.
+        /// this is as fast as a GEMM call and needs no library; on a CPU without vectors (the Cortex-M4) it is
+        /// the kernel for every width.
         case loops = "f32-gemm-scalar-rows"
 
         /// Whether this kernel can run a rows × k · k × n product with these weights.
         public func applies(rows: Int, k: Int, n: Int, weightsAreFinite: Bool) -> Bool {
             switch self {
-            case .gemm, .csr: return true
+            case .gemm, .csr, .loops: return true
             case .panel, .narrowPanel: return PanelGEMM.supports(n: n)
             case .kBlockedPanel: return PanelGEMM.supports(n: n) && PanelGEMM.kBlockCount(k: k, panels: (n + 15) / 16) > 1
             case .stream: return StreamingGEMM.supports(m: rows, n: n)
             case .streamSkippingZeros: return StreamingGEMM.supports(m: rows, n: n) && weightsAreFinite
             case .sparsePixels, .sparsePixelsOneSet: return SparsePixelGEMM.supports(m: rows, k: k, n: n)
-            case .loops: return !PanelGEMM.supports(n: n)
             }
         }
 
