@@ -10,7 +10,7 @@ struct KWSNative: AsyncParsableCommand {
             datasets are laid out like mini_speech_commands (DIR/<label>/<clip>.wav) and default to data/.
             """,
         subcommands: [
-            Infer.self, Eval.self, Verify.self, Profile.self, Plan.self,
+            Infer.self, Eval.self, Verify.self, Profile.self, Plan.self, Pack.self,
             Serve.self, Little.self, Sweep.self, CoopWorker.self, Coop.self, Listen.self, ListenEval.self,
         ]
     )

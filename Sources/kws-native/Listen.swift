@@ -12,7 +12,7 @@ struct ListenOptions: ParsableArguments {
         Milliseconds between two classifications of the last second; a multiple of the network's frame \
         step (little: 8 ms; big and both listening networks: 20 ms; 40 ms suits all).
         """)
-    var hopMs = 40
+    var hopMs = DetectorSettings.listenDefaultHopMs
 
     @Option(help: "Detection threshold: the smallest keyword score that fires, in (0, 1] (the score: the averaged keyword probability minus --unknown-weight × the averaged _unknown_ probability; RecognizeCommands: 200/255 = 0.784 with weight 0).")
     var threshold: Float = DetectorSettings.listenDefault.threshold

@@ -28,7 +28,9 @@ public struct ModelZoo: Sendable {
     /// Loads the network `name` from its Keras file and pairs it with its feature extractor.
     /// Each call loads a fresh, independent spotter (spotters are not thread-safe). `options` are the
     /// loader's (e.g. `tuneKernels: false` for one-shot commands, where timing kernels costs more than it saves).
+    /// A name ending in `.kwspack` is a packed model's file (`kws-native pack`), run as packed.
     public func spotter(_ name: String, options: LoadOptions = .init()) throws -> KeywordSpotter {
+        if ModelZoo.isPack(name) { return try ModelZoo.packedSpotter(path: name) }
         let e = try entry(name)
         let path = (weightsDirectory as NSString).appendingPathComponent(e.file)
         let network = try Network.load(kerasFile: path, options: options)

@@ -1,6 +1,8 @@
 import Tensor
 
-/// Activation('softmax') over the last axis (max-subtracted).
+/// Softmax over the last axis, as a layer (Activation('softmax') inside a network) and as the one function
+/// that turns a network's logits into probabilities everywhere else (`Scores`, the stream detector, the
+/// device): exp(x − max) / Σ exp(x − max).
 public final class Softmax: Layer {
     public let kind: String
     public let shape: [Int]
@@ -16,14 +18,38 @@ public final class Softmax: Layer {
     public func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>) {
         let n = shape.last!, rows = shape.reduce(1, *) / max(n, 1)
         for r in 0..<rows {
-            let x = input + r * n, y = output + r * n
-            var m = -Float.infinity
-            for i in 0..<n { m = max(m, x[i]) }
-            var sum: Float = 0
-            for i in 0..<n { y[i] = LibM.exp(x[i] - m); sum += y[i] }
-            let inv = 1 / sum
-            for i in 0..<n { y[i] *= inv }
+            Softmax.apply(UnsafeBufferPointer(start: input + r * n, count: n), into: UnsafeMutableBufferPointer(start: output + r * n, count: n))
         }
+    }
+
+    /// exp(x − max) / Σ exp(x − max), numerically stable; writes `logits.count` values into `output`.
+    public static func apply(_ logits: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) {
+        guard let top = logits.max() else { return }
+        var sum: Float = 0
+        for i in 0..<logits.count {
+            let e = LibM.exp(logits[i] - top)
+            output[i] = e
+            sum += e
+        }
+        for i in 0..<logits.count { output[i] /= sum }
+    }
+
+    public static func probabilities(_ logits: [Float]) -> [Float] {
+        var out = [Float](repeating: 0, count: logits.count)
+        logits.withUnsafeBufferPointer { l in out.withUnsafeMutableBufferPointer { apply(l, into: $0) } }
+        return out
+    }
+
+    /// Index of the largest value (the first one on equality); nil for an empty vector.
+    public static func argmax(_ values: [Float]) -> Int? {
+        values.withUnsafeBufferPointer { argmax($0) }
+    }
+
+    public static func argmax(_ values: UnsafeBufferPointer<Float>) -> Int? {
+        guard !values.isEmpty else { return nil }
+        var best = 0
+        for i in 1..<values.count where values[i] > values[best] { best = i }
+        return best
     }
 }
 

@@ -23,6 +23,8 @@ import DSP
 ///                         (`PackedOp`), float arrays as u32 count + 0–3 zero bytes to a multiple of 4 + data
 public enum PackFile {
     public static let magic: [UInt8] = [0x4B, 0x57, 0x53, 0x50]   // "KWSP"
+    /// The file name extension of packs; `--model FILE.kwspack` runs one on the desktop.
+    public static let fileExtension = ".kwspack"
     public static let version: UInt32 = 1
     public static let headerSize = 16
     /// Limits on what a pack may declare, so a corrupt count cannot make the reader allocate without bound.
@@ -164,6 +166,18 @@ public enum PackedOp {
     case zeroPad(inputShape: [Int], top: Int, bottom: Int, left: Int, right: Int)
     case layerNorm(shape: [Int], axes: [Int], epsilon: Float, gamma: [Float]?, beta: [Float]?)
     case softmax(shape: [Int])
+
+    /// Floats of weights the op holds.
+    public var parameterCount: Int {
+        switch self {
+        case let .conv2d(_, _, _, kernel, bias, _): return kernel.count + (bias?.count ?? 0)
+        case let .depthwise(_, _, kernel, bias, _): return kernel.count + bias.count
+        case let .dense(_, _, _, weights, bias, _): return weights.count + (bias?.count ?? 0)
+        case let .affine(_, scale, shift, _): return scale.count + shift.count
+        case let .layerNorm(_, _, _, gamma, beta): return (gamma?.count ?? 0) + (beta?.count ?? 0)
+        case .pool, .globalAveragePool, .clamp, .reshape, .zeroPad, .softmax: return 0
+        }
+    }
 
     /// Op codes on the wire; never renumbered (a new kind takes a new code).
     var code: UInt8 {

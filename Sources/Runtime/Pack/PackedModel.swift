@@ -14,6 +14,8 @@ public final class PackedModel {
     /// What each step computes and with which kernel.
     public let steps: [(kind: String, kernel: String)]
     public let chain: LayerChain
+    /// Floats of weights in the pack's steps.
+    public let parameterCount: Int
     public let extractor: FeatureExtractor
     private let featureBuffer: AlignedFloats
 
@@ -57,6 +59,7 @@ public final class PackedModel {
             throw PackError("the network ends in \(shape)" + (blocked ? " (channel-blocked)" : "") + " for \(d.labels.count) labels")
         }
         self.steps = steps
+        parameterCount = d.steps.reduce(0) { $0 + $1.op.parameterCount }
         chain = LayerChain(inputCount: d.inputShape.reduce(1, *), layers: layers)
         featureBuffer = AlignedFloats(zeros: extractor.outputCount)
     }

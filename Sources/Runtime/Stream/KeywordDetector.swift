@@ -34,6 +34,10 @@ public struct DetectorSettings: Sendable, Hashable {
     /// alarms an hour (78.2 % at 4.06 /h; the suppressions tied, RecognizeCommands' 1500 ms kept;
     /// docs/LISTENING.md). The threshold is low because the network was distilled from an ensemble, whose
     /// softened probabilities make its own softer.
+    /// Milliseconds between two classifications of a listening network unless told otherwise (`listen --hop-ms`,
+    /// and what `kws-native pack` writes for a device).
+    public static let listenDefaultHopMs = 40
+
     public static let listenDefault = DetectorSettings(averageWindowMs: 1000, threshold: 0.16,
                                                        suppressionMs: 1500, minimumCount: 3, unknownWeight: 2)
 
