@@ -18,7 +18,7 @@ import DSP
 ///                         0 for absent) · lower Hz · upper Hz · log offset (f64 each; NaN for absent)
 ///     detector            u8 present; then hop ms · window ms · f32 threshold · suppression ms · minimum count ·
 ///                         f32 unknown weight
-///     shape               input shape (u32 rank, u32 dims)
+///     shape               input shape (u32 rank, u32 dims); axes of a normalisation likewise (u32 count, u32 axes)
 ///     u32 n, n steps      step: u8 op code · string kernel · string what it computes · the op's fields
 ///                         (`PackedOp`), float arrays as u32 count + 0–3 zero bytes to a multiple of 4 + data
 public enum PackFile {
@@ -240,6 +240,10 @@ struct PackWriter {
         u32(UInt32(dims.count))
         for d in dims { int(d) }
     }
+    mutating func indices(_ values: [Int]) {
+        u32(UInt32(values.count))
+        for v in values { int(v) }
+    }
     mutating func floats(_ values: [Float]) {
         u32(UInt32(values.count))
         while data.count % 4 != 0 { data.append(0) }
@@ -286,7 +290,7 @@ struct PackWriter {
         case let .zeroPad(input, top, bottom, left, right):
             shape(input); int(top); int(bottom); int(left); int(right)
         case let .layerNorm(dims, axes, epsilon, gamma, beta):
-            shape(dims); shape(axes); f32(epsilon); optionalFloats(gamma); optionalFloats(beta)
+            shape(dims); indices(axes); f32(epsilon); optionalFloats(gamma); optionalFloats(beta)
         case let .softmax(dims):
             shape(dims)
         }
@@ -360,6 +364,17 @@ struct PackReader {
             dims.append(d)
         }
         return dims
+    }
+    /// Axis numbers (each below `maxRank`).
+    mutating func indices() throws(PackError) -> [Int] {
+        let n = try count(max: PackFile.maxRank, "axes")
+        var values: [Int] = []
+        for _ in 0..<n {
+            let v = try int()
+            guard v < PackFile.maxRank else { throw fail("axis \(v)") }
+            values.append(v)
+        }
+        return values
     }
     mutating func floats() throws(PackError) -> [Float] {
         let n = try count(max: PackFile.maxElements, "floats")
@@ -444,7 +459,7 @@ struct PackReader {
             let input = try shape()
             op = .zeroPad(inputShape: input, top: try int(), bottom: try int(), left: try int(), right: try int())
         case 11:
-            let dims = try shape(), axes = try shape()
+            let dims = try shape(), axes = try indices()
             op = .layerNorm(shape: dims, axes: axes, epsilon: try f32(), gamma: try optionalFloats(), beta: try optionalFloats())
         case 12:
             op = .softmax(shape: try shape())
