@@ -280,6 +280,7 @@ struct ConvCase: CustomStringConvertible, Sendable {
             case .stream, .streamSkippingZeros: rows <= 4 && n >= 32
             case .sparsePixels, .sparsePixelsOneSet: rows >= 64 && k >= 16 && n >= 16
             case .loops: n < 16
+            case .wideLoops: n >= 16
             case .gemm, .csr: true
             }
             #expect(kernel.applies(rows: rows, k: k, n: n, weightsAreFinite: true) == applies, "\(shape) \(kernel)")

@@ -16,11 +16,7 @@ public struct Conv2DOp: AffineFoldable, ActivationFusable {
     public var description: String { "Conv2D \(geometry.kernelHeight)×\(geometry.kernelWidth)/\(geometry.strideY)" }
     var pixels: Int { geometry.outputHeight * geometry.outputWidth }
     var patch: Int { geometry.kernelHeight * geometry.kernelWidth * inChannels }
-    var isPointwise: Bool {
-        let g = geometry
-        return g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideY == 1 && g.strideX == 1
-            && g.padTop + g.padBottom + g.padLeft + g.padRight == 0
-    }
+    var isPointwise: Bool { geometry.isPointwise }
 
     mutating func foldAffine(scale: [Float], shift: [Float]) {
         for p in 0..<(kernel.count / outChannels) {
@@ -51,30 +47,30 @@ public struct Conv2DOp: AffineFoldable, ActivationFusable {
                kernel: kernel, bias: bias, activation: activation, choice: choice)
     }
 
-    private static func entry(_ choice: Conv2D.Kernel, _ isa: ISA, output: Layout = .nhwc,
-                              applies: @escaping @Sendable (Conv2DOp) -> Bool) -> KernelEntry<Conv2DOp> {
+    /// A row of the table: `choice` (its rule for when it applies is `Conv2D.Kernel.applies`, the one home of
+    /// that rule), writing `output`.
+    private static func entry(_ choice: Conv2D.Kernel, _ isa: ISA, output: Layout = .nhwc) -> KernelEntry<Conv2DOp> {
         let name = output == .blocked16 ? choice.rawValue + "-toblocked" : choice.rawValue
-        return KernelEntry(name, isa, output: output, applies: applies, scratch: { Conv2D.scratchCount(choice, geometry: $0.geometry, inChannels: $0.inChannels, outChannels: $0.outChannels) }) { op in
+        return KernelEntry(name, isa, output: output,
+                           applies: { choice.applies($0.geometry, inChannels: $0.inChannels, outChannels: $0.outChannels) },
+                           scratch: { Conv2D.scratchCount(choice, geometry: $0.geometry, inChannels: $0.inChannels, outChannels: $0.outChannels) }) { op in
             let layer = op.layer(choice)
             return output == .blocked16 ? BlockedOutput(layer) as any Layer : layer
         }
     }
 
-    /// Direct for small patches (the 3×3×1 stems), else im2col through the 6×16 panels, else OpenBLAS.
+    /// Direct for small patches (the 3×3×1 stems), else im2col through the 6×16 panels, else OpenBLAS; the
+    /// scalar loops where there are no vectors and no OpenBLAS (a Cortex-M4).
     public static let kernels: [KernelEntry<Conv2DOp>] = [
-        entry(.direct, .avx2) { $0.patch <= Conv2D.directPatchLimit && $0.outChannels >= 8 },
-        entry(.im2colNarrowPanel, .avx512) { PanelGEMM.supports(n: $0.outChannels) },
-        entry(.im2colGEMM, .openblas) { _ in true },
-        entry(.scalarDirect, .scalar) { _ in true },
-        entry(.im2colPanel, .avx512) { PanelGEMM.supports(n: $0.outChannels) },
-        entry(.im2colKBlockedPanel, .avx512) {
-            PanelGEMM.supports(n: $0.outChannels) && PanelGEMM.kBlockCount(k: $0.patch, panels: ($0.outChannels + 15) / 16) > 1
-        },
-        entry(.winograd, .avx512) { WinogradF2x3.supports($0.geometry, outChannels: $0.outChannels) },
-        entry(.winogradNarrow, .avx512) { WinogradF2x3.supports($0.geometry, outChannels: $0.outChannels) },
-        entry(.im2colNarrowPanel, .avx512, output: .blocked16) { PanelGEMM.supports(n: $0.outChannels) },
-        entry(.im2colKBlockedPanel, .avx512, output: .blocked16) {
-            PanelGEMM.supports(n: $0.outChannels) && PanelGEMM.kBlockCount(k: $0.patch, panels: ($0.outChannels + 15) / 16) > 1
-        },
+        entry(.direct, .avx2),
+        entry(.im2colNarrowPanel, .avx512),
+        entry(.im2colGEMM, .openblas),
+        entry(.scalarDirect, .scalar),
+        entry(.im2colPanel, .avx512),
+        entry(.im2colKBlockedPanel, .avx512),
+        entry(.winograd, .avx512),
+        entry(.winogradNarrow, .avx512),
+        entry(.im2colNarrowPanel, .avx512, output: .blocked16),
+        entry(.im2colKBlockedPanel, .avx512, output: .blocked16),
     ]
 }

@@ -70,5 +70,6 @@ public struct DenseOp: AffineFoldable, ActivationFusable, SparseWeights {
         entry(.sparsePixelsOneSet, .avx512, sparse: true),
         entry(.narrowPanel, .avx512, output: .blocked16),
         entry(.kBlockedPanel, .avx512, output: .blocked16),
+        entry(.wideLoops, .scalar),
     ]
 }

@@ -47,6 +47,14 @@ public struct DepthwiseOp: AffineFoldable, ActivationFusable {
         KernelEntry(choice.rawValue, isa, applies: { choice.applies(channels: $0.channels) }) { $0.layer(choice) }
     }
 
+    /// Row `i` of `BlockedInputDepthwise.kernelNames`: a row kernel reading the channel-blocked layout.
+    private static func fromBlocked(_ i: Int, _ isa: ISA) -> KernelEntry<DepthwiseOp> {
+        let k = BlockedInputDepthwise.kernelNames[i]
+        return KernelEntry(k.name, isa, input: .blocked16, applies: { BlockedInputDepthwise.applies(channels: $0.channels) }) {
+            BlockedInputDepthwise($0.layer(.plainLoops), lanes: k.lanes)
+        }
+    }
+
     /// The 16-channel row kernel from 16 channels, else the 8-lane pixel kernel; plain loops without vectors.
     public static let kernels: [KernelEntry<DepthwiseOp>] = [
         entry(.rows16, .avx512),
@@ -54,11 +62,7 @@ public struct DepthwiseOp: AffineFoldable, ActivationFusable {
         entry(.rows8, .avx2),
         entry(.pixels64, .avx512),
         entry(.plainLoops, .scalar),
-        KernelEntry("f32-dwconv-rowx16-avx512-fromblocked", .avx512, input: .blocked16, applies: { $0.channels >= 16 }) {
-            BlockedInputDepthwise($0.layer(.plainLoops), lanes: 16)
-        },
-        KernelEntry("f32-dwconv-rowx8-avx2-fromblocked", .avx2, input: .blocked16, applies: { $0.channels >= 16 }) {
-            BlockedInputDepthwise($0.layer(.plainLoops), lanes: 8)
-        },
+        fromBlocked(0, .avx512),
+        fromBlocked(1, .avx2),
     ]
 }

@@ -31,6 +31,14 @@ public final class BlockedInputDepthwise: Layer {
     public let inner: DepthwiseConv2D
     public let lanes: Int
 
+    /// Its kernels by name: the 16-lane and the 8-lane row kernels over a blocked input.
+    public static let kernelNames: [(name: String, lanes: Int)] = [
+        (name: "f32-dwconv-rowx16-avx512-fromblocked", lanes: 16), (name: "f32-dwconv-rowx8-avx2-fromblocked", lanes: 8),
+    ]
+
+    /// Whether it can read a blocked input of `channels` channels.
+    public static func applies(channels: Int) -> Bool { channels >= 16 }
+
     public init(_ inner: DepthwiseConv2D, lanes: Int) {
         precondition(inner.channels >= 16 && (lanes == 16 || lanes == 8), "BlockedInputDepthwise: needs 16 channels or more, 16 or 8 lanes")
         self.inner = inner

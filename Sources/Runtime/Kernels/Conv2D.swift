@@ -80,9 +80,7 @@ public final class Conv2D: BlockedOutputLayer {
         self.kernel = kernel
         self.bias = bias
         self.activation = activation
-        let g = geometry
-        isPointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideY == 1 && g.strideX == 1
-            && g.padTop == 0 && g.padBottom == 0 && g.padLeft == 0 && g.padRight == 0
+        isPointwise = geometry.isPointwise
         kernelChoice = choice
         rebuildPackedKernels()
     }
@@ -97,13 +95,11 @@ public final class Conv2D: BlockedOutputLayer {
     /// the transformed tiles for Winograd.
     public static func scratchCount(_ choice: Kernel, geometry g: WindowGeometry, inChannels: Int, outChannels: Int) -> Int {
         let patch = g.kernelHeight * g.kernelWidth * inChannels, pixels = g.outputHeight * g.outputWidth
-        let pointwise = g.kernelHeight == 1 && g.kernelWidth == 1 && g.strideY == 1 && g.strideX == 1
-            && g.padTop + g.padBottom + g.padLeft + g.padRight == 0
         switch choice {
         case .direct: return patch
         case .scalarDirect: return 0
         case .winograd, .winogradNarrow: return 16 * ((g.outputHeight + 1) / 2) * ((g.outputWidth + 1) / 2) * (inChannels + outChannels)
-        case .im2colGEMM, .im2colPanel, .im2colNarrowPanel, .im2colKBlockedPanel: return pointwise ? 0 : pixels * patch
+        case .im2colGEMM, .im2colPanel, .im2colNarrowPanel, .im2colKBlockedPanel: return g.isPointwise ? 0 : pixels * patch
         }
     }
     public var macs: Int { pixels * patch * outChannels }

@@ -20,14 +20,18 @@ public final class Dense: BlockedOutputLayer {
         case csr = "f32-spmm-scalar-csr"
         case sparsePixels = "f32-spmm-64x1-avx512-pairs", sparsePixelsOneSet = "f32-spmm-64x1-avx512"
         /// y += x[i] · W[i, :] row by row (the compiler vectorises the inner loop): for a handful of outputs
-        /// this is as fast as a GEMM call and needs no library; on a CPU without vectors (the Cortex-M4) it is
-        /// the kernel for every width.
+        /// (fewer than 16) this is as fast as a GEMM call and needs no library.
         case loops = "f32-gemm-scalar-rows"
+        /// The same loops for 16 outputs or more: the dense kernel of a CPU with neither vectors nor OpenBLAS
+        /// (a Cortex-M4). Last in the table, so the desktop's default plan keeps OpenBLAS where it did.
+        case wideLoops = "f32-gemm-scalar-rows-wide"
 
         /// Whether this kernel can run a rows × k · k × n product with these weights.
         public func applies(rows: Int, k: Int, n: Int, weightsAreFinite: Bool) -> Bool {
             switch self {
-            case .gemm, .csr, .loops: return true
+            case .gemm, .csr: return true
+            case .loops: return !PanelGEMM.supports(n: n)
+            case .wideLoops: return PanelGEMM.supports(n: n)
             case .panel, .narrowPanel: return PanelGEMM.supports(n: n)
             case .kBlockedPanel: return PanelGEMM.supports(n: n) && PanelGEMM.kBlockCount(k: k, panels: (n + 15) / 16) > 1
             case .stream: return StreamingGEMM.supports(m: rows, n: n)
@@ -103,7 +107,7 @@ public final class Dense: BlockedOutputLayer {
                 for o in 0..<outFeatures { transposed[o * inFeatures + i] = weights[i * outFeatures + o] }
             }
             sparse = CSRMatrix(dense: transposed, rows: outFeatures, cols: inFeatures)
-        case .gemm, .loops:
+        case .gemm, .loops, .wideLoops:
             break
         }
     }
@@ -145,7 +149,7 @@ public final class Dense: BlockedOutputLayer {
         }
         if let sparse {
             sparse.multiplyRows(input, count: rows, into: output)
-        } else if kernelChoice == .loops {
+        } else if kernelChoice == .loops || kernelChoice == .wideLoops {
             weights.withUnsafeBufferPointer { w in
                 for r in 0..<rows {
                     let x = input + r * inFeatures, y = output + r * outFeatures

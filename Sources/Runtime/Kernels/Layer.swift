@@ -104,5 +104,10 @@ public struct WindowGeometry: Sendable, Equatable {
         (padLeft, padRight) = pads(inputWidth, kernelWidth, strideX)
     }
 
+    /// A 1×1 window, stride 1, no padding: the convolution is a matrix product over the pixels.
+    public var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideY == 1 && strideX == 1 && padTop + padBottom + padLeft + padRight == 0
+    }
+
     public var isValid: Bool { outputHeight >= 1 && outputWidth >= 1 && inputHeight + padTop + padBottom >= kernelHeight && inputWidth + padLeft + padRight >= kernelWidth }
 }

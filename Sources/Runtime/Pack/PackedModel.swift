@@ -112,9 +112,8 @@ extension PackedOp {
             return BuiltLayer(layer: layer)
         case let .depthwise(g, c, w, bias, act):
             try need(c >= 1 && w.count == g.kernelHeight * g.kernelWidth * c && bias.count == c, "weights do not match \(c) channels")
-            let fromBlocked: [(name: String, lanes: Int)] = [("f32-dwconv-rowx16-avx512-fromblocked", 16), ("f32-dwconv-rowx8-avx2-fromblocked", 8)]
-            for f in fromBlocked where f.name == kernel {
-                try need(c >= 16, "the channel-blocked depthwise kernels need 16 channels or more")
+            for f in BlockedInputDepthwise.kernelNames where f.name == kernel {
+                try need(BlockedInputDepthwise.applies(channels: c), "the channel-blocked depthwise kernels need 16 channels or more")
                 let inner = DepthwiseConv2D(kind: kind, geometry: g, channels: c, kernel: w, bias: bias, activation: act, choice: .plainLoops)
                 return BuiltLayer(layer: BlockedInputDepthwise(inner, lanes: f.lanes), readsBlocked: true)
             }
