@@ -5,7 +5,7 @@
 # mosquitto for the MQTT tests; espeak-ng, flite and sox for the Python reference.
 # Idempotent; runs apt only when something is missing.
 set -euo pipefail
-pkgs=(pkg-config libopenblas0 libfftw3-dev libmosquitto-dev libhdf5-dev libzip-dev mosquitto espeak-ng flite sox)
+pkgs=(pkg-config libopenblas0 libfftw3-dev libmosquitto-dev libhdf5-dev libzip-dev mosquitto espeak-ng flite sox gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-user-static qemu-system-arm)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -22,3 +22,6 @@ fuzz/run.sh all 40
 # it should be (200/503 or a 4xx), /health still 200, memory not growing (bench/hostile_load.py).
 python3 bench/hostile_load.py --binary .build/debug/kws-native --requests 2000 --concurrency 64
 swift test
+# The device program (Embedded Swift, aarch64 Linux and Cortex-M4 under QEMU) against the desktop: infer on the
+# bundled clips, listen on a stream, the M4's footprint (scripts/device-check.sh, docs/DEVICES.md).
+scripts/device-check.sh
