@@ -4,7 +4,7 @@ import KWS
 import Logging
 import Serving
 
-/// `kws-native coop`: cooperative inference over MQTT (seed section 2) on a dataset.
+/// `kws-native coop`: cooperative inference over MQTT (five networks vote on each clip) on a dataset.
 struct Coop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "coop",

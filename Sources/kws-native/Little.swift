@@ -13,7 +13,7 @@ struct Little: AsyncParsableCommand {
             A clip goes to the big server only if the little network's score margin (top1 − top2) is below θ \
             and the request body still fits in the budget (4.5 MB = 4.5·2^20 bytes); the budget is never \
             crossed. Cost = sum of the request bodies' bytes as sent. Payloads: wav16 (record 'audio', 16-bit \
-            WAV), float32 (record 'audio_f32', the seed's), mfcc (record 'mfcc', the big network's 49x10 MFCC \
+            WAV), float32 (record 'audio_f32', as the original deployment sent it), mfcc (record 'mfcc', the big network's 49x10 MFCC \
             computed here). A failed request (server down, timeout, 4xx/5xx) keeps the little label and is \
             counted; its bytes stay charged (the budget is charged before a request is sent, so it holds even \
             when a transfer fails half-way). Without --server the big server is started in this process on a \
@@ -30,7 +30,7 @@ struct Little: AsyncParsableCommand {
     )
 
     @Option(help: "Big server base URL, e.g. http://127.0.0.1:8080 (default: start one in-process).") var server: String?
-    @Option(help: "Score-margin threshold θ (default: the manifest's for --payload, chosen on the validation split; else the seed's 0.35).") var theta: Float?
+    @Option(help: "Score-margin threshold θ (default: the manifest's for --payload, chosen on the validation split; else 0.35, the original deployment's θ).") var theta: Float?
     @Option(name: .customLong("budget-mb"), help: "Communication budget in MB of 2^20 bytes.") var budgetMB = 4.5
     @Option(help: "Request payload: wav16, float32 or mfcc (default: the manifest's, chosen on the validation split; else wav16).") var payload: PayloadKind?
     @Option(help: "Dataset directory (DIR/<label>/<clip>.wav); a *_split.txt in it gives the order.") var data = "data"

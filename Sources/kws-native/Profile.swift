@@ -4,7 +4,7 @@ import KWS
 import Layers
 
 /// `kws-native profile [--model NAME] [--runs N] [--json]`: p50/p90/p99 of decode, features, network and
-/// total for one clip, single-threaded, against the seed's 36 ms target for the little network; peak RSS.
+/// total for one clip, single-threaded, against the 36 ms budget of the original Raspberry Pi deployment of the little network; peak RSS.
 #if canImport(Glibc)
 private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
 #else
@@ -37,7 +37,7 @@ struct Profile: AsyncParsableCommand {
     @Flag(help: "Print one JSON object.")
     var json = false
 
-    /// The seed's total latency target for the little network (Table 1), in microseconds.
+    /// The total latency budget of the original Raspberry Pi deployment of the little network, in microseconds.
     static let littleTargetMicros = 36_000.0
 
     struct Report: Encodable {
@@ -101,7 +101,7 @@ struct Profile: AsyncParsableCommand {
             print(name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "%10.1f %10.1f %10.1f", s.p50, s.p90, s.p99))
         }
         if let target {
-            print(String(format: "seed target for little: %.0f ms total; p99 here %.3f ms: %@", target / 1000, totals.p99 / 1000,
+            print(String(format: "Raspberry Pi budget for little: %.0f ms total; p99 here %.3f ms: %@", target / 1000, totals.p99 / 1000,
                          totals.p99 <= target ? "met" : "NOT met"))
         }
         print(String(format: "peak RSS %.1f MB; network %d MACs", report.peakRssMB, report.macs))

@@ -14,7 +14,8 @@ struct Verify: AsyncParsableCommand {
             file, runs the inputs of fixtures/<network>.h5 and compares each block's output with the Keras \
             layer it ends at (and the final output). With --unfused every Keras layer is its own block. Each \
             network is checked with its default plan and its tuned plan (kernels timed on this machine), or \
-            with --plan FILE only. An element passes when
+            with --plan FILE only, which checks the network the plan was made for (unless --model names \
+            others). An element passes when
               |ours - keras| <= tolerance * max(|keras|, floor)
             where floor = floor-fraction * (the largest |keras| in that layer).
 
@@ -47,10 +48,15 @@ struct Verify: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let networks = try networkFiles()
+        let given = try plan.file.map { ($0, try plan.loadOptions()) }
+        // A plan names the model it was made for: without --model, that network alone is checked.
+        var networks = try networkFiles()
+        if model == nil, let planned = given?.1.plan?.model {
+            networks = networks.filter { $0.name == planned }
+            if networks.isEmpty { networks = [(name: planned, file: "\(planned).h5")] }
+        }
         let names = networks.map(\.name)
         let verifier = NetworkVerifier(tolerance: tolerance, floorFraction: floorFraction)
-        let given = try plan.file.map { ($0, try plan.loadOptions()) }
         let modes: [(String, LoadOptions)] = given.map { [($0.0, $0.1)] }
             ?? [("default", LoadOptions(tuneKernels: false)), ("tuned", LoadOptions(tuneKernels: true))]
         var reports: [PlanReport] = []

@@ -222,5 +222,41 @@ struct CoopExitTests {
         let refused = try await CLI.run(["profile", "--model", "little", "--runs", "1", "--plan", bad])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("op \(i)") && refused.stderr.contains("f32-dwconv-9x9-neon"), "\(refused.stderr)")
+
+        // verify --plan checks the plan's own network (it tried all nine and failed the eight others).
+        let verified = try await CLI.run(["verify", "--plan", file, "--json"])
+        #expect(verified.status == 0, "\(verified.stderr)")
+        let report = try JSONSerialization.jsonObject(with: Data(verified.stdout.utf8)) as? [String: Any]
+        let plans = report?["plans"] as? [[String: Any]] ?? []
+        #expect(plans.count == 1 && (plans.first?["networks"] as? [String]) == ["little"], "\(verified.stdout.prefix(300))")
+    }
+
+    /// A packed model for a device target, run here: `pack` writes it, `infer --model FILE.kwspack` runs it and
+    /// answers as the Keras file does; a damaged pack is an error naming the file.
+    @Test func packWrittenThenRunAndADamagedOneRefused() async throws {
+        let s = try Scratch()
+        defer { s.cleanup() }
+        let file = s.path + "/little-listen.kwspack"
+        let packed = try await CLI.run(["pack", "--model", "little-listen", "--target", "cortex-m4", "--out", file, "--json"])
+        #expect(packed.status == 0, "\(packed.stderr)")
+        #expect(packed.stdout.contains("\"target\":\"cortex-m4\"") && packed.stdout.contains("f32-conv-scalar-direct"), "\(packed.stdout)")
+        let clip = try CLI.firstBundledClip()
+        let fromPack = try await CLI.run(["infer", clip, "--model", file, "--json"])
+        let fromKeras = try await CLI.run(["infer", clip, "--model", "little-listen", "--json"])
+        #expect(fromPack.status == 0 && fromKeras.status == 0, "\(fromPack.stderr) \(fromKeras.stderr)")
+        func label(_ out: String) -> String? {
+            (try? JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])?["label"] as? String
+        }
+        #expect(label(fromPack.stdout) != nil && label(fromPack.stdout) == label(fromKeras.stdout))
+
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        bytes[bytes.count / 2] ^= 0xFF
+        let damaged = try s.write("damaged.kwspack", bytes)
+        let refused = try await CLI.run(["infer", clip, "--model", damaged])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("damaged.kwspack") && refused.stderr.contains("CRC-32"), "\(refused.stderr)")
+
+        let badTarget = try await CLI.run(["pack", "--model", "little", "--target", "pdp-11", "--out", s.path + "/x"])
+        #expect(badTarget.status == 64 && badTarget.stderr.contains("cortex-m4"), "\(badTarget.stderr)")
     }
 }
