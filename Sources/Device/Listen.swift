@@ -96,22 +96,25 @@ final class Listener {
             }
             let timeMs = endSample * 1000 / rate
             let found = probabilities.withUnsafeBufferPointer { detector.process($0, timeMs: timeMs) }
-            if let d = found { report(d) }
+            // The label by its index in the model's labels: the String inside the returned Optional<Detection>
+            // came back with damaged discriminator bits on aarch64 Embedded Swift (a crash reading it).
+            if let d = found { report(classIndex: d.classIndex, timeMs: d.timeMs, score: d.score) }
         }
     }
 
     /// One detection a line, written at once: `%9.3f s  LABEL  %.3f`, or the desktop's JSON object (sorted
     /// keys; time in seconds, score rounded to 4 decimals).
-    func report(_ d: Detection) {
+    func report(classIndex: Int, timeMs: Int, score: Float) {
         detections += 1
+        let label = model.labels[classIndex]
         if json {
-            line.add("{\"label\":"); line.json(d.label)
-            line.add(",\"score\":"); line.short(d.score, decimals: 4)
-            line.add(",\"time_s\":"); line.short(Float(d.timeMs) / 1000, decimals: 3)
+            line.add("{\"label\":"); line.json(label)
+            line.add(",\"score\":"); line.short(score, decimals: 4)
+            line.add(",\"time_s\":"); line.short(Float(timeMs) / 1000, decimals: 3)
             line.add("}")
         } else {
-            line.padded(width: 9) { $0.fixed(Float(d.timeMs) / 1000, 3) }
-            line.add(" s  "); line.add(d.label); line.add("  "); line.fixed(d.score, 3)
+            line.padded(width: 9) { $0.fixed(Float(timeMs) / 1000, 3) }
+            line.add(" s  "); line.add(label); line.add("  "); line.fixed(score, 3)
         }
         line.flush(1)
     }
