@@ -13,13 +13,13 @@
 #   4. listen: a deterministic stream (bundled clips and silence, written here) through the aarch64 image, as a
 #      WAV file and as raw PCM on standard input, against `kws-native listen --model little-listen --json`:
 #      the same detections (label, time; score within 2e-4, both print it rounded to 4 decimals).
-#   5. Cortex-M4: the image under qemu-system-arm (mps2-an386) on $KWS_M4_CLIPS (51) bundled clips, every 16th
+#   5. Cortex-M4: the image under qemu-system-arm (mps2-an386) on $KWS_M4_CLIPS (default: all 812) bundled clips
 #      of the split, with little-listen: the same classes as the desktop and the same rule; the firmware's
 #      flash and RAM footprint and its heap and stack peaks.
 #
 # One summary line per check; exit status 1 on any mismatch or failure, 0 when everything agrees.
 # Environment: KWS_NATIVE (the desktop binary), KWS_DEVICE_JOBS (parallel QEMU processes, default: the CPU
-# count), KWS_DEVICE_CHECK_CLIPS (clips for step 3, default all 812), KWS_M4_CLIPS (default 51),
+# count), KWS_DEVICE_CHECK_CLIPS (clips for step 3, default all 812), KWS_M4_CLIPS (default all 812),
 # KWS_DEVICE_CHECK_NOBUILD=1 (reuse the device images in build/device). Work files: build/device/check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +29,7 @@ mkdir -p "$WORK"
 START=$(date +%s)
 JOBS=${KWS_DEVICE_JOBS:-$(nproc 2>/dev/null || echo 2)}
 CLIPS=${KWS_DEVICE_CHECK_CLIPS:-0}
-M4_CLIPS=${KWS_M4_CLIPS:-51}
+M4_CLIPS=${KWS_M4_CLIPS:-812}
 FAILED=0
 
 say() { echo "device-check: $*"; }
@@ -76,7 +76,7 @@ fi
 sed 's|^|data/|' data/test_split.txt > "$WORK/all.txt"
 [[ $CLIPS -gt 0 ]] && { head -n "$CLIPS" "$WORK/all.txt" > "$WORK/clips.txt"; } || cp "$WORK/all.txt" "$WORK/clips.txt"
 N=$(wc -l < "$WORK/clips.txt")
-awk 'NR % 16 == 1' "$WORK/all.txt" | head -n "$M4_CLIPS" > "$WORK/m4-clips.txt"
+head -n "$M4_CLIPS" "$WORK/all.txt" > "$WORK/m4-clips.txt"
 # The M4 clips are among the desktop's (step 3's list is cut from the front).
 cat "$WORK/clips.txt" "$WORK/m4-clips.txt" | awk '!seen[$0]++' > "$WORK/desktop-clips.txt"
 rm -f "$WORK"/part.* "$WORK"/out.*

@@ -15,13 +15,15 @@ TF_CPP_MIN_LOG_LEVEL=2 python3 -m pytest -q reference/tests bench/tests
 swift build -c release -Xswiftc -target-cpu -Xswiftc native --static-swift-stdlib --product kws-native
 .build/release/kws-native verify
 swift build --build-tests
-# libFuzzer over the parsers of outside data (WAV, SenML, cooperative messages, HDF5, manifest), 40 s each;
+# libFuzzer over the parsers of outside data (WAV, SenML, cooperative messages, HDF5, manifest, packed models),
+# 30 s each;
 # a crash fails the run and leaves its input in fuzz/artifacts/ (fuzz/run.sh TARGET SECONDS for longer runs).
-fuzz/run.sh all 40
+fuzz/run.sh all 30
 # The REST server under 2,000 requests at concurrency 64, a quarter of them hostile: every one answered as
 # it should be (200/503 or a 4xx), /health still 200, memory not growing (bench/hostile_load.py).
 python3 bench/hostile_load.py --binary .build/debug/kws-native --requests 2000 --concurrency 64
-swift test
 # The device program (Embedded Swift, aarch64 Linux and Cortex-M4 under QEMU) against the desktop: infer on the
-# bundled clips, listen on a stream, the M4's footprint (scripts/device-check.sh, docs/DEVICES.md).
-scripts/device-check.sh
+# bundled clips, listen on a stream, the M4's footprint (scripts/device-check.sh, docs/DEVICES.md), with the
+# release kws-native built above as the desktop side.
+KWS_NATIVE=.build/release/kws-native scripts/device-check.sh
+swift test
