@@ -48,7 +48,7 @@ enum Info {
         line.flush()
         var weights = 0
         for (i, step) in description.steps.enumerated() {
-            let n = floats(step.op)
+            let n = step.op.parameterCount
             weights += n
             let layer = model.chain.layers[i]
             line.padded(width: 4) { $0.add(i) }
@@ -75,17 +75,5 @@ enum Info {
             line.add(d)
         }
         line.add("]")
-    }
-
-    /// The floats a step stores (weights, biases, scales).
-    static func floats(_ op: PackedOp) -> Int {
-        switch op {
-        case let .conv2d(_, _, _, kernel, bias, _): return kernel.count + (bias?.count ?? 0)
-        case let .depthwise(_, _, kernel, bias, _): return kernel.count + bias.count
-        case let .dense(_, _, _, weights, bias, _): return weights.count + (bias?.count ?? 0)
-        case let .affine(_, scale, shift, _): return scale.count + shift.count
-        case let .layerNorm(_, _, _, gamma, beta): return (gamma?.count ?? 0) + (beta?.count ?? 0)
-        case .pool, .globalAveragePool, .clamp, .reshape, .zeroPad, .softmax: return 0
-        }
     }
 }

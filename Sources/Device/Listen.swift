@@ -119,39 +119,18 @@ final class Listener {
         line.flush(1)
     }
 
-    /// Raw signed 16-bit little-endian mono PCM from standard input, in chunks of up to 40 ms; a byte left
-    /// over between two reads is carried to the next (as the desktop's `RawPCMReader`).
+    /// Raw signed 16-bit little-endian mono PCM from standard input, in chunks of up to 40 ms
+    /// (`DSP.RawPCMReader`, as the desktop's `listen -`).
     func standardInput() throws(DeviceError) {
         let fd = kws_open("-")
         guard fd >= 0 else { throw DeviceError("cannot open standard input") }
-        let chunkBytes = 1280
-        var bytes = [UInt8](repeating: 0, count: chunkBytes + 1)
-        var chunk = [Float](repeating: 0, count: chunkBytes / 2 + 1)
-        var carried = 0
-        var total = 0
-        while true {
-            let n = bytes.withUnsafeMutableBytes { b in kws_read(fd, b.baseAddress! + carried, chunkBytes - carried) }
-            if n < 0 { throw DeviceError("cannot read the input stream") }
-            if n == 0 {
-                guard carried == 0 else {
-                    throw DeviceError("truncated stream: it ended after \(total) bytes, an odd count, in the middle of a 16-bit sample (expected raw 16 kHz mono signed 16-bit little-endian PCM)")
-                }
-                break
-            }
-            total += n
-            let available = carried + n
-            let whole = available / 2
-            if whole > 0 {
-                bytes.withUnsafeBytes { b in
-                    chunk.withUnsafeMutableBufferPointer { c in
-                        WAVDecoder.convertS16LE(UnsafeRawBufferPointer(rebasing: b[0..<(2 * whole)]), into: c.baseAddress!)
-                    }
-                }
-                chunk.withUnsafeBufferPointer { listen(UnsafeBufferPointer(rebasing: $0[0..<whole])) }
-            }
-            carried = available % 2
-            if carried == 1 { bytes[0] = bytes[available - 1] }
+        let reader = RawPCMReader(chunkBytes: 1280) { buffer, count in Int(kws_read(fd, buffer, count)) }
+        do {
+            while try reader.next({ listen($0) }) {}
+        } catch {
+            throw DeviceError(error.message)
         }
+        let total = reader.bytesRead
         guard total > 0 else {
             throw DeviceError("standard input: no audio (the stream ended before its first sample; expected raw 16 kHz mono signed 16-bit little-endian PCM)")
         }
