@@ -26,7 +26,10 @@ public final class LayerNormalization: Layer {
         precondition(!axes.isEmpty && axes.allSatisfy { shape.indices.contains($0) }, "LayerNormalization: bad axes")
         self.kind = kind
         self.shape = shape
-        self.axes = Array(Set(axes)).sorted()
+        // Sorted, each axis once (no Set: hashing needs a random seed, which a bare-metal device lacks).
+        var unique: [Int] = []
+        for a in axes.sorted() where unique.last != a { unique.append(a) }
+        self.axes = unique
         self.epsilon = epsilon
         let normalised = self.axes.map { shape[$0] }.reduce(1, *)
         precondition(gamma.map { $0.count == normalised } ?? true && beta.map { $0.count == normalised } ?? true,
