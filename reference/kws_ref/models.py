@@ -108,7 +108,7 @@ BUILDERS = {"little": little, "big": big, "coop1": coop1, "coop2": coop2, "coop3
 
 # Per-utterance feature normalisation as the model's first layer (the "cmvn" training recipe): each feature
 # column (MFCC coefficient, STFT bin) standardised over time, no learnt scale or shift. A plain Keras layer,
-# so the exported .h5 carries it and the Swift runtime runs it (Sources/Layers/LayerNormalization.swift).
+# so the exported .h5 carries it and the Swift runtime runs it (Sources/Runtime/Kernels/LayerNormalization.swift).
 CMVN = dict(axis=1, center=False, scale=False, epsilon=1e-3)
 
 
