@@ -42,10 +42,12 @@ struct Infer: AsyncParsableCommand {
         var classId: Int
         var probability: Float
         var probabilities: [String: Float]
+        /// The network's outputs in class order (what `kws-device infer --json` prints too).
+        var logits: [Float]
         var scoreMargin: Float
         var decodeUs: Double, featuresUs: Double, networkUs: Double, totalUs: Double
         enum CodingKeys: String, CodingKey {
-            case file, model, label, probability, probabilities
+            case file, model, label, probability, probabilities, logits
             case classId = "class_id", scoreMargin = "score_margin"
             case decodeUs = "decode_us", featuresUs = "features_us", networkUs = "network_us", totalUs = "total_us"
         }
@@ -91,7 +93,7 @@ struct Infer: AsyncParsableCommand {
                 let out = Output(file: file, model: model, label: prediction.labelName, classId: prediction.label,
                                  probability: prediction.probability,
                                  probabilities: Dictionary(uniqueKeysWithValues: zip(spotter.labels, prediction.probabilities)),
-                                 scoreMargin: prediction.scoreMargin, decodeUs: t.decodeMicros, featuresUs: t.featuresMicros,
+                                 logits: prediction.logits, scoreMargin: prediction.scoreMargin, decodeUs: t.decodeMicros, featuresUs: t.featuresMicros,
                                  networkUs: t.networkMicros, totalUs: t.totalMicros)
                 print(try jsonLine(out))
             } else {

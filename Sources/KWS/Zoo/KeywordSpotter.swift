@@ -13,8 +13,10 @@ public final class KeywordSpotter {
     private var logitBuffer: [Float]
 
     /// Pairs `network` with the extractor of `spec`; checks that the features fit the network's input.
-    public init(name: String, network: Network, spec: FeatureSpec, labels: [String]) throws {
-        let extractor = try FeatureExtractor(spec: spec)
+    /// Pairs `network` with the extractor of `spec` (FFTW's on the desktop), or with `extractor` when given (a
+    /// packed model's own, DSP's FFT, so that the desktop runs a pack exactly as a device does).
+    public init(name: String, network: Network, spec: FeatureSpec, labels: [String], extractor: FeatureExtractor? = nil) throws {
+        let extractor = try extractor ?? FeatureExtractor(spec: spec)
         guard extractor.outputShape == network.inputShape else {
             throw ZooError("\(name): features \(spec.kind.rawValue) give shape \(extractor.outputShape) but the network takes \(network.inputShape)")
         }

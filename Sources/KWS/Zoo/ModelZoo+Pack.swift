@@ -26,7 +26,8 @@ extension ModelZoo {
     /// Whether `model` names a packed model file rather than a network of the manifest.
     public static func isPack(_ model: String) -> Bool { model.hasSuffix(PackFile.fileExtension) }
 
-    /// A spotter running the packed model in the file at `path` (the desktop reading a device's model).
+    /// A spotter running the packed model in the file at `path` as a device does: its layers and its own
+    /// feature extractor (DSP's FFT).
     public static func packedSpotter(path: String) throws -> KeywordSpotter {
         guard let data = FileManager.default.contents(atPath: path) else { throw ZooError("\(path): cannot read the file") }
         let packed: PackedModel
@@ -36,6 +37,6 @@ extension ModelZoo {
             throw ZooError("\(path): \(error)")
         }
         return try KeywordSpotter(name: packed.name, network: Network(packed: packed, sourceFile: path), spec: packed.features,
-                                  labels: packed.labels)
+                                  labels: packed.labels, extractor: packed.extractor)
     }
 }
